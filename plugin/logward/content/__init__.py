@@ -1,0 +1,1 @@
+"""Loading Logward's content (pipelines, detections, Kibana objects) from the repository."""

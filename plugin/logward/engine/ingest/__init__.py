@@ -1,0 +1,75 @@
+"""The ingest half of the embedded engine: Elasticsearch pipelines run in-process."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .compiler import PipelineFn, compile_pipelines
+from .errors import PipelineDefinitionError, ProcessorError
+from .runtime import Dropped
+
+__all__ = ["INGEST_TIME_FIELDS", "Ingest", "PipelineDefinitionError", "ProcessorError", "ingest_timestamp", "without"]
+
+# Fields whose value is the moment of ingest, so no two runs (node or engine) agree on
+# them. Fixtures and the differential test compare documents without these.
+INGEST_TIME_FIELDS: tuple[str, ...] = ("event.ingested",)
+
+
+def without(doc: dict[str, Any], paths: tuple[str, ...] = INGEST_TIME_FIELDS) -> dict[str, Any]:
+    """A copy of `doc` without the given dotted fields (and any parents they leave empty)."""
+    out = dict(doc)
+    for path in paths:
+        *parents, leaf = path.split(".")
+        chain = [out]
+        for key in parents:
+            child = chain[-1].get(key)
+            if not isinstance(child, dict):
+                break
+            chain[-1][key] = child = dict(child)
+            chain.append(child)
+        else:
+            chain[-1].pop(leaf, None)
+            for parent, key in zip(reversed(chain[:-1]), reversed(parents)):
+                if parent[key]:
+                    break
+                del parent[key]
+    return out
+
+
+def ingest_timestamp(ns: int | None = None) -> str:
+    """`_ingest.timestamp` as Elasticsearch renders it (Java's ZonedDateTime in UTC)."""
+    ns = time.time_ns() if ns is None else ns
+    seconds, nanos = divmod(ns, 1_000_000_000)
+    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    if nanos:
+        digits = f"{nanos:09d}"
+        for width in (3, 6, 9):
+            if int(digits[width:] or 0) == 0:
+                digits = digits[:width]
+                break
+        text += "." + digits
+    return text + "Z"
+
+
+class Ingest:
+    """Rendered pipeline bodies compiled once; `run` sends one document through `entry`."""
+
+    def __init__(self, pipelines: dict[str, dict[str, Any]], entry: str):
+        self.functions: dict[str, PipelineFn] = compile_pipelines(pipelines)
+        if entry not in self.functions:
+            raise PipelineDefinitionError(f"entry pipeline [{entry}] is not defined")
+        self.entry = self.functions[entry]
+
+    def run(self, source: dict[str, Any], timestamp: str | None = None) -> dict[str, Any] | None:
+        """The document as the node would index it, or None if a drop processor dropped it.
+
+        Raises ProcessorError when a failure reaches the top with no handler: the node
+        would reject that document.
+        """
+        meta = {"_index": "_index", "_id": "_id", "_ingest": {"timestamp": timestamp or ingest_timestamp()}}
+        try:
+            self.entry(source, meta)
+        except Dropped:
+            return None
+        return source

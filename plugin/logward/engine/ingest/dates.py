@@ -1,0 +1,225 @@
+"""The date processor's parsing and output, as Elasticsearch 7.10 to 9.x do it.
+
+Formats are Java DateTimeFormatter patterns (the common letters: u y M d H m s S X Z and
+quoted literals) or the named formats ISO8601, UNIX and UNIX_MS. Output is
+`yyyy-MM-dd'T'HH:mm:ss.SSSXXX` in the processor's timezone (UTC by default), and failures
+carry the messages Java gives, so `on_failure` handlers see the same text in both places.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_SHORT_MONTHS = [calendar.month_abbr[i] for i in range(1, 13)]
+_FULL_MONTHS = [calendar.month_name[i] for i in range(1, 13)]
+_FIELD_NAMES = {
+    "month": ("MonthOfYear", 1, "12"),
+    "day": ("DayOfMonth", 1, "28/31"),
+    "hour": ("HourOfDay", 0, "23"),
+    "minute": ("MinuteOfHour", 0, "59"),
+    "second": ("SecondOfMinute", 0, "59"),
+}
+_LIMITS = {"month": 12, "day": 31, "hour": 23, "minute": 59, "second": 59}
+_OFFSET = re.compile(r"(Z)|([+-])(\d\d)(?::?(\d\d))?")
+_ISO = re.compile(
+    r"(?P<year>\d{4})(?:-(?P<month>\d\d)(?:-(?P<day>\d\d)"
+    r"(?:T(?P<hour>\d\d)(?::(?P<minute>\d\d)(?::(?P<second>\d\d)(?:[.,](?P<fraction>\d{1,9}))?)?)?"
+    r"(?P<offset>Z|[+-]\d\d(?::?\d\d)?)?)?)?)?"
+)
+
+
+class DateError(ValueError):
+    """A value the date processor cannot parse; the message is Java's."""
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # literal, year, month, month_text, day, hour, minute, second, fraction, offset
+    width: int = 0
+    text: str = ""
+
+
+def zone(name: str) -> tzinfo:
+    """Java's ZoneId.of for the forms pipelines use: region ids, Z/UTC and +HH:MM offsets."""
+    if name in ("Z", "UTC", "GMT"):
+        return timezone.utc
+    m = re.fullmatch(r"(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d\d))?", name)
+    if m:
+        sign = -1 if m.group(1) == "-" else 1
+        return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)))
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if not name:
+            raise DateError("Invalid ID for ZoneOffset, invalid format: ") from None
+        raise DateError(f"Unknown time-zone ID: {name}") from None
+
+
+@lru_cache(maxsize=64)
+def _tokens(pattern: str) -> tuple[_Token, ...]:
+    tokens: list[_Token] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "'":
+            end = pattern.index("'", i + 1)
+            tokens.append(_Token("literal", text=pattern[i + 1 : end] or "'"))
+            i = end + 1
+            continue
+        j = i
+        while j < len(pattern) and pattern[j] == c:
+            j += 1
+        n = j - i
+        if c in "uy":
+            tokens.append(_Token("year", n))
+        elif c == "M":
+            tokens.append(_Token("month_text", n) if n >= 3 else _Token("month", n))
+        elif c in "dHms":
+            kind = {"d": "day", "H": "hour", "m": "minute", "s": "second"}[c]
+            tokens.append(_Token(kind, n))
+        elif c == "S":
+            tokens.append(_Token("fraction", n))
+        elif c in "XZx":
+            tokens.append(_Token("offset", n, c))
+        elif c.isalpha():
+            raise ValueError(f"date pattern letter {c!r} in {pattern!r} is not supported")
+        else:
+            tokens.append(_Token("literal", text=c * n))
+        i = j
+    return tuple(tokens)
+
+
+def _digits(text: str, pos: int, least: int, most: int) -> tuple[int, int] | None:
+    end = pos
+    while end < len(text) and end - pos < most and text[end].isdigit() and text[end].isascii():
+        end += 1
+    if end - pos < least:
+        return None
+    return int(text[pos:end]), end
+
+
+def _parse_pattern(text: str, pattern: str) -> dict:
+    fields: dict = {}
+    pos = 0
+    for tok in _tokens(pattern):
+        if tok.kind == "literal":
+            if not text.startswith(tok.text, pos):
+                raise DateError(f"Text '{text}' could not be parsed at index {pos}")
+            pos += len(tok.text)
+            continue
+        if tok.kind == "month_text":
+            names = _SHORT_MONTHS if tok.width == 3 else _FULL_MONTHS
+            for k, name in enumerate(names):
+                if text.startswith(name, pos):
+                    fields["month"] = k + 1
+                    pos += len(name)
+                    break
+            else:
+                raise DateError(f"Text '{text}' could not be parsed at index {pos}")
+            continue
+        if tok.kind == "offset":
+            m = _OFFSET.match(text, pos)
+            if not m:
+                raise DateError(f"Text '{text}' could not be parsed at index {pos}")
+            fields["offset"] = m.group(0)
+            pos = m.end()
+            continue
+        if tok.kind == "year":
+            least, most = (4, 4) if tok.width == 4 else (tok.width, tok.width if tok.width == 2 else 19)
+        elif tok.kind == "fraction":
+            least = most = tok.width
+        else:
+            least, most = (1, 19) if tok.width == 1 else (tok.width, tok.width)
+        got = _digits(text, pos, least, most)
+        if got is None:
+            raise DateError(f"Text '{text}' could not be parsed at index {pos}")
+        value, end = got
+        if tok.kind == "year" and tok.width == 2:
+            value += 2000
+        if tok.kind == "fraction":
+            value = int(text[pos:end].ljust(9, "0")[:9])
+        fields[tok.kind] = value
+        pos = end
+    if pos != len(text):
+        raise DateError(f"Text '{text}' could not be parsed, unparsed text found at index {pos}")
+    return fields
+
+
+def _parse_iso(text: str) -> dict:
+    m = _ISO.match(text)
+    if not m:
+        raise DateError(f"Text '{text}' could not be parsed at index 0")
+    if m.end() != len(text):
+        raise DateError(f"Text '{text}' could not be parsed, unparsed text found at index {m.end()}")
+    fields = {k: int(v) for k, v in m.groupdict().items() if v is not None and k not in ("offset", "fraction")}
+    if m.group("fraction"):
+        fields["fraction"] = int(m.group("fraction").ljust(9, "0"))
+    if m.group("offset"):
+        fields["offset"] = m.group("offset")
+    return fields
+
+
+def _offset(text: str) -> tzinfo:
+    m = _OFFSET.fullmatch(text)
+    if not m or m.group(1):
+        return timezone.utc
+    sign = -1 if m.group(2) == "-" else 1
+    return timezone(sign * timedelta(hours=int(m.group(3)), minutes=int(m.group(4) or 0)))
+
+
+def _resolve(fields: dict, tz: tzinfo) -> datetime:
+    for name, high in _LIMITS.items():
+        value = fields.get(name)
+        if value is not None:
+            label, low, shown = _FIELD_NAMES[name]
+            if not low <= value <= high:
+                raise DateError(f"Invalid value for {label} (valid values {low} - {shown}): {value}")
+    year = fields.get("year", datetime.now(timezone.utc).year)
+    month, day = fields.get("month", 1), fields.get("day", 1)
+    if day > calendar.monthrange(year, month)[1]:
+        if month == 2 and day == 29:
+            raise DateError(f"Invalid date 'February 29' as '{year}' is not a leap year")
+        raise DateError(f"Invalid date '{_FULL_MONTHS[month - 1].upper()} {day}'")
+    local = datetime(
+        year, month, day, fields.get("hour", 0), fields.get("minute", 0), fields.get("second", 0),
+        fields.get("fraction", 0) // 1000,
+    )
+    source_zone = _offset(fields["offset"]) if "offset" in fields else tz
+    return local.replace(tzinfo=source_zone)
+
+
+def parse(text: str, formats: list[str], tz: tzinfo) -> datetime:
+    """The instant `text` names under the first format that accepts it."""
+    error: DateError | None = None
+    for fmt in formats:
+        try:
+            if fmt == "ISO8601":
+                return _resolve(_parse_iso(text), tz)
+            if fmt in ("UNIX", "UNIX_MS"):
+                seconds = float(text) / (1000 if fmt == "UNIX_MS" else 1)
+                return datetime.fromtimestamp(seconds, timezone.utc)
+            return _resolve(_parse_pattern(text, fmt), tz)
+        except DateError as e:
+            error = e
+        except ValueError:
+            error = DateError(f'For input string: "{text}"')
+    assert error is not None
+    raise error
+
+
+def format_output(instant: datetime, tz: tzinfo) -> str:
+    """yyyy-MM-dd'T'HH:mm:ss.SSSXXX in the processor's zone."""
+    local = instant.astimezone(tz)
+    offset = local.utcoffset() or timedelta(0)
+    if offset == timedelta(0):
+        suffix = "Z"
+    else:
+        minutes = int(offset.total_seconds()) // 60
+        sign = "+" if minutes >= 0 else "-"
+        suffix = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return f"{local:%Y-%m-%dT%H:%M:%S}.{local.microsecond // 1000:03d}{suffix}"

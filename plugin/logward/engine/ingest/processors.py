@@ -1,0 +1,249 @@
+"""One emitter per ingest processor type: each writes the Python body of that processor.
+
+Emitters read their options from the processor's config and write straight-line code
+through an `Emit` context (see compiler.py). They raise ProcessorError with the message
+Elasticsearch gives for the same failure; any other exception a body raises becomes a
+ProcessorError with that exception's message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from . import dates
+from .errors import PipelineDefinitionError
+from .grok import Grok
+from .templates import is_template
+
+if TYPE_CHECKING:
+    from .compiler import Emit
+
+Emitter = Callable[["Emit", dict[str, Any]], None]
+
+# Options every processor may carry; the compiler handles them, not the emitters.
+COMMON_OPTIONS = {"if", "tag", "ignore_failure", "on_failure", "description"}
+
+
+def _set(e: Emit, c: dict[str, Any]) -> None:
+    e.options(c, required={"field", "value"}, optional={"override", "ignore_empty_value"})
+    p = e.target(c["field"])
+    e.w(f"v = {e.value(c['value'])}")
+    guards = []
+    if c.get("ignore_empty_value", False):
+        guards.append("v is not None and v != ''")
+    if not c.get("override", True):
+        guards.append(f"{p.lookup} in (_MISSING, None)")
+    if guards:
+        e.w(f"if {' and '.join(guards)}:")
+        e.w(f"    _assign({p.args}, v)")
+    else:
+        e.w(f"_assign({p.args}, v)")
+
+
+def _append(e: Emit, c: dict[str, Any]) -> None:
+    e.options(c, required={"field", "value"}, optional={"allow_duplicates"})
+    p = e.target(c["field"])
+    values = c["value"] if isinstance(c["value"], list) else [c["value"]]
+    e.w(f"_append({p.args}, [{', '.join(e.value(v) for v in values)}], {c.get('allow_duplicates', True)!r})")
+
+
+def _remove(e: Emit, c: dict[str, Any]) -> None:
+    e.options(c, required={"field"}, optional={"ignore_missing"})
+    fields = c["field"] if isinstance(c["field"], list) else [c["field"]]
+    for field in fields:
+        p = e.target(field)
+        if c.get("ignore_missing", False):
+            e.w(f"if {p.lookup} is not _MISSING:")
+            e.w(f"    _delete({p.args})")
+        else:
+            e.w(f"_delete({p.args})")
+
+
+def _rename(e: Emit, c: dict[str, Any]) -> None:
+    e.options(c, required={"field", "target_field"}, optional={"ignore_missing"})
+    p = e.target(c["field"])
+    t = e.target(c["target_field"])
+    e.w(f"if {p.lookup} is _MISSING:")
+    if c.get("ignore_missing", False):
+        e.w("    pass")
+    else:
+        missing = f"field [{c['field']}] doesn't exist"
+        e.w(f"    {e.fail(repr(missing))}")
+    e.w(f"elif {t.lookup} is not _MISSING:")
+    exists = f"field [{c['target_field']}] already exists"
+    e.w(f"    {e.fail(repr(exists))}")
+    e.w("else:")
+    e.w(f"    v = _delete({p.args})")
+    e.w("    try:")
+    e.w(f"        _assign({t.args}, v)")
+    e.w("    except KeyError:")
+    e.w(f"        _assign({p.args}, v)")
+    e.w("        raise")
+
+
+@contextmanager
+def _loaded(e: Emit, c: dict[str, Any], null_ok: bool = False) -> Iterator[None]:
+    """Load the processor's `field` into `v`; the body runs only when there is a value.
+
+    A missing or null field is skipped with `ignore_missing`, and otherwise fails with
+    Elasticsearch's message.
+    """
+    p = e.target(c["field"])
+    e.w(f"v = {p.lookup}")
+    if c.get("ignore_missing", False):
+        e.w("if v is not _MISSING and v is not None:")
+        with e.indent():
+            yield
+        return
+    e.w("if v is _MISSING:")
+    e.w(f"    _require({p.args})")
+    if not null_ok:
+        e.w("if v is None:")
+        null = f"field [{c['field']}] is null, cannot process it."
+        e.w(f"    {e.fail(repr(null))}")
+    yield
+
+
+def _grok(e: Emit, c: dict[str, Any]) -> None:
+    e.options(c, required={"field", "patterns"}, optional={"pattern_definitions", "ignore_missing", "trace_match"})
+    if c.get("trace_match"):
+        raise PipelineDefinitionError("grok trace_match is not supported")
+    grok = e.const(Grok(c["patterns"], c.get("pattern_definitions", {})))
+    with _loaded(e, c):
+        e.w("text = v if v.__class__ is str else _render(v)")
+        e.w(f"found = {grok}.match(text)")
+        e.w("if found is None:")
+        e.w(f"    {e.fail(repr('Provided Grok expressions do not match field value: [') + ' + text + ' + repr(']'))}")
+        e.w("_grok_assign(doc, meta, found)")
+
+
+def _date(e: Emit, c: dict[str, Any]) -> None:
+    e.options(c, required={"field", "formats"}, optional={"target_field", "timezone", "locale", "output_format"})
+    if c.get("output_format", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX") != "yyyy-MM-dd'T'HH:mm:ss.SSSXXX":
+        raise PipelineDefinitionError("date output_format other than the default is not supported")
+    if c.get("locale", "ENGLISH") not in ("ENGLISH", "en", "ROOT", ""):
+        raise PipelineDefinitionError("date locale other than English is not supported")
+    p = e.target(c["field"])
+    t = e.target(c.get("target_field", "@timestamp"))
+    formats = e.const(list(c["formats"]))
+    tz = c.get("timezone", "UTC")
+    tz_expr = e.value(tz) if is_template(tz) else e.const(dates.zone(tz))
+    zone_call = f"_zone({tz_expr})" if is_template(tz) else tz_expr
+    e.w(f"v = _require({p.args})")
+    e.w(f"_assign({t.args}, _date(_render(v), {formats}, {zone_call}))")
+
+
+def _convert(e: Emit, c: dict[str, Any]) -> None:
+    e.options(c, required={"field", "type"}, optional={"target_field", "ignore_missing"})
+    kind = c["type"]
+    if kind not in ("integer", "long", "float", "double", "string", "boolean", "auto"):
+        raise PipelineDefinitionError(f"[type] type [{kind}] not supported, cannot convert field.")
+    t = e.target(c.get("target_field", c["field"]))
+    with _loaded(e, c, null_ok=True):
+        e.w(f"_assign({t.args}, _convert(v, {kind!r}))")
+
+
+def _string_op(operation: str) -> Emitter:
+    def emit(e: Emit, c: dict[str, Any]) -> None:
+        e.options(c, required={"field"}, optional={"target_field", "ignore_missing"})
+        t = e.target(c.get("target_field", c["field"]))
+        with _loaded(e, c):
+            e.w(f"_assign({t.args}, _string_op(v, {operation!r}, {c['field']!r}))")
+
+    return emit
+
+
+def _gsub(e: Emit, c: dict[str, Any]) -> None:
+    e.options(c, required={"field", "pattern", "replacement"}, optional={"target_field", "ignore_missing"})
+    regex = e.const(_java_regex(c["pattern"]))
+    replacement = e.const(_java_replacement(c["replacement"]))
+    t = e.target(c.get("target_field", c["field"]))
+    with _loaded(e, c):
+        e.w(f"_assign({t.args}, _gsub(v, {regex}, {replacement}, {c['field']!r}))")
+
+
+def _split(e: Emit, c: dict[str, Any]) -> None:
+    e.options(c, required={"field", "separator"}, optional={"target_field", "ignore_missing"})
+    regex = e.const(_java_regex(c["separator"]))
+    t = e.target(c.get("target_field", c["field"]))
+    with _loaded(e, c):
+        e.w(f"_assign({t.args}, _split(v, {regex}, {c['field']!r}))")
+
+
+def _json(e: Emit, c: dict[str, Any]) -> None:
+    e.options(c, required={"field"}, optional={"target_field", "add_to_root"})
+    p = e.target(c["field"])
+    e.w(f"v = _json_parse(_require({p.args}))")
+    if c.get("add_to_root", False):
+        if "target_field" in c:
+            raise PipelineDefinitionError("json: add_to_root and target_field cannot both be set")
+        e.w("if v.__class__ is not dict:")
+        e.w(f"    {e.fail(repr('cannot add non-map fields to root of document'))}")
+        e.w("doc.update(v)")
+    else:
+        t = e.target(c.get("target_field", c["field"]))
+        e.w(f"_assign({t.args}, v)")
+
+
+def _pipeline(e: Emit, c: dict[str, Any]) -> None:
+    e.options(c, required={"name"})
+    e.w(f"{e.pipeline(c['name'])}(doc, meta)")
+
+
+def _script(e: Emit, c: dict[str, Any]) -> None:
+    if "source" in c:
+        raise PipelineDefinitionError(
+            "inline Painless cannot run in the embedded engine: store it under pipelines/_scripts "
+            "and give it a twin in engine/ingest/scripts.py"
+        )
+    e.options(c, required={"id"}, optional={"lang", "params"})
+    twin = e.script_twin(c["id"])
+    params = e.const(c.get("params", {}))
+    e.w(f"{twin}(doc, meta, {params})")
+
+
+def _fail(e: Emit, c: dict[str, Any]) -> None:
+    e.options(c, required={"message"})
+    e.w(e.fail(e.value(c["message"])))
+
+
+def _drop(e: Emit, c: dict[str, Any]) -> None:
+    e.options(c)
+    e.w("raise _Dropped()")
+
+
+EMITTERS: dict[str, Emitter] = {
+    "set": _set,
+    "append": _append,
+    "remove": _remove,
+    "rename": _rename,
+    "grok": _grok,
+    "date": _date,
+    "convert": _convert,
+    "lowercase": _string_op("lower"),
+    "uppercase": _string_op("upper"),
+    "trim": _string_op("trim"),
+    "gsub": _gsub,
+    "split": _split,
+    "json": _json,
+    "pipeline": _pipeline,
+    "script": _script,
+    "fail": _fail,
+    "drop": _drop,
+}
+
+
+def _java_regex(pattern: str) -> Any:
+    import re
+
+    if "(?<" in pattern.replace("(?<=", "").replace("(?<!", ""):
+        raise PipelineDefinitionError("named groups in gsub/split patterns are not supported")
+    return re.compile(pattern)
+
+
+def _java_replacement(replacement: str) -> str:
+    import re
+
+    return re.sub(r"\$(\d)", r"\\\1", replacement.replace("\\$", "$"))

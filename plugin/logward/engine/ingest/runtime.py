@@ -1,0 +1,196 @@
+"""Helpers that compiled pipelines call, and the namespace they run in."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import tzinfo
+from typing import Any
+
+from . import dates, fields, painless, templates
+from .errors import ProcessorError
+from .fields import MISSING, assign, delete, java_type, lookup, require
+from .grok import Capture, convert
+
+
+class Dropped(Exception):
+    """The drop processor: the document is not indexed."""
+
+
+def value_or_none(doc: dict, keys: tuple[str, ...]) -> Any:
+    found = lookup(doc, keys)
+    return None if found is MISSING else found
+
+
+def message(error: BaseException) -> str:
+    """Elasticsearch reports the root cause's message, without Python's quoting."""
+    return str(error.args[0]) if error.args else type(error).__name__
+
+
+def enter_failure(meta: dict, error: ProcessorError) -> None:
+    ingest = meta.setdefault("_ingest", {})
+    ingest["on_failure_message"] = error.message
+    ingest["on_failure_processor_type"] = error.processor_type
+    ingest["on_failure_processor_tag"] = error.tag
+
+
+def leave_failure(meta: dict) -> None:
+    ingest = meta.get("_ingest", {})
+    for key in ("on_failure_message", "on_failure_processor_type", "on_failure_processor_tag"):
+        ingest.pop(key, None)
+
+
+def append(root: dict, keys: tuple[str, ...], path: str, values: list, allow_duplicates: bool) -> None:
+    current = lookup(root, keys)
+    if current is MISSING:
+        target: list = []
+        assign(root, keys, path, target)
+    elif current.__class__ is list:
+        target = current
+    else:
+        target = [current]
+        assign(root, keys, path, target)
+    for value in values:
+        if allow_duplicates or value not in target:
+            target.append(value)
+
+
+_CAPTURE_KEYS: dict[str, tuple[str, ...]] = {}
+
+
+def grok_assign(doc: dict, meta: dict, found: tuple[re.Match[str], list[Capture]]) -> None:
+    match, captures = found
+    for capture in captures:
+        value = match.group(capture.group)
+        if value is None:
+            continue
+        if capture.type is not None:
+            value = convert(value, capture.type)
+        keys = _CAPTURE_KEYS.get(capture.field)
+        if keys is None:
+            keys = _CAPTURE_KEYS[capture.field] = tuple(capture.field.split("."))
+        assign(doc, keys, capture.field, value)
+
+
+_DATE_CACHE: dict[tuple[str, int, tzinfo], str] = {}
+
+
+def date(text: str, formats: list[str], tz: tzinfo) -> str:
+    # Log timestamps repeat a great deal; a parsed one is remembered.
+    key = (text, id(formats), tz)
+    out = _DATE_CACHE.get(key)
+    if out is None:
+        out = dates.format_output(dates.parse(text, formats, tz), tz)
+        if len(_DATE_CACHE) > 50_000:
+            _DATE_CACHE.clear()
+        _DATE_CACHE[key] = out
+    return out
+
+
+_ZONES: dict[str, tzinfo] = {}
+
+
+def zone(name: str) -> tzinfo:
+    found = _ZONES.get(name)
+    if found is None:
+        found = _ZONES[name] = dates.zone(name)
+    return found
+
+
+_JAVA_WHITESPACE = "".join(chr(i) for i in range(33))
+_INTEGER = re.compile(r"[+-]?[0-9]+\Z")
+
+
+def _convert_one(value: Any, kind: str) -> Any:
+    text = templates.render(value)
+    if kind in ("integer", "long"):
+        limit = 2**31 if kind == "integer" else 2**63
+        if _INTEGER.match(text) and -limit <= int(text) < limit:
+            return int(text)
+        raise ValueError(f'For input string: "{text}"')
+    if kind in ("float", "double"):
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f'For input string: "{text}"') from None
+    if kind == "boolean":
+        if text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        raise ValueError(f"[{text}] is not a boolean value, cannot convert to boolean")
+    if kind == "string":
+        return text
+    for attempt in ("long", "double", "boolean"):  # auto
+        try:
+            return _convert_one(text, attempt)
+        except ValueError:
+            pass
+    return text
+
+
+def convert_value(value: Any, kind: str) -> Any:
+    if value.__class__ is list:
+        return [_convert_one(v, kind) for v in value]
+    return _convert_one(value, kind)
+
+
+def _string(value: Any, field: str) -> str:
+    if value.__class__ is not str:
+        raise TypeError(f"field [{field}] of type [{java_type(value)}] cannot be cast to [java.lang.String]")
+    return value
+
+
+def string_op(value: Any, operation: str, field: str) -> Any:
+    def one(v: Any) -> str:
+        text = _string(v, field)
+        if operation == "lower":
+            return text.lower()
+        if operation == "upper":
+            return text.upper()
+        return text.strip(_JAVA_WHITESPACE)
+
+    return [one(v) for v in value] if value.__class__ is list else one(value)
+
+
+def gsub(value: Any, regex: re.Pattern[str], replacement: str, field: str) -> Any:
+    if value.__class__ is list:
+        return [regex.sub(replacement, _string(v, field)) for v in value]
+    return regex.sub(replacement, _string(value, field))
+
+
+def split(value: Any, regex: re.Pattern[str], field: str) -> list[str]:
+    parts = regex.split(_string(value, field))
+    while parts and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def json_parse(value: Any) -> Any:
+    return json.loads(templates.render(value))
+
+
+NAMESPACE: dict[str, Any] = {
+    "_ProcessorError": ProcessorError,
+    "_Dropped": Dropped,
+    "_MISSING": MISSING,
+    "_lookup": lookup,
+    "_require": require,
+    "_assign": assign,
+    "_delete": delete,
+    "_val": value_or_none,
+    "_append": append,
+    "_message": message,
+    "_enter_failure": enter_failure,
+    "_leave_failure": leave_failure,
+    "_grok_assign": grok_assign,
+    "_date": date,
+    "_zone": zone,
+    "_convert": convert_value,
+    "_string_op": string_op,
+    "_gsub": gsub,
+    "_split": split,
+    "_json_parse": json_parse,
+    **templates.RUNTIME,
+    **painless.RUNTIME,
+}
+
+__all__ = ["NAMESPACE", "Dropped", "fields"]

@@ -1,0 +1,56 @@
+"""Shared fixtures: the content, the embedded engine, and the real ingest node."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from logward.content.paths import content_root
+from logward.content.pipelines import Pipelines, load_pipelines
+from logward.engine.ingest import Ingest
+from tests.cluster import node as test_node
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+LOGHUB = SHARED / "corpora" / "loghub"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def pipelines() -> Pipelines:
+    return load_pipelines(content_root(ROOT))
+
+
+@pytest.fixture(scope="session")
+def ingest(pipelines: Pipelines) -> Ingest:
+    return Ingest(pipelines.bodies, pipelines.entry)
+
+
+@pytest.fixture(scope="session")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[test_node.Node]:
+    """The real ingest node, started once per session. In CI a node that fails is a failure."""
+    try:
+        started = test_node.start(tmp_path_factory.mktemp("es"))
+    except test_node.NodeUnavailable as e:
+        if in_ci():
+            pytest.fail(f"the test ingest node did not start: {e}", pytrace=False)
+        pytest.skip(f"the test ingest node did not start: {e}")
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="session")
+def node_with_pipelines(node: test_node.Node, pipelines: Pipelines) -> test_node.Node:
+    for script_id, source in pipelines.scripts.items():
+        node.request("PUT", f"/_scripts/{script_id}", {"script": {"lang": "painless", "source": source}})
+    for name, body in pipelines.bodies.items():
+        node.request("PUT", f"/_ingest/pipeline/{name}", body)
+    return node
