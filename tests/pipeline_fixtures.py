@@ -25,6 +25,7 @@ import yaml
 from logward.content.paths import content_root
 from logward.content.pipelines import Pipelines, load_pipelines
 from logward.engine.ingest import without
+from logward.engine.lines import split_lines
 
 REFERENCE_TIME = "2025-01-01T00:00:00.000Z"
 DEFAULT_FIELDS: dict[str, Any] = {"event": {"created": REFERENCE_TIME}}
@@ -43,7 +44,7 @@ class Fixture:
         return self.path.with_name(self.path.name + "-expected.json")
 
     def lines(self) -> list[str]:
-        return self.path.read_text(encoding="utf-8").splitlines()
+        return split_lines(self.path.read_text(encoding="utf-8"))
 
     def fields(self) -> dict[str, Any]:
         config = self.path.with_name(self.path.name + "-config.yml")

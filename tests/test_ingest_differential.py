@@ -9,6 +9,7 @@ import pytest
 
 from logward.engine.ingest import Ingest, without
 from logward.content.pipelines import Pipelines
+from logward.engine.lines import split_lines
 from tests.conftest import LOGHUB
 from tests.pipeline_fixtures import DEFAULT_FIELDS, Fixture, fixtures, simulate
 
@@ -38,7 +39,7 @@ def _compare(name: str, docs: list[dict], from_node: list, from_engine: list) ->
 
 @pytest.mark.parametrize("corpus", ["OpenSSH_2k.log", "Linux_2k.log"])
 def test_corpus_same_on_node_and_engine(corpus: str, node_with_pipelines, pipelines: Pipelines, ingest: Ingest):
-    lines = (LOGHUB / corpus).read_text(encoding="utf-8").splitlines()
+    lines = split_lines((LOGHUB / corpus).read_text(encoding="utf-8"))
     docs = [{**copy.deepcopy(DEFAULT_FIELDS), "message": line} for line in lines]
     _compare(corpus, docs, simulate(node_with_pipelines, pipelines.entry, docs), _engine(ingest, docs))
 

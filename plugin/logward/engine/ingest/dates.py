@@ -25,11 +25,11 @@ _FIELD_NAMES = {
     "second": ("SecondOfMinute", 0, "59"),
 }
 _LIMITS = {"month": 12, "day": 31, "hour": 23, "minute": 59, "second": 59}
-_OFFSET = re.compile(r"(Z)|([+-])(\d\d)(?::?(\d\d))?")
+_OFFSET = re.compile(r"(Z)|([+-])(\d\d)(?::?([0-5]\d))?")
 _ISO = re.compile(
     r"(?P<year>\d{4})(?:-(?P<month>\d\d)(?:-(?P<day>\d\d)"
     r"(?:T(?P<hour>\d\d)(?::(?P<minute>\d\d)(?::(?P<second>\d\d)(?:[.,](?P<fraction>\d{1,9}))?)?)?"
-    r"(?P<offset>Z|[+-]\d\d(?::?\d\d)?)?)?)?)?"
+    r"(?P<offset>Z|[+-]\d\d(?::?[0-5]\d)?)?)?)?)?"
 )
 
 
@@ -168,6 +168,11 @@ def _offset(text: str) -> tzinfo:
     m = _OFFSET.fullmatch(text)
     if not m or m.group(1):
         return timezone.utc
+    hours = int(m.group(3))
+    if hours > 23:
+        raise DateError("Value out of range: Hour[0-23], Minute[0-59], Second[0-59]")
+    if hours > 18:
+        raise DateError(f"Zone offset hours not in valid range: value {hours} is not in the range -18 to 18")
     sign = -1 if m.group(2) == "-" else 1
     return timezone(sign * timedelta(hours=int(m.group(3)), minutes=int(m.group(4) or 0)))
 
@@ -194,8 +199,11 @@ def _resolve(fields: dict, tz: tzinfo) -> datetime:
 
 
 def parse(text: str, formats: list[str], tz: tzinfo) -> datetime:
-    """The instant `text` names under the first format that accepts it."""
-    error: DateError | None = None
+    """The instant `text` names under the first format that accepts it.
+
+    When none does, the first format's error is the one reported, as Elasticsearch does.
+    """
+    first: DateError | None = None
     for fmt in formats:
         try:
             if fmt == "ISO8601":
@@ -205,11 +213,11 @@ def parse(text: str, formats: list[str], tz: tzinfo) -> datetime:
                 return datetime.fromtimestamp(seconds, timezone.utc)
             return _resolve(_parse_pattern(text, fmt), tz)
         except DateError as e:
-            error = e
+            first = first or e
         except ValueError:
-            error = DateError(f'For input string: "{text}"')
-    assert error is not None
-    raise error
+            first = first or DateError(f'For input string: "{text}"')
+    assert first is not None
+    raise first
 
 
 def format_output(instant: datetime, tz: tzinfo) -> str:

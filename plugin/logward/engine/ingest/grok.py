@@ -59,6 +59,13 @@ def translate(ruby: str, captures: list[Capture], prefix: str) -> str:
         c = ruby[i]
         if c == "\\" and i + 1 < n:
             nxt = ruby[i + 1]
+            if nxt == "x":
+                # Joni: \x{HHHH} is a code point, \xHH a byte, which for HH >= 80 is only
+                # part of a UTF-8 sequence; Python reads \xHH as a code point.
+                code, width = _hex_escape(ruby, i)
+                out.append(f"\\U{code:08x}")
+                i += width
+                continue
             if in_class:
                 out.append(ruby[i : i + 2])
             elif nxt == "z":
@@ -67,6 +74,8 @@ def translate(ruby: str, captures: list[Capture], prefix: str) -> str:
                 out.append(r"(?=\n?\Z)")
             elif nxt == "h":
                 out.append("[0-9a-fA-F]")
+            elif nxt == "u":
+                raise PipelineDefinitionError(f"\\u escapes in {ruby!r} mean something else to Elasticsearch; write \\x{{HHHH}}")
             elif nxt in "kgGKRX":
                 raise PipelineDefinitionError(f"regex escape \\{nxt} in {ruby!r} is not supported")
             else:
@@ -106,6 +115,19 @@ def translate(ruby: str, captures: list[Capture], prefix: str) -> str:
         out.append(c)
         i += 1
     return "".join(out)
+
+
+def _hex_escape(ruby: str, i: int) -> tuple[int, int]:
+    """The code point of the \\x escape at `i`, and how many characters it spans."""
+    m = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}|\\x([0-9A-Fa-f]{1,2})").match(ruby, i)
+    if not m:
+        raise PipelineDefinitionError(f"malformed \\x escape in {ruby!r}")
+    if m.group(1):
+        return int(m.group(1), 16), m.end() - i
+    code = int(m.group(2), 16)
+    if code >= 0x80:
+        raise PipelineDefinitionError(f"\\x{m.group(2)} in {ruby!r} is a raw byte to Elasticsearch; write \\x{{HHHH}}")
+    return code, m.end() - i
 
 
 def convert(value: str, kind: str) -> object:

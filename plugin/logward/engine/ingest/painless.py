@@ -1,9 +1,9 @@
 """The part of Painless that processor `if` conditions use, translated to Python.
 
 Accepted: `ctx.a?.b` field access (null-safe after the first step, so a missing field is
-null rather than an error), string/number/boolean/null literals, list literals,
-`==`, `!=`, `!`, `&&`, `||`, parentheses, and the methods `contains`, `startsWith`,
-`endsWith`, `equals` and `isEmpty`. Anything else is a definition error, so a condition
+null rather than an error), `ctx['@timestamp']` for top-level names that are not identifiers, string/number/boolean/null literals, list literals,
+`==`, `!=`, `<`, `<=`, `>`, `>=`, `!`, `&&`, `||`, parentheses, and the methods
+`contains`, `startsWith`, `endsWith`, `equals`, `isEmpty` and `length`. Anything else is a definition error, so a condition
 never means one thing on the node and another here.
 """
 
@@ -19,7 +19,7 @@ _TOKEN = re.compile(
     r"""\s*(?:
         (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
       | (?P<num>-?\d+(?:\.\d+)?)
-      | (?P<op>\?\.|==|!=|&&|\|\||[!().,\[\]])
+      | (?P<op>\?\.|==|!=|<=|>=|&&|\|\||[!<>().,\[\]])
       | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
     )""",
     re.VERBOSE,
@@ -30,8 +30,9 @@ _METHODS = {
     "endsWith": ("_p_ends", 1),
     "equals": ("_p_equals", 1),
     "isEmpty": ("_p_is_empty", 0),
+    "length": ("_p_length", 0),
 }
-_BOOLEAN_METHODS = {"contains", "startsWith", "endsWith", "equals", "isEmpty"}
+_BOOLEAN_METHODS = {"contains", "startsWith", "endsWith", "equals", "isEmpty"}  # length() is a number
 
 
 @dataclass
@@ -120,11 +121,25 @@ class _Parser:
             op = self.take()[1]
             right = self.postfix()
             return _Expr(f"({left.code} {op} {right.code})", True)
+        if self.peek() in ("<", "<=", ">", ">="):
+            op = self.take()[1]
+            right = self.postfix()
+            return _Expr(f"_p_order({left.code}, {op!r}, {right.code})", True)
         return left
 
     def postfix(self) -> _Expr:
         expr, path = self.primary()
-        while self.peek() in (".", "?."):
+        while self.peek() in (".", "?.", "[") and not (self.peek() == "[" and path is None):
+            if self.peek() == "[":
+                self.take("[")
+                kind, text = self.take()
+                self.take("]")
+                key = _unquote(text) if kind == "str" else ""
+                if path != "" or not key or "." in key:
+                    self.fail("only ctx['field'] with a plain top-level name is supported")
+                path = key
+                expr = _Expr(self.getter(path), False)
+                continue
             safe = self.take()[1] == "?."
             name = self.take()[1]
             if self.peek() == "(":
@@ -221,10 +236,30 @@ def _is_empty(target: object) -> bool | None:
     return None if target is None else len(target) == 0  # type: ignore[arg-type]
 
 
+def _length(target: object) -> int | None:
+    if target is None:
+        return None
+    if not isinstance(target, str):
+        raise TypeError(f"length() on {type(target).__name__}")
+    return len(target.encode("utf-16-le")) // 2  # Java counts UTF-16 code units
+
+
+_ORDER = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def _order(left: object, op: str, right: object) -> bool:
+    """Numeric comparison; Painless fails on null or non-numbers, and so does this."""
+    if not isinstance(left, (int, float)) or not isinstance(right, (int, float)):
+        raise TypeError(f"cannot compare {left!r} {op} {right!r}")
+    return _ORDER[op](left, right)
+
+
 RUNTIME = {
     "_p_contains": _contains,
     "_p_starts": _starts,
     "_p_ends": _ends,
     "_p_equals": _equals,
     "_p_is_empty": _is_empty,
+    "_p_length": _length,
+    "_p_order": _order,
 }
