@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from logward.engine.ingest import Ingest, without
 from logward.content.pipelines import Pipelines
+from logward.engine.ingest import Ingest, without
 from logward.engine.lines import split_lines
 from tests.conftest import LOGHUB
 from tests.pipeline_fixtures import DEFAULT_FIELDS, Fixture, fixtures, simulate
@@ -30,7 +30,8 @@ def _engine(ingest: Ingest, docs: list[dict]) -> list[dict | None]:
 
 def _compare(name: str, docs: list[dict], from_node: list, from_engine: list) -> None:
     mismatches = [
-        f"line {i + 1}: {doc['message']!r}\n  node:   {json.dumps(a, sort_keys=True)}\n  engine: {json.dumps(b, sort_keys=True)}"
+        f"line {i + 1}: {doc['message']!r}\n"
+        f"  node:   {json.dumps(a, sort_keys=True)}\n  engine: {json.dumps(b, sort_keys=True)}"
         for i, (doc, a, b) in enumerate(zip(docs, from_node, from_engine))
         if a != b
     ]

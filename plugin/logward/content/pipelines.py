@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .paths import ContentError
+from .paths import ContentError, read_yaml
 
 ENTRY = "logward-auth"
 PREFIX = "logward-"
@@ -30,13 +28,6 @@ class Pipelines:
     scripts: dict[str, str]  # stored script id -> Painless source
     folders: dict[str, Path]  # pipeline name -> its folder (fixtures live there)
     entry: str = ENTRY
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise ContentError(f"{path}: {e}") from None
 
 
 def _used_patterns(texts: list[str], local: dict[str, str], shared: dict[str, str]) -> dict[str, str]:
@@ -81,11 +72,11 @@ def render(body: dict[str, Any], shared: dict[str, str]) -> dict[str, Any]:
 
 def load_pipelines(root: Path) -> Pipelines:
     base = root / "pipelines"
-    shared = _read_yaml(base / "_patterns.yml") or {}
+    shared = read_yaml(base / "_patterns.yml") or {}
     bodies: dict[str, dict[str, Any]] = {}
     folders: dict[str, Path] = {}
     for path in sorted(base.glob("*/pipeline.yml")):
-        body = _read_yaml(path)
+        body = read_yaml(path)
         if not isinstance(body, dict) or not isinstance(body.get("processors"), list):
             raise ContentError(f"{path}: a pipeline is a map with a `processors` list")
         name = PREFIX + path.parent.name

@@ -9,13 +9,14 @@ what lets the embedded engine keep up with a real ingest node on one core.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from . import painless, runtime, templates
 from .errors import PipelineDefinitionError
+from .grok import Grok
 from .processors import COMMON_OPTIONS, EMITTERS
 from .scripts import TWINS
 
@@ -36,6 +37,21 @@ class Path:
     @property
     def lookup(self) -> str:
         return f"_lookup({self.root}, {self.keys!r})"
+
+    @property
+    def get(self) -> str:
+        """An inline expression for the value, None when absent (no call on the way)."""
+        if any(key.isdigit() for key in self.keys):
+            return f"_val({self.root}, {self.keys!r})"
+        expr = f"{self.root}.get({self.keys[0]!r})"
+        for depth, key in enumerate(self.keys[1:]):
+            temp = f"_t{depth}"
+            expr = f"({temp}.get({key!r}) if ({temp} := {expr}).__class__ is dict else None)"
+        return expr
+
+    @property
+    def parent(self) -> Path:
+        return Path(self.root, self.keys[:-1], self.text)
 
     @property
     def args(self) -> str:
@@ -82,10 +98,31 @@ class Emit:
 
     def read(self, path: str) -> str:
         """An expression for a field's value, None when it is missing."""
-        p = self.target(path)
-        if len(p.keys) == 1:
-            return f"{p.root}.get({p.keys[0]!r})"
-        return f"_val({p.root}, {p.keys!r})"
+        return self.target(path).get
+
+    def store(self, p: Path, value_expr: str) -> None:
+        """Statements setting a field (see store_lines)."""
+        for line in store_lines(p, value_expr):
+            self.w(line)
+
+    def capture_setters(self, grok: Grok) -> str:
+        """Module-level functions, one per grok pattern, storing that pattern's captures;
+        returns the name of the tuple holding them, indexed like the patterns."""
+        names = []
+        for captures in grok.alternatives:
+            name = self._compiler.const_name("capture")
+            lines = [f"def {name}(doc, meta, m):", "    pass"]
+            for capture in captures:
+                p = self.target(capture.field)
+                lines.append(f"    v = m.group({capture.group!r})")
+                lines.append("    if v is not None:")
+                value = "v" if capture.type is None else f"_grok_convert(v, {capture.type!r})"
+                lines += ["        " + line for line in store_lines(p, value)]
+            self._compiler.helpers += [*lines, ""]
+            names.append(name)
+        table = self._compiler.const_name("captures")
+        self._compiler.helpers.append(f"{table} = ({', '.join(names)},)")
+        return table
 
     def value(self, value: Any) -> str:
         """An expression building a (possibly templated) value afresh for each document."""
@@ -101,13 +138,17 @@ class Emit:
         """A statement raising this processor's failure with the given message."""
         return f"raise _ProcessorError({message_expr}, {self.processor_type!r}, {self.tag!r})"
 
-    def options(self, config: dict[str, Any], required: set[str] = frozenset(), optional: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    def options(self, config: dict[str, Any], required: frozenset[str] | set[str] = frozenset(),
+                optional: frozenset[str] | set[str] = frozenset()) -> None:
         missing = required - config.keys()
         if missing:
             raise PipelineDefinitionError(f"[{sorted(missing)[0]}] required property is missing")
         unknown = config.keys() - required - optional - COMMON_OPTIONS
         if unknown:
-            raise PipelineDefinitionError(f"processor [{self.processor_type}] doesn't support one or more provided configuration parameters {sorted(unknown)}")
+            raise PipelineDefinitionError(
+                f"processor [{self.processor_type}] doesn't support one or more provided configuration parameters "
+                f"{sorted(unknown)}"
+            )
 
     def pipeline(self, name: str) -> str:
         return self._compiler.function_name(name)
@@ -118,6 +159,20 @@ class Emit:
         return self.const(TWINS[script_id])
 
 
+def store_lines(p: Path, value_expr: str) -> list[str]:
+    """Statements setting a field: straight into an existing parent object, else through
+    the helper that creates parents or fails with Elasticsearch's message."""
+    if len(p.keys) == 1:
+        return [f"{p.root}[{p.keys[0]!r}] = {value_expr}"]
+    if any(key.isdigit() for key in p.keys):
+        return [f"_assign({p.args}, {value_expr})"]
+    lines = [f"_sv = {value_expr}", f"if (_sp := {p.parent.get}).__class__ is dict:", f"    _sp[{p.keys[-1]!r}] = _sv"]
+    if len(p.keys) == 2:
+        # The parent object does not exist yet: create it with this one field.
+        lines += [f"elif {p.keys[0]!r} not in {p.root}:", f"    {p.root}[{p.keys[0]!r}] = {{{p.keys[1]!r}: _sv}}"]
+    return [*lines, "else:", f"    _assign({p.args}, _sv)"]
+
+
 class _Compiler:
     def __init__(self, pipelines: dict[str, dict[str, Any]]):
         self.pipelines = pipelines
@@ -126,11 +181,16 @@ class _Compiler:
         self.constants: dict[str, Any] = {}
         self.names = {name: f"pipeline_{i}_{re.sub(r'[^0-9A-Za-z]', '_', name)}" for i, name in enumerate(pipelines)}
         self.counter = 0
+        self.helpers: list[str] = []  # module-level functions some processors need
 
     def const(self, value: Any) -> str:
-        name = f"K{len(self.constants)}"
+        name = self.const_name("K")
         self.constants[name] = value
         return name
+
+    def const_name(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}_{self.counter}"
 
     def function_name(self, pipeline: str) -> str:
         if pipeline not in self.names:
@@ -142,7 +202,7 @@ class _Compiler:
             self.pipeline(name, body)
         self._check_cycles()
         namespace: dict[str, Any] = {**runtime.NAMESPACE, **self.constants}
-        source = "\n".join(self.lines) + "\n"
+        source = "\n".join(self.helpers + self.lines) + "\n"
         exec(compile(source, "<logward pipelines>", "exec"), namespace)
         return {name: namespace[fn] for name, fn in self.names.items()}
 
@@ -152,7 +212,7 @@ class _Compiler:
             raise PipelineDefinitionError(f"pipeline [{name}]: unknown keys {sorted(unknown)}")
         self.lines.append(f"def {self.names[name]}(doc, meta):")
         self.depth = 1
-        self.lines.append("    pass")
+        self.lines.append("    pass  # an empty pipeline does nothing")
         try:
             self.handled(name, body.get("processors") or [], body.get("on_failure"))
         except PipelineDefinitionError as e:

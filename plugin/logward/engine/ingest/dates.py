@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -47,7 +48,7 @@ class _Token:
 def zone(name: str) -> tzinfo:
     """Java's ZoneId.of for the forms pipelines use: region ids, Z/UTC and +HH:MM offsets."""
     if name in ("Z", "UTC", "GMT"):
-        return timezone.utc
+        return UTC
     m = re.fullmatch(r"(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d\d))?", name)
     if m:
         sign = -1 if m.group(1) == "-" else 1
@@ -94,6 +95,52 @@ def _tokens(pattern: str) -> tuple[_Token, ...]:
     return tuple(tokens)
 
 
+@lru_cache(maxsize=64)
+def _regex(pattern: str) -> re.Pattern[str]:
+    """The pattern as one regex that accepts exactly what the token parser below accepts
+    (possessive quantifiers: Java's parser does not backtrack either)."""
+    parts = []
+    for tok in _tokens(pattern):
+        if tok.kind == "literal":
+            parts.append(re.escape(tok.text))
+        elif tok.kind == "month_text":
+            names = _SHORT_MONTHS if tok.width == 3 else _FULL_MONTHS
+            parts.append(f"(?P<month_text>(?>{'|'.join(names)}))")
+        elif tok.kind == "offset":
+            parts.append(f"(?P<offset>{_OFFSET.pattern})")
+        else:
+            if tok.kind == "year":
+                least, most = (4, 4) if tok.width == 4 else (tok.width, tok.width if tok.width == 2 else 19)
+            elif tok.kind == "fraction":
+                least = most = tok.width
+            else:
+                least, most = (1, 19) if tok.width == 1 else (tok.width, tok.width)
+            parts.append(f"(?P<{tok.kind}>[0-9]{{{least},{most}}}+)")
+    return re.compile("".join(parts))
+
+
+def _fast_fields(text: str, pattern: str) -> dict | None:
+    m = _regex(pattern).fullmatch(text)
+    if m is None:
+        return None
+    fields: dict = {}
+    for name, value in m.groupdict().items():
+        if value is None:
+            continue
+        if name == "month_text":
+            names = _SHORT_MONTHS if len(value) == 3 else _FULL_MONTHS
+            fields["month"] = names.index(value) + 1
+        elif name == "offset":
+            fields["offset"] = value
+        elif name == "fraction":
+            fields["fraction"] = int(value.ljust(9, "0")[:9])
+        elif name == "year" and len(value) == 2:
+            fields["year"] = int(value) + 2000
+        else:
+            fields[name] = int(value)
+    return fields
+
+
 def _digits(text: str, pos: int, least: int, most: int) -> tuple[int, int] | None:
     end = pos
     while end < len(text) and end - pos < most and text[end].isdigit() and text[end].isascii():
@@ -104,6 +151,9 @@ def _digits(text: str, pos: int, least: int, most: int) -> tuple[int, int] | Non
 
 
 def _parse_pattern(text: str, pattern: str) -> dict:
+    fast = _fast_fields(text, pattern)
+    if fast is not None:
+        return fast
     fields: dict = {}
     pos = 0
     for tok in _tokens(pattern):
@@ -167,7 +217,7 @@ def _parse_iso(text: str) -> dict:
 def _offset(text: str) -> tzinfo:
     m = _OFFSET.fullmatch(text)
     if not m or m.group(1):
-        return timezone.utc
+        return UTC
     hours = int(m.group(3))
     if hours > 23:
         raise DateError("Value out of range: Hour[0-23], Minute[0-59], Second[0-59]")
@@ -177,19 +227,31 @@ def _offset(text: str) -> tzinfo:
     return timezone(sign * timedelta(hours=int(m.group(3)), minutes=int(m.group(4) or 0)))
 
 
-def _resolve(fields: dict, tz: tzinfo) -> datetime:
+@lru_cache(maxsize=1024)
+def _month_days(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+def _check(fields: dict) -> None:
+    """Java's range checks, then its check that the day exists in that month."""
     for name, high in _LIMITS.items():
         value = fields.get(name)
         if value is not None:
             label, low, shown = _FIELD_NAMES[name]
             if not low <= value <= high:
                 raise DateError(f"Invalid value for {label} (valid values {low} - {shown}): {value}")
-    year = fields.get("year", datetime.now(timezone.utc).year)
+    year = fields.get("year") or datetime.now(UTC).year
     month, day = fields.get("month", 1), fields.get("day", 1)
-    if day > calendar.monthrange(year, month)[1]:
+    if day > _month_days(year, month):
         if month == 2 and day == 29:
             raise DateError(f"Invalid date 'February 29' as '{year}' is not a leap year")
         raise DateError(f"Invalid date '{_FULL_MONTHS[month - 1].upper()} {day}'")
+
+
+def _resolve(fields: dict, tz: tzinfo) -> datetime:
+    _check(fields)
+    year = fields.get("year", datetime.now(UTC).year)
+    month, day = fields.get("month", 1), fields.get("day", 1)
     local = datetime(
         year, month, day, fields.get("hour", 0), fields.get("minute", 0), fields.get("second", 0),
         fields.get("fraction", 0) // 1000,
@@ -210,7 +272,7 @@ def parse(text: str, formats: list[str], tz: tzinfo) -> datetime:
                 return _resolve(_parse_iso(text), tz)
             if fmt in ("UNIX", "UNIX_MS"):
                 seconds = float(text) / (1000 if fmt == "UNIX_MS" else 1)
-                return datetime.fromtimestamp(seconds, timezone.utc)
+                return datetime.fromtimestamp(seconds, UTC)
             return _resolve(_parse_pattern(text, fmt), tz)
         except DateError as e:
             first = first or e
@@ -218,6 +280,53 @@ def parse(text: str, formats: list[str], tz: tzinfo) -> datetime:
             first = first or DateError(f'For input string: "{text}"')
     assert first is not None
     raise first
+
+
+_MONTH_NUMBERS = {name: k + 1 for names in (_SHORT_MONTHS, _FULL_MONTHS) for k, name in enumerate(names)}
+
+
+@lru_cache(maxsize=64)
+def _utc_printer(pattern: str) -> Callable[[str], str | None] | None:
+    """For a pattern with a full date and time and no zone, a function printing a value
+    read in UTC straight to the output text, or None to say "take the general path"
+    (the value did not match, or needs a check that only the general path makes)."""
+    fields = [t for t in _tokens(pattern) if t.kind != "literal"]
+    kinds = [t.kind for t in fields]
+    month_kinds = {"month", "month_text"} & set(kinds)
+    if (
+        len(kinds) != len(set(kinds))
+        or len(month_kinds) != 1
+        or set(kinds) - month_kinds - {"fraction"} != {"year", "day", "hour", "minute", "second"}
+        or any(t.kind == "year" and t.width != 4 for t in fields)
+    ):
+        return None
+    names = ", ".join(f"_{k}" for k in kinds)
+    month = "_MONTH_NUMBERS[_month_text]" if "month_text" in kinds else "int(_month)"
+    fraction = "int(_fraction.ljust(9, '0')[:9]) // 1_000_000" if "fraction" in kinds else "0"
+    source = f"""
+def printer(text):
+    m = rx.fullmatch(text)
+    if m is None:
+        return None
+    {names}, = m.groups()
+    month, day, hour, minute, second = {month}, int(_day), int(_hour), int(_minute), int(_second)
+    if not (1 <= day <= 28 and hour <= 23 and minute <= 59 and second <= 59):
+        return None
+    return f"{{_year}}-{{month:02d}}-{{day:02d}}T{{hour:02d}}:{{minute:02d}}:{{second:02d}}.{{{fraction}:03d}}Z"
+"""
+    namespace = {"rx": re.compile(_regex(pattern).pattern.replace("?P<", "?P<_")), "_MONTH_NUMBERS": _MONTH_NUMBERS}
+    exec(source, namespace)
+    return namespace["printer"]
+
+
+def format_date(text: str, formats: list[str], tz: tzinfo) -> str:
+    """Parse with the first format that accepts `text`, and print as the processor does."""
+    if tz is UTC and formats[0] not in ("ISO8601", "UNIX", "UNIX_MS"):
+        printer = _utc_printer(formats[0])
+        out = printer(text) if printer is not None else None
+        if out is not None:
+            return out
+    return format_output(parse(text, formats, tz), tz)
 
 
 def format_output(instant: datetime, tz: tzinfo) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from .errors import PipelineDefinitionError
 
@@ -25,6 +26,15 @@ class Capture:
     group: str
     field: str
     type: str | None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return _keys(self.field)
+
+
+@cache
+def _keys(field: str) -> tuple[str, ...]:
+    return tuple(field.split("."))
 
 
 def expand(pattern: str, definitions: dict[str, str], stack: tuple[str, ...] = ()) -> str:
@@ -75,7 +85,9 @@ def translate(ruby: str, captures: list[Capture], prefix: str) -> str:
             elif nxt == "h":
                 out.append("[0-9a-fA-F]")
             elif nxt == "u":
-                raise PipelineDefinitionError(f"\\u escapes in {ruby!r} mean something else to Elasticsearch; write \\x{{HHHH}}")
+                raise PipelineDefinitionError(
+                    f"\\u escapes in {ruby!r} mean something else to Elasticsearch; write \\x{{HHHH}}"
+                )
             elif nxt in "kgGKRX":
                 raise PipelineDefinitionError(f"regex escape \\{nxt} in {ruby!r} is not supported")
             else:
@@ -154,29 +166,43 @@ class Grok:
         if not patterns:
             raise PipelineDefinitionError("grok needs at least one pattern")
         self.alternatives: list[list[Capture]] = []
-        singles = []
+        self.sources: list[str] = []
         for k, pattern in enumerate(patterns):
             captures: list[Capture] = []
             python = translate(expand(pattern, definitions), captures, f"g{k}_")
-            try:
-                singles.append(re.compile(python, re.MULTILINE | re.ASCII))
-            except re.error as e:
-                raise PipelineDefinitionError(f"grok pattern {pattern!r}: {e}") from None
+            self.sources.append(python)
             self.alternatives.append(captures)
-        self.singles = singles
-        anchored = all(p.pattern.startswith(("^", r"\A")) for p in singles)
-        combined = "|".join(f"(?P<a{k}>{p.pattern})" for k, p in enumerate(singles))
-        self.combined = re.compile(combined, re.MULTILINE | re.ASCII) if anchored else None
+        self._singles: list[re.Pattern[str]] | None = None
+        anchored = all(p.startswith(("^", r"\A")) for p in self.sources)
+        combined = "|".join(f"(?P<a{k}>{p})" for k, p in enumerate(self.sources))
+        self.combined = self._compile(combined, patterns) if anchored else None
+        if self.combined is None:
+            self.singles  # noqa: B018 (compiles now, so a bad pattern fails at load time)
 
-    def match(self, text: str) -> tuple[re.Match[str], list[Capture]] | None:
+    @staticmethod
+    def _compile(python: str, patterns: list[str]) -> re.Pattern[str]:
+        try:
+            return re.compile(python, re.MULTILINE | re.ASCII)
+        except re.error as e:
+            raise PipelineDefinitionError(f"grok patterns {patterns!r}: {e}") from None
+
+    @property
+    def singles(self) -> list[re.Pattern[str]]:
+        """One regex per pattern, for values the combined regex cannot decide (multi-line)."""
+        if self._singles is None:
+            self._singles = [self._compile(p, [p]) for p in self.sources]
+        return self._singles
+
+    def match(self, text: str) -> tuple[re.Match[str], int] | None:
+        """The match and the index of the pattern that made it, or None."""
         # Anchored patterns on one line: one pass over all of them, same first winner.
         if self.combined is not None and "\n" not in text:
             m = self.combined.match(text)
             if m is None:
                 return None
-            return m, self.alternatives[int(m.lastgroup[1:])]  # type: ignore[index]
-        for regex, captures in zip(self.singles, self.alternatives):
+            return m, int(m.lastgroup[1:])  # type: ignore[index]
+        for k, regex in enumerate(self.singles):
             m = regex.search(text)
             if m is not None:
-                return m, captures
+                return m, k
         return None

@@ -1,10 +1,11 @@
 """The part of Painless that processor `if` conditions use, translated to Python.
 
 Accepted: `ctx.a?.b` field access (null-safe after the first step, so a missing field is
-null rather than an error), `ctx['@timestamp']` for top-level names that are not identifiers, string/number/boolean/null literals, list literals,
-`==`, `!=`, `<`, `<=`, `>`, `>=`, `!`, `&&`, `||`, parentheses, and the methods
-`contains`, `startsWith`, `endsWith`, `equals`, `isEmpty` and `length`. Anything else is a definition error, so a condition
-never means one thing on the node and another here.
+null rather than an error), `ctx['@timestamp']` for top-level names that are not
+identifiers, string/number/boolean/null literals, list literals, `==`, `!=`, `<`, `<=`,
+`>`, `>=`, `!`, `&&`, `||`, parentheses, and the methods `contains`, `startsWith`,
+`endsWith`, `equals`, `isEmpty` and `length`. Anything else is a definition error, so a
+condition never means one thing on the node and another here.
 """
 
 from __future__ import annotations
@@ -170,6 +171,13 @@ class _Parser:
         if len(args) != arity:
             self.fail(f"{name}() takes {arity} argument(s)")
         code = f"{fn}({', '.join([target.code, *args])})"
+        if name in ("startsWith", "endsWith"):
+            # The common case inline: a string receiver needs no call.
+            method = "startswith" if name == "startsWith" else "endswith"
+            code = f"(_s.{method}({args[0]}) if (_s := {target.code}).__class__ is str else {fn}(_s, {args[0]}))"
+        elif name == "contains" and target.code.startswith("[") and target.code.endswith("]"):
+            # A literal list: membership in a constant tuple, with Painless's equals().
+            code = f"(({args[0]}) in ({target.code[1:-1]},))"
         return _Expr(code, name in _BOOLEAN_METHODS, nullable=null_safe)
 
     def primary(self) -> tuple[_Expr, str | None]:
@@ -241,6 +249,8 @@ def _length(target: object) -> int | None:
         return None
     if not isinstance(target, str):
         raise TypeError(f"length() on {type(target).__name__}")
+    if target.isascii():
+        return len(target)
     return len(target.encode("utf-16-le")) // 2  # Java counts UTF-16 code units
 
 

@@ -37,9 +37,10 @@ def _set(e: Emit, c: dict[str, Any]) -> None:
         guards.append(f"{p.lookup} in (_MISSING, None)")
     if guards:
         e.w(f"if {' and '.join(guards)}:")
-        e.w(f"    _assign({p.args}, v)")
+        with e.indent():
+            e.store(p, "v")
     else:
-        e.w(f"_assign({p.args}, v)")
+        e.store(p, "v")
 
 
 def _append(e: Emit, c: dict[str, Any]) -> None:
@@ -91,16 +92,16 @@ def _loaded(e: Emit, c: dict[str, Any], null_ok: bool = False) -> Iterator[None]
     Elasticsearch's message.
     """
     p = e.target(c["field"])
-    e.w(f"v = {p.lookup}")
+    e.w(f"v = {p.get}")
     if c.get("ignore_missing", False):
-        e.w("if v is not _MISSING and v is not None:")
+        e.w("if v is not None:")
         with e.indent():
             yield
         return
-    e.w("if v is _MISSING:")
-    e.w(f"    _require({p.args})")
+    e.w("if v is None:")
+    e.w(f"    if {p.lookup} is _MISSING:")
+    e.w(f"        _require({p.args})")
     if not null_ok:
-        e.w("if v is None:")
         null = f"field [{c['field']}] is null, cannot process it."
         e.w(f"    {e.fail(repr(null))}")
     yield
@@ -110,13 +111,15 @@ def _grok(e: Emit, c: dict[str, Any]) -> None:
     e.options(c, required={"field", "patterns"}, optional={"pattern_definitions", "ignore_missing", "trace_match"})
     if c.get("trace_match"):
         raise PipelineDefinitionError("grok trace_match is not supported")
-    grok = e.const(Grok(c["patterns"], c.get("pattern_definitions", {})))
+    compiled = Grok(c["patterns"], c.get("pattern_definitions", {}))
+    grok = e.const(compiled)
+    setters = e.capture_setters(compiled)
     with _loaded(e, c):
         e.w("text = v if v.__class__ is str else _render(v)")
         e.w(f"found = {grok}.match(text)")
         e.w("if found is None:")
         e.w(f"    {e.fail(repr('Provided Grok expressions do not match field value: [') + ' + text + ' + repr(']'))}")
-        e.w("_grok_assign(doc, meta, found)")
+        e.w(f"{setters}[found[1]](doc, meta, found[0])")
 
 
 def _date(e: Emit, c: dict[str, Any]) -> None:
@@ -132,7 +135,7 @@ def _date(e: Emit, c: dict[str, Any]) -> None:
     tz_expr = e.value(tz) if is_template(tz) else e.const(dates.zone(tz))
     zone_call = f"_zone({tz_expr})" if is_template(tz) else tz_expr
     e.w(f"v = _require({p.args})")
-    e.w(f"_assign({t.args}, _date(_render(v), {formats}, {zone_call}))")
+    e.store(t, f"_date(_render(v), {formats}, {zone_call})")
 
 
 def _convert(e: Emit, c: dict[str, Any]) -> None:
@@ -142,7 +145,7 @@ def _convert(e: Emit, c: dict[str, Any]) -> None:
         raise PipelineDefinitionError(f"[type] type [{kind}] not supported, cannot convert field.")
     t = e.target(c.get("target_field", c["field"]))
     with _loaded(e, c, null_ok=True):
-        e.w(f"_assign({t.args}, _convert(v, {kind!r}))")
+        e.store(t, f"_convert(v, {kind!r})")
 
 
 def _string_op(operation: str) -> Emitter:
@@ -150,7 +153,7 @@ def _string_op(operation: str) -> Emitter:
         e.options(c, required={"field"}, optional={"target_field", "ignore_missing"})
         t = e.target(c.get("target_field", c["field"]))
         with _loaded(e, c):
-            e.w(f"_assign({t.args}, _string_op(v, {operation!r}, {c['field']!r}))")
+            e.store(t, f"_string_op(v, {operation!r}, {c['field']!r})")
 
     return emit
 
@@ -161,7 +164,7 @@ def _gsub(e: Emit, c: dict[str, Any]) -> None:
     replacement = e.const(_java_replacement(c["replacement"]))
     t = e.target(c.get("target_field", c["field"]))
     with _loaded(e, c):
-        e.w(f"_assign({t.args}, _gsub(v, {regex}, {replacement}, {c['field']!r}))")
+        e.store(t, f"_gsub(v, {regex}, {replacement}, {c['field']!r})")
 
 
 def _split(e: Emit, c: dict[str, Any]) -> None:
@@ -169,7 +172,7 @@ def _split(e: Emit, c: dict[str, Any]) -> None:
     regex = e.const(_java_regex(c["separator"]))
     t = e.target(c.get("target_field", c["field"]))
     with _loaded(e, c):
-        e.w(f"_assign({t.args}, _split(v, {regex}, {c['field']!r}))")
+        e.store(t, f"_split(v, {regex}, {c['field']!r})")
 
 
 def _json(e: Emit, c: dict[str, Any]) -> None:
@@ -184,7 +187,7 @@ def _json(e: Emit, c: dict[str, Any]) -> None:
         e.w("doc.update(v)")
     else:
         t = e.target(c.get("target_field", c["field"]))
-        e.w(f"_assign({t.args}, v)")
+        e.store(t, "v")
 
 
 def _pipeline(e: Emit, c: dict[str, Any]) -> None:

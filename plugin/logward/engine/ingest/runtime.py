@@ -10,7 +10,7 @@ from typing import Any
 from . import dates, fields, painless, templates
 from .errors import ProcessorError
 from .fields import MISSING, assign, delete, java_type, lookup, require
-from .grok import Capture, convert
+from .grok import convert
 
 
 class Dropped(Exception):
@@ -41,7 +41,10 @@ def leave_failure(meta: dict) -> None:
 
 
 def append(root: dict, keys: tuple[str, ...], path: str, values: list, allow_duplicates: bool) -> None:
-    current = lookup(root, keys)
+    if len(keys) == 2 and (parent := root.get(keys[0])).__class__ is dict:
+        current = parent.get(keys[1], MISSING)
+    else:
+        current = lookup(root, keys)
     if current is MISSING:
         target: list = []
         assign(root, keys, path, target)
@@ -55,23 +58,6 @@ def append(root: dict, keys: tuple[str, ...], path: str, values: list, allow_dup
             target.append(value)
 
 
-_CAPTURE_KEYS: dict[str, tuple[str, ...]] = {}
-
-
-def grok_assign(doc: dict, meta: dict, found: tuple[re.Match[str], list[Capture]]) -> None:
-    match, captures = found
-    for capture in captures:
-        value = match.group(capture.group)
-        if value is None:
-            continue
-        if capture.type is not None:
-            value = convert(value, capture.type)
-        keys = _CAPTURE_KEYS.get(capture.field)
-        if keys is None:
-            keys = _CAPTURE_KEYS[capture.field] = tuple(capture.field.split("."))
-        assign(doc, keys, capture.field, value)
-
-
 _DATE_CACHE: dict[tuple[str, int, tzinfo], str] = {}
 
 
@@ -80,7 +66,7 @@ def date(text: str, formats: list[str], tz: tzinfo) -> str:
     key = (text, id(formats), tz)
     out = _DATE_CACHE.get(key)
     if out is None:
-        out = dates.format_output(dates.parse(text, formats, tz), tz)
+        out = dates.format_date(text, formats, tz)
         if len(_DATE_CACHE) > 50_000:
             _DATE_CACHE.clear()
         _DATE_CACHE[key] = out
@@ -181,7 +167,7 @@ NAMESPACE: dict[str, Any] = {
     "_message": message,
     "_enter_failure": enter_failure,
     "_leave_failure": leave_failure,
-    "_grok_assign": grok_assign,
+    "_grok_convert": convert,
     "_date": date,
     "_zone": zone,
     "_convert": convert_value,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from .fields import MISSING, assign, lookup
@@ -20,33 +21,44 @@ _MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec"
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
+@lru_cache(maxsize=256)
 def _instant(text: str) -> datetime:
     """ZonedDateTime.parse for the ISO-8601 instants Elasticsearch and shippers write."""
     return datetime.fromisoformat(_FRACTION.sub(r"\1", text).replace("Z", "+00:00"))
 
 
-def syslog_year(doc: dict, meta: dict, params: dict) -> None:
-    """BSD syslog has no year: take the reference's, or the one before if that is in the future."""
-    tmp = doc["_tmp"]
-    created = lookup(doc, ("event", "created"))
-    reference = _instant(tmp["now"] if created is MISSING or created is None else created)
-    month = _MONTHS.find(tmp["month"]) // 3 + 1
-    day = int(tmp["day"].strip())
+@lru_cache(maxsize=4096)
+def _year(reference_text: str, month_name: str, day: int) -> int:
+    reference = _instant(reference_text)
+    month = _MONTHS.find(month_name) // 3 + 1
     year = reference.year
     if month * 32 + day > reference.month * 32 + reference.day + 1:
         year -= 1
-    tmp["year"] = str(year)
+    return year
 
 
-def _copy(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    return value
+def syslog_year(doc: dict, meta: dict, params: dict) -> None:
+    """BSD syslog has no year: take the reference's, or the one before if that is in the
+    future; write the whole timestamp for the date processor."""
+    tmp = doc["_tmp"]
+    created = lookup(doc, ("event", "created"))
+    reference = tmp["now"] if created is MISSING or created is None else created
+    day = int(tmp["day"].strip())
+    tmp["timestamp"] = f"{_year(reference, tmp['month'], day)} {tmp['month']} {day} {tmp['time']}"
 
 
-_SPLIT: dict[str, tuple[str, ...]] = {}
+_PLANS: dict[int, dict[str, list[tuple[tuple[str, ...], str, Any]]]] = {}
+
+
+def _plan(forms: dict[str, dict[str, Any]]) -> dict[str, list[tuple[tuple[str, ...], str, Any]]]:
+    """Each form's assignments with their paths split once (params are constant)."""
+    plan = _PLANS.get(id(forms))
+    if plan is None:
+        plan = _PLANS[id(forms)] = {
+            form: [(tuple(path.split(".")), path, value) for path, value in fields.items()]
+            for form, fields in forms.items()
+        }
+    return plan
 
 
 def classify(doc: dict, meta: dict, params: dict) -> None:
@@ -55,14 +67,16 @@ def classify(doc: dict, meta: dict, params: dict) -> None:
     form = tmp.get("form") if tmp.__class__ is dict else None
     if form is None:
         return
-    fields = params["forms"].get(form)
-    if fields is None:
+    steps = _plan(params["forms"]).get(form)
+    if steps is None:
         raise ValueError(f"no classification for message form [{form}]")
-    for path, value in fields.items():
-        keys = _SPLIT.get(path)
-        if keys is None:
-            keys = _SPLIT[path] = tuple(path.split("."))
-        assign(doc, keys, path, _copy(value))
+    for keys, path, value in steps:
+        if value.__class__ is list:
+            value = list(value)  # the document gets its own copy, as Painless's new ArrayList
+        if len(keys) == 2 and (parent := doc.get(keys[0])).__class__ is dict:
+            parent[keys[1]] = value
+        else:
+            assign(doc, keys, path, value)
 
 
 TWINS: dict[str, Twin] = {

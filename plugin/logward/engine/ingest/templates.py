@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from .errors import PipelineDefinitionError
@@ -79,8 +79,11 @@ def compile_template(template: str, getter: Callable[[str], str]) -> str:
         triple = m.group(1) is not None
         if triple != (m.group(3) is not None):
             raise PipelineDefinitionError(f"unbalanced braces in template {template!r}")
-        fn = "_render" if triple else "_render_escaped"
-        parts.append(f"{fn}({getter(m.group(2))})")
+        value = getter(m.group(2))
+        if triple:
+            parts.append(f"(_r if (_r := {value}).__class__ is str else _render(_r))")
+        else:
+            parts.append(f"_render_escaped({value})")
         pos = m.end()
     rest = template[pos:]
     if "{{" in rest:

@@ -1,0 +1,31 @@
+"""The `logward` command: one module per subcommand, each with `add_parser` and `run`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..content.paths import ContentError
+from . import logtest, replay, ruletest
+
+COMMANDS = {"logtest": logtest, "replay": replay, "test": ruletest}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="logward", description="Log-analysis intrusion detection for Elastic.")
+    parser.add_argument("--content", metavar="DIR",
+                        help="folder with pipelines/ and detections/ (default: this repository)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, module in COMMANDS.items():
+        module.add_parser(commands, name)
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command].run(args)
+    except ContentError as e:
+        print(f"logward: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130

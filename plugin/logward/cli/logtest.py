@@ -1,0 +1,74 @@
+"""`logward logtest`: lines on stdin, and for each what ossec-logtest shows in its three
+phases: the pre-decoded header, the decoded fields, and the rules that fired."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+import orjson
+
+from ..engine import Engine, iso_time
+from ..engine.detect import Alert
+from ..engine.lines import iter_lines
+
+HEADER = ("@timestamp", "host.hostname", "process.name", "process.pid", "message")
+
+
+def add_parser(commands: Any, name: str) -> None:
+    p = commands.add_parser(name, help="decode lines from stdin and show the rules they fire",
+                            description=__doc__)
+    p.add_argument("--json", action="store_true", help="one JSON object per input line")
+
+
+def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def rule_summary(alert: Alert) -> dict[str, Any]:
+    rule = alert.rule
+    return {"id": rule.id, "level": rule.level, "description": rule.title, "ossec": list(rule.ossec)}
+
+
+def _text(doc: dict[str, Any], alerts: list[Alert]) -> str:
+    fields = flatten(doc)
+    out = ["**Phase 1: Completed pre-decoding.", f"       full event: '{fields.get('event.original', '')}'"]
+    out += [f"       {name}: '{fields[name]}'" for name in HEADER if name in fields]
+    out += ["", "**Phase 2: Completed decoding."]
+    skip = set(HEADER) | {"event.original", "event.ingested", "event.created"}
+    out += [f"       {name}: '{value}'" for name, value in sorted(fields.items()) if name not in skip]
+    out += ["", "**Phase 3: Completed filtering (rules)."]
+    if not alerts:
+        out.append("       No rule fired.")
+    for alert in alerts:
+        summary = rule_summary(alert)
+        out.append(f"       Rule id: '{summary['id']}'")
+        out.append(f"       Level: '{summary['level']}'")
+        out.append(f"       Description: '{summary['description']}'")
+        if summary["ossec"]:
+            out.append(f"       OSSEC/Wazuh: {', '.join(map(str, summary['ossec']))}")
+    if any(a.rule.level >= 3 for a in alerts):
+        out.append("**Alert to be generated.")
+    return "\n".join(out) + "\n\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    engine = Engine.load(args.content)
+    out = sys.stdout.buffer
+    for line in iter_lines(sys.stdin.buffer):
+        doc, alerts = engine.process(line, iso_time(time.time()))
+        if args.json:
+            record = {"document": doc, "rules": [rule_summary(a) for a in alerts]}
+            out.write(orjson.dumps(record) + b"\n")
+        else:
+            out.write(_text(doc, alerts).encode("utf-8", errors="replace"))
+        out.flush()
+    return 0

@@ -1,0 +1,80 @@
+"""`logward test`: every rule's own test cases, each in a fresh engine, reported per rule."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from ..content.detections import RuleSet, load_rules
+from ..content.paths import content_root
+from ..content.pipelines import Pipelines, load_pipelines
+from ..engine import Engine
+from ..rules.model import Rule, TestCase
+
+
+def add_parser(commands: Any, name: str) -> None:
+    p = commands.add_parser(name, help="run every rule's test cases", description=__doc__)
+    p.add_argument("rules", nargs="*", type=int, metavar="RULE_ID", help="only these rules")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every case")
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    rule: Rule
+    case: TestCase
+    fired: int  # alerts of this rule
+    others: dict[int, int]  # alerts of other rules, for the report
+
+    @property
+    def ok(self) -> bool:
+        return self.fired == self.case.fires
+
+
+def run_case(pipelines: Pipelines, rules: RuleSet, rule: Rule, case: TestCase) -> CaseResult:
+    engine = Engine(pipelines, rules)
+    fired, others = 0, {}
+    for line in case.lines:
+        _, alerts = engine.process(line, case.reference_time)
+        for alert in alerts:
+            if alert.rule.id == rule.id:
+                fired += 1
+            else:
+                others[alert.rule.id] = others.get(alert.rule.id, 0) + 1
+    return CaseResult(rule, case, fired, others)
+
+
+def run_all(pipelines: Pipelines, rules: RuleSet, only: list[int] | None = None) -> list[CaseResult]:
+    return [
+        run_case(pipelines, rules, rule, case)
+        for rule in rules.rules
+        if not only or rule.id in only
+        for case in rule.tests
+    ]
+
+
+def run(args: argparse.Namespace) -> int:
+    root = content_root(args.content)
+    pipelines, rules = load_pipelines(root), load_rules(root)
+    unknown = set(args.rules) - set(rules.by_id)
+    if unknown:
+        print(f"logward test: no rule {', '.join(map(str, sorted(unknown)))}", file=sys.stderr)
+        return 2
+    results = run_all(pipelines, rules, args.rules)
+    failed = 0
+    for rule in rules.rules:
+        mine = [r for r in results if r.rule is rule]
+        if not mine:
+            continue
+        bad = [r for r in mine if not r.ok]
+        failed += len(bad)
+        status = "ok" if not bad else "FAILED"
+        print(f"{rule.id}  {status:6}  {len(mine) - len(bad)}/{len(mine)} cases  {rule.title}  ({rule.source})")
+        for r in mine if args.verbose else bad:
+            mark = "ok" if r.ok else "FAIL"
+            also = ", ".join(f"{k}x{v}" for k, v in sorted(r.others.items())) or "none"
+            print(f"        {mark}: {r.case.name}: fired {r.fired}, expected {r.case.fires} (other rules: {also})")
+    total = len(results)
+    print(f"{total - failed}/{total} cases passed across {len({r.rule.id for r in results})} rules")
+    return 1 if failed else 0

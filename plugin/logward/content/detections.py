@@ -1,0 +1,121 @@
+"""The rule set from detections/: every rule file parsed, checked, and cross-referenced.
+
+Problems are collected across all files and reported together, each naming the file, the
+rule and the field, so one run shows everything that needs fixing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..rules import conditions
+from ..rules.conditions import Condition
+from ..rules.limits import FieldError
+from ..rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, Selector, SequenceRule, parse_rule
+from .fields import Field, load_fields
+from .paths import ContentError, read_yaml
+
+
+@dataclass(frozen=True)
+class Attack:
+    """The part of MITRE ATT&CK the rules cite: technique names and their tactics."""
+
+    tactics: dict[str, str]
+    techniques: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    attack: Attack
+    fields: dict[str, Field]
+    by_id: dict[int, Rule] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {r.id: r for r in self.rules})
+
+    def event_rules(self, selector: Selector) -> tuple[EventRule, ...]:
+        """The event rules a selector names, directly or by group (none for `where`)."""
+        if selector.rules:
+            return tuple(self.by_id[i] for i in selector.rules)  # type: ignore[misc]
+        return tuple(r for r in self.rules if isinstance(r, EventRule) and set(r.groups) & set(selector.groups))
+
+    def condition(self, selector: Selector) -> Condition:
+        """The condition on one event that a selector stands for."""
+        if selector.where is not None:
+            return selector.where
+        return conditions.any_of([r.where for r in self.event_rules(selector)])
+
+
+def _selectors(rule: Rule) -> list[tuple[str, Selector]]:
+    if isinstance(rule, (FrequencyRule, FirstSeenRule)):
+        return [("events", rule.events)]
+    if isinstance(rule, SequenceRule):
+        return [(f"steps[{i}].events", s.events) for i, s in enumerate(rule.steps)]
+    return []
+
+
+def _fields_used(rule: Rule) -> list[tuple[str, str]]:
+    used: list[tuple[str, str]] = []
+    if isinstance(rule, EventRule):
+        used += [("where", f) for f in sorted(conditions.fields(rule.where))]
+    for where, selector in _selectors(rule):
+        if selector.where is not None:
+            used += [(f"{where}.where", f) for f in sorted(conditions.fields(selector.where))]
+    for name in ("same", "key"):
+        used += [(name, f) for f in getattr(rule, name, ())]
+    return used
+
+
+def _check(
+    rule: Rule, rules: dict[int, Rule], groups: set[str], attack: Attack, catalog: dict[str, Field]
+) -> list[str]:
+    problems = []
+    for at, name in _fields_used(rule):
+        if name not in catalog:
+            problems.append(
+                f"{rule.label}: field '{at}': {name!r} is not a field Logward writes (pipelines/fields.yml)"
+            )
+    for technique in rule.mitre:
+        if technique not in attack.techniques:
+            problems.append(f"{rule.label}: field 'mitre': {technique} is not in detections/_attack.yml")
+    for at, selector in _selectors(rule):
+        for ref in selector.rules:
+            if not isinstance(rules.get(ref), EventRule):
+                problems.append(f"{rule.label}: field '{at}.rules': {ref} is not an event rule")
+        for group in selector.groups:
+            if group not in groups:
+                problems.append(f"{rule.label}: field '{at}.groups': no event rule is in group {group!r}")
+    return problems
+
+
+def load_rules(root: Path) -> RuleSet:
+    base = root / "detections"
+    attack_data = read_yaml(base / "_attack.yml") or {}
+    attack = Attack(attack_data.get("tactics", {}), attack_data.get("techniques", {}))
+    catalog = load_fields(root)
+    problems: list[str] = []
+    parsed: dict[int, Rule] = {}
+    for path in sorted(base.rglob("*.yml")):
+        if path.name.startswith("_"):
+            continue
+        source = str(path.relative_to(root))
+        data = read_yaml(path)
+        rule_id = data.get("id", "?") if isinstance(data, dict) else "?"
+        try:
+            rule = parse_rule(data, source)
+        except FieldError as e:
+            problems.append(f"{source}: rule {rule_id}: {e}")
+            continue
+        if rule.id in parsed:
+            problems.append(f"{source}: rule {rule.id}: field 'id': already used by {parsed[rule.id].source}")
+            continue
+        parsed[rule.id] = rule
+    groups = {g for r in parsed.values() if isinstance(r, EventRule) for g in r.groups}
+    for rule in parsed.values():
+        problems += _check(rule, parsed, groups, attack, catalog)
+    if problems:
+        raise ContentError("invalid detections:\n  " + "\n  ".join(problems))
+    return RuleSet(tuple(sorted(parsed.values(), key=lambda r: r.id)), attack, catalog)

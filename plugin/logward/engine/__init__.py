@@ -1,0 +1,55 @@
+"""The embedded engine: Logward's pipelines and rules run in-process, with no cluster.
+
+`Engine.process(line)` parses one raw log line exactly as the ingest node would (the same
+rendered pipelines) and returns the document with the alerts it raised; correlation state
+carries over from line to line.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..content.detections import RuleSet, load_rules
+from ..content.paths import content_root
+from ..content.pipelines import Pipelines, load_pipelines
+from .detect import Alert, Detector
+from .ingest import Ingest, ProcessorError
+
+ENGINE_ERROR_TAG = "logward_engine_error"
+
+
+def iso_time(seconds: float) -> str:
+    """An instant as event.created would hold it."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class Engine:
+    def __init__(self, pipelines: Pipelines, rules: RuleSet, first_seen: dict[int, set[tuple]] | None = None):
+        self.pipelines = pipelines
+        self.rules = rules
+        self.ingest = Ingest(pipelines.bodies, pipelines.entry)
+        self.detector = Detector(rules, first_seen)
+
+    @classmethod
+    def load(cls, root: str | Path | None = None) -> Engine:
+        base = content_root(root)
+        return cls(load_pipelines(base), load_rules(base))
+
+    def parse(self, line: str, created: str | None = None) -> dict[str, Any]:
+        """The document the ingest node would index for this line. Never raises: a failure
+        that would make the node reject the line still gives a tagged document."""
+        doc: dict[str, Any] = {"message": line}
+        if created is not None:
+            doc["event"] = {"created": created}
+        try:
+            result = self.ingest.run(doc)
+        except ProcessorError as e:
+            return {"event": {"original": line, "kind": "pipeline_error"}, "message": line,
+                    "error": {"message": e.message}, "tags": [ENGINE_ERROR_TAG]}
+        return result if result is not None else {"event": {"original": line}, "tags": ["dropped"]}
+
+    def process(self, line: str, created: str | None = None) -> tuple[dict[str, Any], list[Alert]]:
+        doc = self.parse(line, created)
+        return doc, self.detector.process(doc)

@@ -1,0 +1,37 @@
+"""Alerts: what fired, on which event, and for correlations what was counted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...rules.model import Rule
+
+
+@dataclass(frozen=True)
+class Alert:
+    rule: Rule
+    event: dict[str, Any]  # the event that made the rule fire (the last one, for a correlation)
+    time: float  # the event's time, seconds since the epoch
+    sequence: int  # position of the alert in this run, from 1
+    correlation: dict[str, Any] = field(default_factory=dict)  # count, window, key, first
+
+    def to_json(self) -> dict[str, Any]:
+        """The alert as one JSON object: ECS `rule.*` plus Logward's own details."""
+        rule = self.rule
+        out: dict[str, Any] = {
+            "@timestamp": self.event.get("@timestamp"),
+            "rule": {
+                "id": str(rule.id),
+                "name": rule.title,
+                "level": rule.level,
+                "type": rule.kind,
+                "groups": list(rule.groups),
+                "ossec": list(rule.ossec),
+                "mitre": list(rule.mitre),
+            },
+            "event": self.event,
+        }
+        if self.correlation:
+            out["correlation"] = self.correlation
+        return out

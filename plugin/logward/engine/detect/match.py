@@ -1,0 +1,91 @@
+"""Conditions compiled to Python predicates over one parsed document.
+
+A field holding a list (event.category, related.ip) matches when any element does, as a
+term query on a multi-valued field does in Elasticsearch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ...rules.conditions import All, Any_, Condition, Equals, Exists, Not
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+def field_getter(field: str) -> Callable[[dict[str, Any]], Any]:
+    """A function reading a dotted field from a nested document (None when absent)."""
+    keys = tuple(field.split("."))
+    if len(keys) == 1:
+        (a,) = keys
+        return lambda doc: doc.get(a)
+
+    def get(doc: dict[str, Any]) -> Any:
+        node: Any = doc
+        for key in keys:
+            if node.__class__ is not dict:
+                return None
+            node = node.get(key)
+        return node
+
+    return get
+
+
+def _equals(value: Any, wanted: frozenset) -> bool:
+    if value is None:
+        return False
+    if value.__class__ is list:
+        return any(v in wanted for v in value if v.__class__ is not dict and v.__class__ is not list)
+    return value in wanted
+
+
+class _Builder:
+    """Builds one Python expression per condition; fields and value sets become constants."""
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {"_equals": _equals}
+
+    def const(self, value: Any) -> str:
+        name = f"c{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def expr(self, cond: Condition) -> str:
+        if isinstance(cond, Equals):
+            get = self.const(field_getter(cond.field))
+            if len(cond.values) == 1 and isinstance(cond.values[0], str):
+                wanted = self.const(cond.values[0])
+                return f"((v := {get}(doc)) == {wanted} or (v.__class__ is list and {wanted} in v))"
+            return f"_equals({get}(doc), {self.const(frozenset(cond.values))})"
+        if isinstance(cond, Exists):
+            return f"({self.const(field_getter(cond.field))}(doc) is not None)"
+        if isinstance(cond, Not):
+            return f"(not {self.expr(cond.inner)})"
+        joiner = " and " if isinstance(cond, All) else " or "
+        return "(" + joiner.join(self.expr(c) for c in cond.items) + ")"
+
+
+def compile_predicate(cond: Condition) -> Predicate:
+    builder = _Builder()
+    source = f"lambda doc: {builder.expr(cond)}"
+    return eval(compile(source, "<logward condition>", "eval"), builder.namespace)
+
+
+def required_values(cond: Condition, field: str) -> frozenset | None:
+    """Values `field` must have for `cond` to hold, if the condition pins it; else None.
+
+    Lets the detector index rules by event.action and skip most of them per event.
+    """
+    if isinstance(cond, Equals) and cond.field == field:
+        return frozenset(cond.values)
+    if isinstance(cond, All):
+        for item in cond.items:
+            found = required_values(item, field)
+            if found is not None:
+                return found
+    if isinstance(cond, Any_):
+        parts = [required_values(item, field) for item in cond.items]
+        if all(p is not None for p in parts):
+            return frozenset().union(*parts)  # type: ignore[arg-type]
+    return None

@@ -1,0 +1,96 @@
+"""Conditions over event fields, as rules write them in `where:`.
+
+A mapping is a conjunction; each key is a field and its value one value, a list (any of
+them), or one of `{exists: true|false}`. The keys `any` (a list of mappings, one of which
+must hold), `all` (a list, all of which must hold) and `not` (a mapping that must not hold)
+combine them. Parsing gives a small tree that the engine evaluates and the compiler turns
+into KQL, EQL or query DSL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .limits import FieldError
+
+Scalar = str | int | bool
+
+
+@dataclass(frozen=True)
+class Equals:
+    field: str
+    values: tuple[Scalar, ...]  # any of these
+
+
+@dataclass(frozen=True)
+class Exists:
+    field: str
+
+
+@dataclass(frozen=True)
+class Not:
+    inner: Condition
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Any_:
+    items: tuple[Condition, ...]
+
+
+Condition = Equals | Exists | Not | All | Any_
+
+
+def parse(spec: Any, where: str = "where") -> Condition:
+    if not isinstance(spec, dict) or not spec:
+        raise FieldError(where, "a condition is a non-empty mapping of fields to values")
+    items: list[Condition] = []
+    for key, value in spec.items():
+        path = f"{where}.{key}"
+        if key in ("any", "all"):
+            if not isinstance(value, list) or not value:
+                raise FieldError(path, f"`{key}` takes a non-empty list of conditions")
+            parts = tuple(parse(v, f"{path}[{i}]") for i, v in enumerate(value))
+            items.append(Any_(parts) if key == "any" else All(parts))
+        elif key == "not":
+            items.append(Not(parse(value, path)))
+        else:
+            items.append(_field(str(key), value, path))
+    return items[0] if len(items) == 1 else All(tuple(items))
+
+
+def _scalar(value: Any, path: str) -> Scalar:
+    if isinstance(value, (str, int, bool)) and not isinstance(value, float):
+        return value
+    raise FieldError(path, f"values are strings, integers or booleans, got {value!r}")
+
+
+def _field(field: str, value: Any, path: str) -> Condition:
+    if isinstance(value, dict):
+        if set(value) != {"exists"} or not isinstance(value["exists"], bool):
+            raise FieldError(path, "the only operator is {exists: true|false}")
+        return Exists(field) if value["exists"] else Not(Exists(field))
+    if isinstance(value, list):
+        if not value:
+            raise FieldError(path, "an empty list matches nothing")
+        return Equals(field, tuple(_scalar(v, path) for v in value))
+    return Equals(field, (_scalar(value, path),))
+
+
+def fields(condition: Condition) -> set[str]:
+    """Every field a condition reads."""
+    if isinstance(condition, (Equals, Exists)):
+        return {condition.field}
+    if isinstance(condition, Not):
+        return fields(condition.inner)
+    return set().union(*(fields(c) for c in condition.items))
+
+
+def any_of(conditions: list[Condition]) -> Condition:
+    unique = list(dict.fromkeys(conditions))
+    return unique[0] if len(unique) == 1 else Any_(tuple(unique))
