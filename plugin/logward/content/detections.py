@@ -79,8 +79,10 @@ def _check(
                 f"{rule.label}: field '{at}': {name!r} is not a field Logward writes (pipelines/fields.yml)"
             )
     for technique in rule.mitre:
-        if technique not in attack.techniques:
-            problems.append(f"{rule.label}: field 'mitre': {technique} is not in detections/_attack.yml")
+        parent = technique.partition(".")[0]
+        for needed in dict.fromkeys((technique, parent)):
+            if needed not in attack.techniques:
+                problems.append(f"{rule.label}: field 'mitre': {needed} is not in detections/_attack.yml")
     for at, selector in _selectors(rule):
         for ref in selector.rules:
             if not isinstance(rules.get(ref), EventRule):
@@ -98,6 +100,7 @@ def load_rules(root: Path) -> RuleSet:
     catalog = load_fields(root)
     problems: list[str] = []
     parsed: dict[int, Rule] = {}
+    broken: set[Any] = set()  # ids of rules with errors: references to them are not errors too
     for path in sorted(base.rglob("*.yml")):
         if path.name.startswith("_"):
             continue
@@ -108,6 +111,7 @@ def load_rules(root: Path) -> RuleSet:
             rule = parse_rule(data, source)
         except FieldError as e:
             problems.append(f"{source}: rule {rule_id}: {e}")
+            broken.add(rule_id)
             continue
         if rule.id in parsed:
             problems.append(f"{source}: rule {rule.id}: field 'id': already used by {parsed[rule.id].source}")
@@ -115,7 +119,8 @@ def load_rules(root: Path) -> RuleSet:
         parsed[rule.id] = rule
     groups = {g for r in parsed.values() if isinstance(r, EventRule) for g in r.groups}
     for rule in parsed.values():
-        problems += _check(rule, parsed, groups, attack, catalog)
+        problems += [p for p in _check(rule, parsed, groups, attack, catalog)
+                     if not any(f": {b} is not an event rule" in p for b in broken)]
     if problems:
         raise ContentError("invalid detections:\n  " + "\n  ".join(problems))
     return RuleSet(tuple(sorted(parsed.values(), key=lambda r: r.id)), attack, catalog)

@@ -1,0 +1,1 @@
+"""Rules compiled for Elastic: Kibana detection rule bodies and Elasticsearch transforms."""

@@ -1,0 +1,148 @@
+"""Rules as Kibana Security detection rules (the Detections API, version 2023-10-31).
+
+By type: an event rule is a KQL query rule; frequency and sequence rules are EQL
+sequences (`with runs=N` counts repeats, `maxspan` is the window, `by` the key); a
+first-seen rule queries its transform's entity index for entities that just appeared.
+Severity and risk score follow the OSSEC level.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..content.detections import RuleSet
+from ..rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, SequenceRule
+from .options import DEFAULT_TARGET, Target
+from .queries import EQL, KQL, render
+from .transforms import FIRST_INGESTED, FIRST_SEEN, entity_index, transform_id
+
+MANAGED_TAG = "Logward"
+
+# OSSEC level -> (Elastic severity, risk score). Levels up to 6 are user errors and
+# low-relevance events, 7-9 need a look, 10-12 repeated errors and important events,
+# 13-15 attacks. Risk scores stay inside Elastic's bands (21, 47, 73, 99).
+SEVERITY: dict[int, tuple[str, int]] = {
+    0: ("low", 1), 1: ("low", 3), 2: ("low", 6), 3: ("low", 9), 4: ("low", 13), 5: ("low", 17), 6: ("low", 21),
+    7: ("medium", 30), 8: ("medium", 38), 9: ("medium", 47),
+    10: ("high", 55), 11: ("high", 64), 12: ("high", 73),
+    13: ("critical", 83), 14: ("critical", 91), 15: ("critical", 99),
+}
+
+
+def rule_id(rule: Rule) -> str:
+    """Kibana's rule_id: stable across deployments, so updates find the same rule."""
+    return f"logward-{rule.id}"
+
+
+def _threat(rule: Rule, rules: RuleSet) -> list[dict[str, Any]]:
+    """ATT&CK as Kibana wants it: one entry per tactic, techniques and sub-techniques under it."""
+    by_tactic: dict[str, dict[str, dict[str, Any]]] = {}
+    for technique_id in rule.mitre:
+        parent_id, _, sub = technique_id.partition(".")
+        info = rules.attack.techniques[technique_id]
+        parent = rules.attack.techniques.get(parent_id, info if not sub else {"name": parent_id})
+        for tactic in info["tactics"]:
+            techniques = by_tactic.setdefault(tactic, {})
+            entry = techniques.setdefault(parent_id, {
+                "id": parent_id, "name": parent["name"],
+                "reference": f"https://attack.mitre.org/techniques/{parent_id}/",
+            })
+            if sub:
+                entry.setdefault("subtechnique", []).append({
+                    "id": technique_id, "name": info["name"],
+                    "reference": f"https://attack.mitre.org/techniques/{parent_id}/{sub}/",
+                })
+    return [
+        {
+            "framework": "MITRE ATT&CK",
+            "tactic": {"id": tactic, "name": rules.attack.tactics[tactic],
+                       "reference": f"https://attack.mitre.org/tactics/{tactic}/"},
+            "technique": list(techniques.values()),
+        }
+        for tactic, techniques in sorted(by_tactic.items())
+    ]
+
+
+def _eql(rule: FrequencyRule | SequenceRule, rules: RuleSet) -> str:
+    if isinstance(rule, FrequencyRule):
+        steps, window = [(rule.events, rule.count)], rule.timeframe
+    else:
+        steps, window = [(s.events, s.count) for s in rule.steps], rule.within
+    by = ", ".join(EQL.field(f) for f in rule.same)
+    lines = [f"sequence by {by} with maxspan={window}s"]
+    for selector, count in steps:
+        line = f"  [any where {render(rules.condition(selector), EQL)}]"
+        lines.append(line + (f" with runs={count}" if count > 1 else ""))
+    return "\n".join(lines)
+
+
+def _key_fields(rule: Rule) -> list[str]:
+    fields = list(getattr(rule, "same", ()) or getattr(rule, "key", ()))
+    return fields or ["source.ip", "user.name", "host.hostname"]
+
+
+def _note(rule: Rule, target: Target) -> str:
+    ossec = ", ".join(map(str, rule.ossec)) or "none"
+    lines = [
+        f"## {rule.title}", "", rule.description, "",
+        f"Logward rule {rule.id}, level {rule.level}; OSSEC/Wazuh rules of the same meaning: {ossec}.",
+        f"Rule file: `{rule.source}` (with its test cases).", "",
+        "### Triage", "",
+    ]
+    if isinstance(rule, FrequencyRule):
+        lines.append(f"{rule.count} or more matching events with the same {', '.join(rule.same)} within "
+                     f"{rule.timeframe}s. The alert holds the last of them; search the same key and window for "
+                     "the rest.")
+    elif isinstance(rule, SequenceRule):
+        lines.append(f"The steps happened in order, with the same {', '.join(rule.same)}, within {rule.within}s.")
+    elif isinstance(rule, FirstSeenRule):
+        lines.append(f"The first event ever seen for this {', '.join(rule.key)}. The entity index "
+                     f"`{entity_index(rule, target)}` holds first_seen, last_seen and count for every key.")
+    lines += ["", "Check: " + ", ".join(f"`{f}`" for f in _key_fields(rule)) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def rule_body(rule: Rule, rules: RuleSet, target: Target = DEFAULT_TARGET) -> dict[str, Any]:
+    """The body to POST (create) or PUT (update) to /api/detection_engine/rules."""
+    severity, risk = SEVERITY[rule.level]
+    interval = target.interval_minutes * 60
+    body: dict[str, Any] = {
+        "rule_id": rule_id(rule),
+        "name": rule.title,
+        "description": rule.description,
+        "severity": severity,
+        "risk_score": risk,
+        "interval": f"{target.interval_minutes}m",
+        "from": f"now-{interval + 60}s",
+        "enabled": True,
+        "tags": [MANAGED_TAG, f"Level {rule.level}", *(f"OSSEC {i}" for i in rule.ossec), *rule.groups],
+        "threat": _threat(rule, rules),
+        "references": list(rule.references),
+        "author": ["Logward"],
+        "license": "Apache-2.0",
+        "max_signals": 100,
+        "note": _note(rule, target),
+        "investigation_fields": {"field_names": _key_fields(rule)},
+        "meta": {"managed_by": "logward", "logward_rule": rule.id, "level": rule.level,
+                 "ossec": list(rule.ossec), "source": rule.source},
+    }
+    if rule.level < 3:
+        body["building_block_type"] = "default"  # OSSEC logs these without alerting
+    if isinstance(rule, EventRule):
+        body.update(type="query", language="kuery", query=render(rule.where, KQL), index=list(target.index),
+                    timestamp_override="event.ingested")
+    elif isinstance(rule, FrequencyRule | SequenceRule):
+        window = rule.timeframe if isinstance(rule, FrequencyRule) else rule.within
+        # Look back over one interval plus the whole window, so a burst that began before
+        # the previous run is still seen complete.
+        body.update(type="eql", language="eql", query=_eql(rule, rules), index=list(target.index),
+                    **{"from": f"now-{interval + window + 60}s"})
+    elif isinstance(rule, FirstSeenRule):
+        body.update(type="query", language="kuery", query=f"{FIRST_SEEN}: *", index=[entity_index(rule, target)],
+                    timestamp_override=FIRST_INGESTED)
+        body["meta"]["transform"] = transform_id(rule)
+    return body
+
+
+def rule_bodies(rules: RuleSet, target: Target = DEFAULT_TARGET) -> list[dict[str, Any]]:
+    return [rule_body(rule, rules, target) for rule in rules.rules]

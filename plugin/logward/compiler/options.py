@@ -1,0 +1,18 @@
+"""Where compiled rules look for data: the settings a deployment may change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DATA_STREAM = "logs-logward.auth-default"
+
+
+@dataclass(frozen=True)
+class Target:
+    index: tuple[str, ...] = ("logs-logward.auth-*",)  # where Logward's events are
+    entity_prefix: str = "logward-fts-"  # first-time-seen entity indices, one per rule
+    interval_minutes: int = 5  # how often Kibana runs each rule
+    nsm_index: tuple[str, ...] = ("logs-zeek.*", "zeek-*")  # network records to pivot to
+
+
+DEFAULT_TARGET = Target()

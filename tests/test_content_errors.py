@@ -1,0 +1,91 @@
+"""Bad content gets a clear error naming the file, the rule and the field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from logward.cli import main
+from logward.content.detections import load_rules
+from logward.content.paths import ContentError
+from logward.engine.ingest import Ingest, PipelineDefinitionError
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    for folder in ("pipelines", "detections"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+def _break(content: Path, name: str, old: str, new: str) -> Path:
+    path = content / "detections" / "sshd" / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "field", "why"),
+    [
+        ("authentication_failed.yml", "level: 5", "level: 16", "level", "from 0 to 15"),
+        ("authentication_failed.yml", "event.action: ssh_login", "event.actoin: ssh_login", "where",
+         "'event.actoin' is not a field Logward writes"),
+        ("repeated_failed_passwords.yml", "count: 8", "count: 1000", "count", "from 2 to 100"),
+        ("repeated_failed_passwords.yml", "timeframe: 120s", "timeframe: soon", "timeframe", "a duration"),
+        ("repeated_failed_passwords.yml", "events: {rules: [100102]}", "events: {rules: [100111]}",
+         "events.rules", "100111 is not an event rule"),
+        ("invalid_user.yml", "mitre: [T1110.001, T1021.004]", "mitre: [T9999]", "mitre", "T9999"),
+        ("invalid_user.yml", "title: ", "titel: ", "titel", "not a field of a event rule"),
+        ("first_login.yml", "    fires: 0\n", "    fires: many\n", "tests[2].fires", "an integer >= 0"),
+    ],
+)
+def test_bad_rule_names_file_rule_and_field(content: Path, name: str, old: str, new: str, field: str, why: str):
+    _break(content, name, old, new)
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    message = str(error.value)
+    assert f"detections/sshd/{name}: rule 1001" in message
+    assert f"field '{field}'" in message and why in message, message
+
+
+def test_duplicate_ids_and_all_problems_reported_together(content: Path):
+    _break(content, "invalid_user.yml", "id: 100101", "id: 100102")
+    _break(content, "first_login.yml", "level: 4", "level: -1")
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    message = str(error.value)
+    assert "already used by detections/sshd/authentication_failed.yml" in message
+    assert "first_login.yml: rule 100120: field 'level'" in message
+
+
+def test_cli_reports_content_errors_without_a_traceback(content: Path, capsys):
+    _break(content, "authentication_failed.yml", "level: 5", "level: high")
+    assert main(["--content", str(content), "test"]) == 2
+    err = capsys.readouterr().err
+    assert "authentication_failed.yml: rule 100102: field 'level'" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("processor", "why"),
+    [
+        ({"grok": {"field": "m", "patterns": ["%{NOPE:x}"]}}, "not in pattern_definitions"),
+        ({"grok": {"field": "m", "patterns": ["\\A\\uFEFF"]}}, "write \\x{HHHH}"),
+        ({"set": {"field": "a", "value": 1, "if": "ctx.a.b == 1"}}, "use ?. to reach 'b'"),
+        ({"set": {"field": "a", "value": 1, "if": "ctx.a?.b"}}, "is not a boolean"),
+        ({"script": {"source": "ctx.a = 1"}}, "inline Painless cannot run"),
+        ({"convert": {"field": "a", "type": "ip"}}, "type [ip] not supported"),
+        ({"set": {"field": "a"}}, "[value] required property is missing"),
+        ({"set": {"field": "a", "value": 1, "colour": "red"}}, "doesn't support"),
+        ({"foreach": {"field": "a"}}, "not supported by the embedded engine"),
+    ],
+)
+def test_pipeline_definition_errors_name_the_pipeline_and_processor(processor: dict, why: str):
+    with pytest.raises(PipelineDefinitionError) as error:
+        Ingest({"logward-x": {"processors": [{"set": {"field": "ok", "value": 1}}, processor]}}, "logward-x")
+    message = str(error.value)
+    assert message.startswith("pipeline [logward-x]: ") and why in message, message

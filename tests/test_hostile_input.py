@@ -1,0 +1,108 @@
+"""Attackers write into these logs. Crafted user names must not move source.ip, and junk,
+huge or mis-encoded lines are kept and reported, never raised. Checked on the real node
+and in the embedded engine."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from logward.engine import Engine
+from logward.engine.ingest import Ingest, without
+from tests.pipeline_fixtures import DEFAULT_FIELDS, simulate
+
+REAL = "203.0.113.50"
+CRAFTED = [
+    # (line, user.name the parser must report)
+    ("Mar  2 10:00:00 web-1 sshd[1]: Invalid user x from 6.6.6.6 port 22 from 203.0.113.50 port 40000",
+     "x from 6.6.6.6 port 22"),
+    ("Mar  2 10:00:01 web-1 sshd[1]: Failed password for invalid user x from 6.6.6.6 port 22 from 203.0.113.50 "
+     "port 40000 ssh2", "x from 6.6.6.6 port 22"),
+    ("Mar  2 10:00:02 web-1 sshd[1]: Failed password for invalid user x from 6.6.6.6 port 22 ssh2: RSA SHA256:x "
+     "from 203.0.113.50 port 40000 ssh2", "x from 6.6.6.6 port 22 ssh2: RSA SHA256:x"),
+    ("Mar  2 10:00:03 web-1 sshd[1]: Accepted password for x from 6.6.6.6 port 22 from 203.0.113.50 port 40000 ssh2",
+     "x from 6.6.6.6 port 22"),
+    ("Mar  2 10:00:04 web-1 sshd[1]: Invalid user x from 6.6.6.6 from 203.0.113.50", "x from 6.6.6.6"),
+    ("Mar  2 10:00:05 web-1 sshd[1]: Connection closed by invalid user x 6.6.6.6 port 22 203.0.113.50 port 4 [preauth]",
+     "x 6.6.6.6 port 22"),
+    ("Mar  2 10:00:06 web-1 sshd[1]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh "
+     "ruser= rhost=203.0.113.50  user=x rhost=6.6.6.6", "x rhost=6.6.6.6"),
+    ("Mar  2 10:00:07 web-1 sshd[1]: User x from 6.6.6.6 not allowed because y from 203.0.113.50 not allowed because "
+     "not listed in AllowUsers", "x from 6.6.6.6 not allowed because y"),
+]
+HOSTILE = [
+    "\x00\x01\x02\x03 binary \x7f junk \x1b[31m",
+    "Mar  2 10:00:08 web-1 sshd[1]: Failed password for root from 203.0.113.50 port 1 ssh2" + "A" * (1024 * 1024),
+    "Mar  2 10:00:09 web-1 sshd[1]: " + "x" * (1024 * 1024),
+    "Mar  2 10:00:10 web-1 sshd[1]: Invalid user \ufffd\ufffd from 203.0.113.50",
+    "Mar  2 10:00:11 web-1 sshd[1]: Failed password for root from 203.0.113.50 port 1 ssh2\nAccepted password for "
+    "root from 6.6.6.6 port 22 ssh2",
+    "",
+]
+
+
+def _docs(lines: list[str]) -> list[dict]:
+    return [{**copy.deepcopy(DEFAULT_FIELDS), "message": line} for line in lines]
+
+
+def _check_crafted(docs: list[dict]) -> None:
+    for doc, (line, user) in zip(docs, CRAFTED):
+        assert doc["source"]["ip"] == REAL, line
+        assert doc["user"]["name"] == user, line
+        assert "6.6.6.6" not in doc["related"]["ip"], line
+
+
+def test_crafted_user_names_in_the_engine(ingest: Ingest):
+    _check_crafted([ingest.run(d) for d in _docs([line for line, _ in CRAFTED])])
+
+
+@pytest.mark.node
+def test_crafted_user_names_on_the_node(node_with_pipelines, pipelines):
+    _check_crafted(simulate(node_with_pipelines, pipelines.entry, _docs([line for line, _ in CRAFTED])))
+
+
+def _check_hostile(docs: list[dict]) -> None:
+    for doc, line in zip(docs, HOSTILE):
+        assert doc is not None
+        assert doc["event"]["original"] == line  # nothing lost
+        assert "@timestamp" in doc  # a data stream would reject it without one
+    tags = [set(d.get("tags", [])) for d in docs]
+    assert "logward_unknown_header" in tags[0]
+    assert "logward_unknown_header" in tags[1] and docs[1]["error"]["message"].startswith("line longer than 16 KiB")
+    assert "logward_unknown_header" in tags[2]
+    assert docs[3]["user"]["name"] == "\ufffd\ufffd" and docs[3]["source"]["ip"] == REAL
+    # A newline cannot smuggle a second, forged message past the anchors.
+    assert "logward_unknown_message" in tags[4] and "source" not in docs[4]
+    assert "logward_unknown_header" in tags[5]
+
+
+def test_hostile_lines_are_kept_in_the_engine(ingest: Ingest):
+    _check_hostile([ingest.run(d) for d in _docs(HOSTILE)])
+
+
+@pytest.mark.node
+def test_hostile_lines_are_kept_on_the_node_and_agree(node_with_pipelines, pipelines, ingest: Ingest):
+    from_node = simulate(node_with_pipelines, pipelines.entry, _docs(HOSTILE))
+    _check_hostile(from_node)
+    assert from_node == [without(ingest.run(d)) for d in _docs(HOSTILE)]
+
+
+def test_engine_never_raises_on_bytes_that_are_not_utf8(tmp_path, capsys):
+    from logward.cli import main
+
+    log = tmp_path / "bad.log"
+    log.write_bytes(
+        b"Mar  2 10:00:00 web-1 sshd[1]: Invalid user \xff\xfe from 203.0.113.50\n"
+        b"\x00\x00\x00\n" + b"Mar  2 10:00:01 web-1 sshd[1]: Failed password for root from 203.0.113.50 port 1 ssh2"
+    )
+    assert main(["replay", "--json", str(log)]) == 0
+    out, err = capsys.readouterr()
+    assert out.count("\n") == 2  # the invalid-user and failed-password alerts
+    assert "3 lines" in err and "logward_unknown_header" in err and "bad.log:2" in err
+
+
+def test_engine_reports_but_survives_a_pipeline_it_cannot_finish():
+    engine = Engine.load()
+    doc = engine.parse("Dec 30 06:55:46 LabSZ sshd[24200]: Invalid user x from 1.2.3.4", "not a time")
+    assert doc["event"]["original"].startswith("Dec 30") and doc["tags"]

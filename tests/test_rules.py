@@ -1,0 +1,95 @@
+"""Every rule, one by one: its own test cases pass, and it compiles to a body Kibana's
+Detections API accepts. Failures name the rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from logward.cli.ruletest import run_case
+from logward.compiler.kibana import SEVERITY, rule_body
+from logward.compiler.options import Target
+from logward.compiler.transforms import transform_body
+from logward.content.detections import RuleSet, load_rules
+from logward.content.pipelines import Pipelines, load_pipelines
+from logward.rules.model import EventRule, FirstSeenRule, FrequencyRule, SequenceRule
+from tests.conftest import ROOT
+from tests.kibana.openapi import validate
+
+RULES = load_rules(ROOT)
+PIPELINES = load_pipelines(ROOT)
+CASES = [(rule, case) for rule in RULES.rules for case in rule.tests]
+
+
+def _id(value: object) -> str:
+    return str(getattr(value, "id", getattr(value, "name", value)))
+
+
+@pytest.mark.parametrize(("rule", "case"), CASES, ids=[f"{r.id}-{c.name}" for r, c in CASES])
+def test_rule_case(rule, case, pipelines: Pipelines = PIPELINES, rules: RuleSet = RULES):
+    result = run_case(pipelines, rules, rule, case)
+    assert result.ok, (
+        f"rule {rule.id} ({rule.source}), case {case.name!r}: fired {result.fired} times, "
+        f"expected {case.fires}; other rules fired: {result.others}"
+    )
+
+
+@pytest.mark.parametrize("rule", RULES.rules, ids=_id)
+def test_rule_compiles_to_a_valid_kibana_rule(rule):
+    body = rule_body(rule, RULES)
+    errors = validate("RuleCreateProps", body)
+    assert not errors, f"rule {rule.id} ({rule.source}): {errors}"
+    assert body["rule_id"] == f"logward-{rule.id}"
+    assert (body["severity"], body["risk_score"]) == SEVERITY[rule.level]
+    expected_type = {EventRule: "query", FrequencyRule: "eql", SequenceRule: "eql", FirstSeenRule: "query"}
+    assert body["type"] == expected_type[type(rule)]
+    assert "Logward" in body["tags"] and body["meta"]["managed_by"] == "logward"
+
+
+def test_index_patterns_are_configurable():
+    target = Target(index=("auth-logs-*", "other-*"), entity_prefix="fts-")
+    for rule in RULES.rules:
+        body = rule_body(rule, RULES, target)
+        if isinstance(rule, FirstSeenRule):
+            assert body["index"] == [f"fts-{rule.id}"]
+            assert transform_body(rule, RULES, target)["source"]["index"] == ["auth-logs-*", "other-*"]
+        else:
+            assert body["index"] == ["auth-logs-*", "other-*"]
+
+
+def test_correlations_compile_to_eql_with_their_window_key_and_count():
+    body = rule_body(RULES.by_id[100111], RULES)
+    assert body["query"].splitlines()[0] == "sequence by source.ip with maxspan=120s"
+    assert body["query"].endswith("with runs=8")
+    sequence = rule_body(RULES.by_id[100112], RULES)["query"].splitlines()
+    assert sequence[0] == "sequence by source.ip with maxspan=240s"
+    assert sequence[1].endswith("with runs=8") and 'event.outcome == "success"' in sequence[2]
+
+
+def test_first_seen_rules_build_an_entity_transform():
+    for rule in (r for r in RULES.rules if isinstance(r, FirstSeenRule)):
+        body = transform_body(rule, RULES, Target())
+        pivot = body["pivot"]
+        assert list(pivot["group_by"]) == list(rule.key)
+        aggs = pivot["aggregations"]
+        assert aggs["first_seen"] == {"min": {"field": "@timestamp"}}
+        assert aggs["last_seen"] == {"max": {"field": "@timestamp"}}
+        assert aggs["count"] == {"value_count": {"field": "@timestamp"}}
+        assert body["sync"]["time"]["field"] == "event.ingested"
+        kibana = rule_body(rule, RULES)
+        assert kibana["index"] == [body["dest"]["index"]] and kibana["timestamp_override"] == "first_ingested"
+
+
+def test_ossec_ids_of_the_sshd_slice_are_recorded():
+    recorded = {i for rule in RULES.rules for i in rule.ossec}
+    assert {5710, 5716, 5715, 5712, 5720, 5763, 40112, 10100, 40101} <= recorded
+
+
+def test_every_rule_has_positive_and_negative_cases():
+    for rule in RULES.rules:
+        assert any(c.fires for c in rule.tests) and any(c.fires == 0 for c in rule.tests), rule.id
+
+
+def test_readme_lists_every_rule():
+    readme = (ROOT / "README.md").read_text()
+    missing = [rule.id for rule in RULES.rules if f"| {rule.id} |" not in readme]
+    assert not missing, f"rules missing from README.md's table: {missing}"
