@@ -111,10 +111,12 @@ class Emit:
         names = []
         for captures in grok.alternatives:
             name = self._compiler.const_name("capture")
-            lines = [f"def {name}(doc, meta, m):", "    pass"]
-            for capture in captures:
+            lines = [f"def {name}(doc, meta, values):", "    pass"]
+            if captures:
+                lines.append(f"    {', '.join(f'c{i}' for i in range(len(captures)))}, = values")
+            for i, capture in enumerate(captures):
                 p = self.target(capture.field)
-                lines.append(f"    v = m.group({capture.group!r})")
+                lines.append(f"    v = c{i}")
                 lines.append("    if v is not None:")
                 value = "v" if capture.type is None else f"_grok_convert(v, {capture.type!r})"
                 lines += ["        " + line for line in store_lines(p, value)]
@@ -160,17 +162,21 @@ class Emit:
 
 
 def store_lines(p: Path, value_expr: str) -> list[str]:
-    """Statements setting a field: straight into an existing parent object, else through
-    the helper that creates parents or fails with Elasticsearch's message."""
+    """Statements setting a field. The fast path creates missing parent objects with
+    setdefault; anything unusual on the way (a parent that is null, a string or a list)
+    takes the helper, which does what Elasticsearch does and fails with its message."""
     if len(p.keys) == 1:
         return [f"{p.root}[{p.keys[0]!r}] = {value_expr}"]
     if any(key.isdigit() for key in p.keys):
         return [f"_assign({p.args}, {value_expr})"]
-    lines = [f"_sv = {value_expr}", f"if (_sp := {p.parent.get}).__class__ is dict:", f"    _sp[{p.keys[-1]!r}] = _sv"]
-    if len(p.keys) == 2:
-        # The parent object does not exist yet: create it with this one field.
-        lines += [f"elif {p.keys[0]!r} not in {p.root}:", f"    {p.root}[{p.keys[0]!r}] = {{{p.keys[1]!r}: _sv}}"]
-    return [*lines, "else:", f"    _assign({p.args}, _sv)"]
+    parent = p.root + "".join(f".setdefault({key!r}, {{}})" for key in p.keys[:-1])
+    return [
+        f"_sv = {value_expr}",
+        "try:",
+        f"    {parent}[{p.keys[-1]!r}] = _sv",
+        "except (TypeError, AttributeError):",
+        f"    _assign({p.args}, _sv)",
+    ]
 
 
 class _Compiler:

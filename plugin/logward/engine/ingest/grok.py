@@ -173,6 +173,7 @@ class Grok:
             self.sources.append(python)
             self.alternatives.append(captures)
         self._singles: list[re.Pattern[str]] | None = None
+        self.names = [tuple(c.group for c in captures) for captures in self.alternatives]
         anchored = all(p.startswith(("^", r"\A")) for p in self.sources)
         combined = "|".join(f"(?P<a{k}>{p})" for k, p in enumerate(self.sources))
         self.combined = self._compile(combined, patterns) if anchored else None
@@ -193,16 +194,23 @@ class Grok:
             self._singles = [self._compile(p, [p]) for p in self.sources]
         return self._singles
 
-    def match(self, text: str) -> tuple[re.Match[str], int] | None:
-        """The match and the index of the pattern that made it, or None."""
+    def match(self, text: str) -> tuple[tuple[str | None, ...], int] | None:
+        """The captured values (None for a group that took no part) and the index of the
+        pattern that matched, or None."""
         # Anchored patterns on one line: one pass over all of them, same first winner.
         if self.combined is not None and "\n" not in text:
             m = self.combined.match(text)
             if m is None:
                 return None
-            return m, int(m.lastgroup[1:])  # type: ignore[index]
-        for k, regex in enumerate(self.singles):
-            m = regex.search(text)
-            if m is not None:
-                return m, k
-        return None
+            k = int(m.lastgroup[1:])  # type: ignore[index]
+        else:
+            for k, regex in enumerate(self.singles):  # noqa: B007 (k is used after the loop)
+                m = regex.search(text)
+                if m is not None:
+                    break
+            else:
+                return None
+        names = self.names[k]
+        if len(names) == 1:
+            return (m.group(names[0]),), k
+        return (m.group(*names) if names else ()), k

@@ -47,7 +47,16 @@ def _append(e: Emit, c: dict[str, Any]) -> None:
     e.options(c, required={"field", "value"}, optional={"allow_duplicates"})
     p = e.target(c["field"])
     values = c["value"] if isinstance(c["value"], list) else [c["value"]]
-    e.w(f"_append({p.args}, [{', '.join(e.value(v) for v in values)}], {c.get('allow_duplicates', True)!r})")
+    allow = c.get("allow_duplicates", True)
+    if len(values) == 1:
+        # One value onto an existing list, or a new list: the usual cases, inline.
+        e.w(f"_av = {e.value(values[0])}")
+        e.w(f"if (_al := {p.get}).__class__ is list:")
+        e.w("    _al.append(_av)" if allow else "    _al.append(_av) if _av not in _al else None")
+        e.w("else:")
+        e.w(f"    _append({p.args}, [_av], {allow!r})")
+    else:
+        e.w(f"_append({p.args}, [{', '.join(e.value(v) for v in values)}], {allow!r})")
 
 
 def _remove(e: Emit, c: dict[str, Any]) -> None:
@@ -55,7 +64,9 @@ def _remove(e: Emit, c: dict[str, Any]) -> None:
     fields = c["field"] if isinstance(c["field"], list) else [c["field"]]
     for field in fields:
         p = e.target(field)
-        if c.get("ignore_missing", False):
+        if c.get("ignore_missing", False) and len(p.keys) == 1:
+            e.w(f"{p.root}.pop({p.keys[0]!r}, None)")
+        elif c.get("ignore_missing", False):
             e.w(f"if {p.lookup} is not _MISSING:")
             e.w(f"    _delete({p.args})")
         else:
@@ -134,8 +145,10 @@ def _date(e: Emit, c: dict[str, Any]) -> None:
     tz = c.get("timezone", "UTC")
     tz_expr = e.value(tz) if is_template(tz) else e.const(dates.zone(tz))
     zone_call = f"_zone({tz_expr})" if is_template(tz) else tz_expr
-    e.w(f"v = _require({p.args})")
-    e.store(t, f"_date(_render(v), {formats}, {zone_call})")
+    e.w(f"v = {p.get}")
+    e.w("if v is None:")
+    e.w(f"    v = _require({p.args})")
+    e.store(t, f"_date(v if v.__class__ is str else _render(v), {formats}, {zone_call})")
 
 
 def _convert(e: Emit, c: dict[str, Any]) -> None:

@@ -40,9 +40,21 @@ def leave_failure(meta: dict) -> None:
         ingest.pop(key, None)
 
 
+def _distinct(values: list) -> list:
+    out: list = []
+    for value in values:
+        if value not in out:
+            out.append(value)
+    return out
+
+
 def append(root: dict, keys: tuple[str, ...], path: str, values: list, allow_duplicates: bool) -> None:
-    if len(keys) == 2 and (parent := root.get(keys[0])).__class__ is dict:
-        current = parent.get(keys[1], MISSING)
+    if len(keys) == 2:
+        parent = root.get(keys[0], MISSING)
+        if parent is MISSING:  # a new object holding a new list
+            root[keys[0]] = {keys[1]: values if allow_duplicates else _distinct(values)}
+            return
+        current = parent.get(keys[1], MISSING) if parent.__class__ is dict else lookup(root, keys)
     else:
         current = lookup(root, keys)
     if current is MISSING:

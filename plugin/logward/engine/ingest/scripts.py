@@ -73,10 +73,13 @@ def classify(doc: dict, meta: dict, params: dict) -> None:
     for keys, path, value in steps:
         if value.__class__ is list:
             value = list(value)  # the document gets its own copy, as Painless's new ArrayList
-        if len(keys) == 2 and (parent := doc.get(keys[0])).__class__ is dict:
-            parent[keys[1]] = value
-        else:
-            assign(doc, keys, path, value)
+        node = doc
+        try:
+            for key in keys[:-1]:
+                node = node.setdefault(key, {})
+            node[keys[-1]] = value
+        except (TypeError, AttributeError):
+            assign(doc, keys, path, value)  # fails as Painless would, with Elasticsearch's words
 
 
 TWINS: dict[str, Twin] = {
