@@ -11,12 +11,14 @@ from logward.compiler.options import Target
 from logward.compiler.transforms import transform_body
 from logward.content.detections import RuleSet, load_rules
 from logward.content.pipelines import Pipelines, load_pipelines
+from logward.engine.ingest import Ingest
 from logward.rules.model import EventRule, FirstSeenRule, FrequencyRule, SequenceRule
 from tests.conftest import ROOT
 from tests.kibana.openapi import validate
 
 RULES = load_rules(ROOT)
 PIPELINES = load_pipelines(ROOT)
+INGEST = Ingest(PIPELINES.bodies, PIPELINES.entry)
 CASES = [(rule, case) for rule in RULES.rules for case in rule.tests]
 
 
@@ -26,7 +28,7 @@ def _id(value: object) -> str:
 
 @pytest.mark.parametrize(("rule", "case"), CASES, ids=[f"{r.id}-{c.name}" for r, c in CASES])
 def test_rule_case(rule, case, pipelines: Pipelines = PIPELINES, rules: RuleSet = RULES):
-    result = run_case(pipelines, rules, rule, case)
+    result = run_case(pipelines, rules, rule, case, INGEST)
     assert result.ok, (
         f"rule {rule.id} ({rule.source}), case {case.name!r}: fired {result.fired} times, "
         f"expected {case.fires}; other rules fired: {result.others}"

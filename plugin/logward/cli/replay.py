@@ -3,6 +3,8 @@
 Correlation and first-time-seen state carries across all files in order. A year-less
 timestamp takes its year from the file's modification time (the log was written before
 it), or from --reference-time. Lines no parser knows are counted and reported, never lost.
+The text output ends with a summary: which sources brute-forced which host, whether a
+login then succeeded, and what that user did next with su, sudo and accounts.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import orjson
 from ..engine import Engine, iso_time
 from ..engine.detect.format import ossec_text
 from ..engine.lines import iter_lines
+from ..report.story import Story
 
 PROBLEM_TAGS = ("logward_unparsed", "logward_unknown_message", "logward_unknown_header", "logward_oversize",
                 "logward_pipeline_error", "logward_engine_error")
@@ -74,10 +77,12 @@ def run(args: argparse.Namespace) -> int:
     engine = Engine.load(args.content)
     out = sys.stdout.buffer
     summary = Summary()
+    story = Story()
     for name, stream, created in _sources(args.files, args.reference_time):
         for number, line in enumerate(iter_lines(stream), 1):
             doc, alerts = engine.process(line, created)
             summary.note(doc, f"{name}:{number}")
+            story.add(doc, alerts)
             for alert in alerts:
                 if alert.rule.level < args.min_level:
                     continue
@@ -86,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
                     out.write(orjson.dumps(alert.to_json()) + b"\n")
                 else:
                     out.write(ossec_text(alert).encode("utf-8", errors="replace") + b"\n")
+    if not args.json:
+        out.write(story.text().encode())
     out.flush()
     sys.stderr.write(summary.report())
     return 0

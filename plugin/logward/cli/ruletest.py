@@ -11,6 +11,7 @@ from ..content.detections import RuleSet, load_rules
 from ..content.paths import content_root
 from ..content.pipelines import Pipelines, load_pipelines
 from ..engine import Engine
+from ..engine.ingest import Ingest
 from ..rules.model import Rule, TestCase
 
 
@@ -32,8 +33,10 @@ class CaseResult:
         return self.fired == self.case.fires
 
 
-def run_case(pipelines: Pipelines, rules: RuleSet, rule: Rule, case: TestCase) -> CaseResult:
-    engine = Engine(pipelines, rules)
+def run_case(pipelines: Pipelines, rules: RuleSet, rule: Rule, case: TestCase,
+             ingest: Ingest | None = None) -> CaseResult:
+    """One case in a fresh engine: no correlation or first-seen state from other cases."""
+    engine = Engine(pipelines, rules, ingest=ingest)
     fired, others = 0, {}
     for line in case.lines:
         _, alerts = engine.process(line, case.reference_time)
@@ -46,8 +49,9 @@ def run_case(pipelines: Pipelines, rules: RuleSet, rule: Rule, case: TestCase) -
 
 
 def run_all(pipelines: Pipelines, rules: RuleSet, only: list[int] | None = None) -> list[CaseResult]:
+    ingest = Ingest(pipelines.bodies, pipelines.entry)
     return [
-        run_case(pipelines, rules, rule, case)
+        run_case(pipelines, rules, rule, case, ingest)
         for rule in rules.rules
         if not only or rule.id in only
         for case in rule.tests

@@ -26,10 +26,12 @@ def iso_time(seconds: float) -> str:
 
 
 class Engine:
-    def __init__(self, pipelines: Pipelines, rules: RuleSet, first_seen: dict[int, set[tuple]] | None = None):
+    def __init__(self, pipelines: Pipelines, rules: RuleSet, first_seen: dict[int, set[tuple]] | None = None,
+                 ingest: Ingest | None = None):
         self.pipelines = pipelines
         self.rules = rules
-        self.ingest = Ingest(pipelines.bodies, pipelines.entry)
+        # Compiled pipelines hold no state between documents, so engines may share them.
+        self.ingest = ingest or Ingest(pipelines.bodies, pipelines.entry)
         self.detector = Detector(rules, first_seen)
 
     @classmethod

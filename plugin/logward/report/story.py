@@ -1,0 +1,171 @@
+"""The questions an investigation starts with, answered from a stream of alerts.
+
+Which sources brute-forced which host? Did a login then succeed, as whom? And what did
+that user do next with su, sudo and accounts? `Story` watches the alerts of a replay and
+answers in a few lines per source, so the answer does not have to be dug out of hundreds
+of alerts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..engine.detect import Alert
+
+FAILED, BRUTE_FORCE, SUCCESS = "authentication_failed", "authentication_failures", "authentication_success"
+# What a user does after logging in that an investigation wants to see.
+AFTERWARDS = {"sudo", "su", "accounts", "privilege_use", "privilege_change", "account_changed"}
+
+
+def _get(doc: dict[str, Any], path: str) -> Any:
+    node: Any = doc
+    for key in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def when(seconds: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
+
+
+@dataclass
+class Login:
+    user: str
+    time: float
+    how: str
+    rules: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Step:
+    time: float
+    what: str
+    rules: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Attack:
+    host: str
+    source: str
+    failures: int = 0
+    users: dict[str, None] = field(default_factory=dict)  # in the order they were tried
+    first: float = 0.0
+    last: float = 0.0
+    rules: set[int] = field(default_factory=set)  # the brute-force rules that fired
+    logins: list[Login] = field(default_factory=list)
+
+
+def _describe(alert: Alert) -> str:
+    doc, action = alert.event, _get(alert.event, "event.action") or ""
+    target = _get(doc, "user.target.name") or _get(doc, "user.effective.name")
+    if action == "sudo_command":
+        return f"sudo as {target}: {_get(doc, 'system.auth.sudo.command')}"
+    if action.startswith("sudo_"):
+        error = _get(doc, "system.auth.sudo.error") or action
+        return f"sudo refused ({error}): {_get(doc, 'system.auth.sudo.command')}"
+    if action.startswith("su_") or _get(doc, "logward.pam.service") in ("su", "su-l"):
+        outcome = "su to" if _get(doc, "event.outcome") == "success" else "failed su to"
+        return f"{outcome} {target}"
+    if action == "group_member_added":
+        return f"added {_get(doc, 'user.name')} to group {_get(doc, 'group.name')}"
+    if action == "user_created":
+        return f"created user {_get(doc, 'user.name')}"
+    if action == "group_created":
+        return f"created group {_get(doc, 'group.name')}"
+    if action in ("pam_password_changed", "password_changed"):
+        return f"changed the password of {_get(doc, 'user.name')}"
+    return alert.rule.title
+
+
+SWITCHES = ("sudo", "sudo-i", "su", "su-l", "runuser", "runuser-l")
+
+
+class Story:
+    def __init__(self) -> None:
+        self.attacks: dict[tuple[str, str], Attack] = {}
+        self.steps: dict[tuple[str, str], dict[tuple[float, str], Step]] = defaultdict(dict)
+        # Who holds a root session (through sudo or su) on each host right now: account
+        # changes name the account, not who made them, so they go to that user.
+        self.root_sessions: dict[str, list[str]] = defaultdict(list)
+
+    def add(self, doc: dict[str, Any], alerts: list[Alert]) -> None:
+        action = _get(doc, "event.action")
+        if action in ("pam_session_opened", "pam_session_closed") and _get(doc, "logward.pam.service") in SWITCHES \
+                and _get(doc, "user.target.name") == "root":
+            holders = self.root_sessions[_get(doc, "host.hostname") or "-"]
+            if action == "pam_session_opened" and _get(doc, "user.name"):
+                holders.append(_get(doc, "user.name"))
+            elif action == "pam_session_closed" and holders:
+                holders.pop()
+        for alert in alerts:
+            self._add(alert)
+
+    def _add(self, alert: Alert) -> None:
+        doc, groups = alert.event, set(alert.rule.groups)
+        host = _get(doc, "host.hostname") or "-"
+        source = _get(doc, "source.ip")
+        user = _get(doc, "user.name")
+        if source:
+            attack = self.attacks.get((host, source))
+            if attack is None:
+                attack = self.attacks[(host, source)] = Attack(host, source, first=alert.time)
+            if FAILED in groups and alert.rule.kind == "event" and _get(doc, "event.action") == "ssh_login":
+                attack.failures += 1
+                attack.last = alert.time
+                if user:
+                    attack.users[user] = None
+            if BRUTE_FORCE in groups:
+                attack.rules.add(alert.rule.id)
+            if SUCCESS in groups and user:
+                self._login(attack, user, alert)
+        actor, what = user, _describe(alert)
+        if groups & {"accounts", "account_changed"} and self.root_sessions.get(host):
+            actor, what = self.root_sessions[host][-1], f"{what} (as root)"
+        if actor and groups & AFTERWARDS:
+            step = self.steps[(host, actor)].setdefault((alert.time, what), Step(alert.time, what))
+            step.rules.add(alert.rule.id)
+
+    @staticmethod
+    def _login(attack: Attack, user: str, alert: Alert) -> None:
+        for login in attack.logins:
+            if login.user == user and abs(login.time - alert.time) < 1:
+                login.rules.add(alert.rule.id)
+                return
+        how = _get(alert.event, "system.auth.ssh.method") or "login"
+        attack.logins.append(Login(user, alert.time, how, {alert.rule.id}))
+
+    def attacked(self) -> list[Attack]:
+        """Sources a brute-force rule fired for, in the order their attacks began."""
+        return sorted((a for a in self.attacks.values() if a.rules), key=lambda a: a.first)
+
+    def afterwards(self, attack: Attack, login: Login) -> list[Step]:
+        steps = self.steps.get((attack.host, login.user), {})
+        return sorted((s for s in steps.values() if s.time >= login.time), key=lambda s: s.time)
+
+    def text(self) -> str:
+        attacks = self.attacked()
+        if not attacks:
+            return "== Summary ==\nNo source brute-forced a host.\n"
+        out = ["== Summary: who attacked, whether they got in, and what they did next =="]
+        for a in attacks:
+            users = ", ".join(list(a.users)[:6]) + (", ..." if len(a.users) > 6 else "")
+            rules = ", ".join(map(str, sorted(a.rules)))
+            out.append(f"{a.host}: {a.source} failed {a.failures} logins ({users}) between {when(a.first)} "
+                       f"and {when(a.last)} [rules {rules}]")
+            if not a.logins:
+                out.append("    no login from it succeeded")
+            for login in a.logins:
+                out.append(f"    then logged in as {login.user} ({login.how}) at {when(login.time)} "
+                           f"[rules {', '.join(map(str, sorted(login.rules)))}]")
+                steps = self.afterwards(a, login)
+                if not steps:
+                    out.append(f"    {login.user} did nothing Logward saw with su, sudo or accounts")
+                for step in steps:
+                    out.append(f"      {when(step.time)}  {login.user}: {step.what} "
+                               f"[rules {', '.join(map(str, sorted(step.rules)))}]")
+        return "\n".join(out) + "\n"
