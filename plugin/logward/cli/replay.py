@@ -10,6 +10,7 @@ login then succeeded, and what that user did next with su, sudo and accounts.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections import Counter
@@ -75,6 +76,10 @@ def _sources(files: list[str], reference: str | None):
 
 def run(args: argparse.Namespace) -> int:
     engine = Engine.load(args.content)
+    # A replay makes millions of small, short-lived objects and no reference cycles to
+    # speak of: keep the collector off the loaded content and rarely run it.
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
     out = sys.stdout.buffer
     summary = Summary()
     story = Story()

@@ -42,11 +42,11 @@ class Engine:
     def parse(self, line: str, created: str | None = None) -> dict[str, Any]:
         """The document the ingest node would index for this line. Never raises: a failure
         that would make the node reject the line still gives a tagged document."""
-        doc: dict[str, Any] = {"message": line}
-        if created is not None:
-            doc["event"] = {"created": created}
         try:
-            result = self.ingest.run(doc)
+            if created is None:
+                result = self.ingest.run({"message": line})
+            else:
+                result = self.ingest.run_line(line, created)  # the specialized path
         except ProcessorError as e:
             return {"event": {"original": line, "kind": "pipeline_error"}, "message": line,
                     "error": {"message": e.message}, "tags": [ENGINE_ERROR_TAG]}

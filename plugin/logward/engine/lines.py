@@ -6,19 +6,28 @@ so a line is never lost to its encoding. A final line without "\\n" still counts
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 
 def decode(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-def iter_lines(stream: Iterable[bytes]) -> Iterator[str]:
-    """Lines of a binary stream opened for reading."""
-    for raw in stream:
-        if raw.endswith(b"\n"):
-            raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
-        yield decode(raw)
+def iter_lines(stream: BinaryIO, chunk: int = 1 << 20) -> Iterator[str]:
+    """Lines of a binary stream opened for reading, decoded a chunk at a time."""
+    pending = b""
+    while True:
+        block = stream.read(chunk)
+        if not block:
+            break
+        block = pending + block
+        cut = block.rfind(b"\n") + 1
+        pending = block[cut:]
+        if cut:
+            yield from split_lines(decode(block[:cut]))
+    if pending:
+        yield from split_lines(decode(pending))
 
 
 def split_lines(text: str) -> list[str]:
@@ -26,4 +35,6 @@ def split_lines(text: str) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
+    if "\r" in text:
+        return [line[:-1] if line.endswith("\r") else line for line in lines]
+    return lines

@@ -18,14 +18,24 @@ from ..engine.detect import Alert
 FAILED, BRUTE_FORCE, SUCCESS = "authentication_failed", "authentication_failures", "authentication_success"
 # What a user does after logging in that an investigation wants to see.
 AFTERWARDS = {"sudo", "su", "accounts", "privilege_use", "privilege_change", "account_changed"}
+_RELEVANT = frozenset({FAILED, BRUTE_FORCE, SUCCESS, *AFTERWARDS})
+_ACCOUNTS = frozenset({"accounts", "account_changed"})
+_GROUPS: dict[int, frozenset[str]] = {}
+
+
+_PATHS: dict[str, tuple[str, ...]] = {}
 
 
 def _get(doc: dict[str, Any], path: str) -> Any:
+    keys = _PATHS.get(path)
+    if keys is None:
+        keys = _PATHS[path] = tuple(path.split("."))
     node: Any = doc
-    for key in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
+    try:
+        for key in keys:
+            node = node[key]
+    except (KeyError, TypeError):
+        return None
     return node
 
 
@@ -83,6 +93,7 @@ def _describe(alert: Alert) -> str:
 
 
 SWITCHES = ("sudo", "sudo-i", "su", "su-l", "runuser", "runuser-l")
+_SESSION_ACTIONS = frozenset({"pam_session_opened", "pam_session_closed"})
 
 
 class Story:
@@ -94,8 +105,9 @@ class Story:
         self.root_sessions: dict[str, list[str]] = defaultdict(list)
 
     def add(self, doc: dict[str, Any], alerts: list[Alert]) -> None:
-        action = _get(doc, "event.action")
-        if action in ("pam_session_opened", "pam_session_closed") and _get(doc, "logward.pam.service") in SWITCHES \
+        event = doc.get("event")
+        action = event.get("action") if event.__class__ is dict else None
+        if action in _SESSION_ACTIONS and _get(doc, "logward.pam.service") in SWITCHES \
                 and _get(doc, "user.target.name") == "root":
             holders = self.root_sessions[_get(doc, "host.hostname") or "-"]
             if action == "pam_session_opened" and _get(doc, "user.name"):
@@ -106,7 +118,12 @@ class Story:
             self._add(alert)
 
     def _add(self, alert: Alert) -> None:
-        doc, groups = alert.event, set(alert.rule.groups)
+        groups = _GROUPS.get(alert.rule.id)
+        if groups is None:
+            groups = _GROUPS[alert.rule.id] = frozenset(alert.rule.groups)
+        if not groups & _RELEVANT:
+            return
+        doc = alert.event
         host = _get(doc, "host.hostname") or "-"
         source = _get(doc, "source.ip")
         user = _get(doc, "user.name")
@@ -123,10 +140,12 @@ class Story:
                 attack.rules.add(alert.rule.id)
             if SUCCESS in groups and user:
                 self._login(attack, user, alert)
+        if not groups & AFTERWARDS:
+            return
         actor, what = user, _describe(alert)
-        if groups & {"accounts", "account_changed"} and self.root_sessions.get(host):
+        if groups & _ACCOUNTS and self.root_sessions.get(host):
             actor, what = self.root_sessions[host][-1], f"{what} (as root)"
-        if actor and groups & AFTERWARDS:
+        if actor:
             step = self.steps[(host, actor)].setdefault((alert.time, what), Step(alert.time, what))
             step.rules.add(alert.rule.id)
 

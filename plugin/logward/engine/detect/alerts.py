@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ...rules.model import Rule
 
 
-@dataclass(frozen=True)
 class Alert:
-    rule: Rule
-    event: dict[str, Any]  # the event that made the rule fire (the last one, for a correlation)
-    time: float  # the event's time, seconds since the epoch
-    sequence: int  # position of the alert in this run, from 1
-    correlation: dict[str, Any] = field(default_factory=dict)  # count, window, key, first
+    __slots__ = ("correlation", "event", "rule", "sequence", "time")
+
+    def __init__(self, rule: Rule, event: dict[str, Any], time: float, sequence: int,
+                 correlation: dict[str, Any] | None = None):
+        self.rule = rule
+        self.event = event  # the event that made the rule fire (the last one, for a correlation)
+        self.time = time  # the event's time, seconds since the epoch
+        self.sequence = sequence  # position of the alert in this run, from 1
+        self.correlation = correlation or {}  # count, window, key, first
 
     def to_json(self) -> dict[str, Any]:
         """The alert as one JSON object: ECS `rule.*` plus Logward's own details."""

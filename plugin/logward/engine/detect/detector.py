@@ -1,7 +1,10 @@
 """Rules evaluated over a stream of parsed events, with correlation state kept across it.
 
-Event rules are plain predicates, indexed by the event.action they require so that each
-event is tried against few of them. Correlations keep per-key state:
+Most rules name the event.action they are about, so for each action the detector builds,
+on first sight, a plan: the event rules that can match it (with what is left of their
+conditions once the action is known) and the correlations those rules feed. An event
+then costs the few checks its action needs, not one per rule. Correlations keep per-key
+state:
 
 - frequency: the times of recent matching events; `count` of them within `timeframe`
   fire once and start a new count.
@@ -18,54 +21,41 @@ given live.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from ...content.detections import RuleSet
+from ...rules.conditions import Condition
 from ...rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, Selector, SequenceRule
 from .alerts import Alert
-from .match import Predicate, compile_predicate, field_getter, required_values
+from .match import compile_predicate, field_access, specialize
 
 ACTION = "event.action"
-
-
-class _Selector:
-    """Does an event belong to a correlation's input? Rule and group selectors reuse the
-    event rules' verdicts; `where` selectors are predicates of their own."""
-
-    def __init__(self, ruleset: RuleSet, selector: Selector):
-        self.ids = frozenset(r.id for r in ruleset.event_rules(selector)) if selector.where is None else None
-        self.predicate = compile_predicate(selector.where) if selector.where is not None else None
-
-    def __call__(self, doc: dict[str, Any], fired: set[int]) -> bool:
-        if self.ids is not None:
-            return not self.ids.isdisjoint(fired)
-        return self.predicate(doc)  # type: ignore[misc]
+Plan = Callable[[dict[str, Any], float, list], None]
 
 
 def _key_of(fields: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple | None]:
-    getters = [field_getter(f) for f in fields]
-
-    def key(doc: dict[str, Any]) -> tuple | None:
-        values = tuple(g(doc) for g in getters)
-        if any(v is None or v.__class__ in (list, dict) for v in values):
-            return None
-        return values
-
-    return key
+    """The values of the key fields, or None if any is missing or not a single value."""
+    names = [f"v{i}" for i in range(len(fields))]
+    lines = ["def key(doc):", "    try:"]
+    lines += [f"        {name} = {field_access(field)}" for name, field in zip(names, fields)]
+    lines += ["    except (KeyError, TypeError, IndexError):", "        return None"]
+    lines += [f"    if {name} is None or {name}.__class__ in (list, dict):\n        return None" for name in names]
+    lines.append(f"    return ({', '.join(names)},)")
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines) + "\n", "<logward key>", "exec"), namespace)
+    return namespace["key"]
 
 
 class _Frequency:
-    def __init__(self, rule: FrequencyRule, ruleset: RuleSet):
+    def __init__(self, rule: FrequencyRule):
         self.rule = rule
-        self.selects = _Selector(ruleset, rule.events)
         self.key = _key_of(rule.same)
         self.windows: dict[tuple, deque[float]] = {}
 
-    def feed(self, doc: dict[str, Any], t: float, fired: set[int]) -> dict[str, Any] | None:
-        if not self.selects(doc, fired):
-            return None
+    def hit(self, doc: dict[str, Any], t: float) -> dict[str, Any] | None:
+        """An event of the rule's input: count it, and say if that makes `count`."""
         key = self.key(doc)
         if key is None:
             return None
@@ -84,29 +74,30 @@ class _Frequency:
 
 
 class _Sequence:
-    def __init__(self, rule: SequenceRule, ruleset: RuleSet):
+    def __init__(self, rule: SequenceRule):
         self.rule = rule
-        self.steps = [_Selector(ruleset, s.events) for s in rule.steps]
         self.first_count = rule.steps[0].count
+        self.last = len(rule.steps) - 1
         self.key = _key_of(rule.same)
         self.starts: dict[tuple, deque[float]] = {}  # first-step times per key
         self.reached: dict[tuple, dict[int, float]] = {}  # step index -> start time of partial
 
-    def feed(self, doc: dict[str, Any], t: float, fired: set[int]) -> dict[str, Any] | None:
-        matched = [i for i, step in enumerate(self.steps) if step(doc, fired)]
-        if not matched:
-            return None
+    def hit(self, doc: dict[str, Any], t: float, matched: tuple[int, ...]) -> dict[str, Any] | None:
+        """An event that matched the given steps (ascending)."""
         key = self.key(doc)
         if key is None:
             return None
         within = self.rule.within
-        starts = self.starts.setdefault(key, deque())
+        starts = self.starts.get(key)
+        if starts is None:
+            if 0 not in matched:
+                return None  # nothing has started for this key, and this does not start it
+            starts = self.starts[key] = deque()
         while starts and t - starts[0] > within:
             starts.popleft()
         reached = self.reached.setdefault(key, {})
-        last = len(self.steps) - 1
         # Later steps first, so one event never completes two steps at once.
-        for i in sorted(matched, reverse=True):
+        for i in reversed(matched):
             if i == 0:
                 starts.append(t)
                 continue
@@ -116,10 +107,10 @@ class _Sequence:
                 start = reached.get(i - 1)
             if start is None or t - start > within:
                 continue
-            if i == last:
+            if i == self.last:
                 count = len(starts)
                 del self.starts[key], self.reached[key]
-                return {"count": count + last, "window_seconds": within,
+                return {"count": count + self.last, "window_seconds": within,
                         "key": dict(zip(self.rule.same, key)), "first": start}
             reached[i] = max(reached.get(i, start), start)
             break
@@ -127,15 +118,12 @@ class _Sequence:
 
 
 class _FirstSeen:
-    def __init__(self, rule: FirstSeenRule, ruleset: RuleSet, seen: set[tuple]):
+    def __init__(self, rule: FirstSeenRule, seen: set[tuple]):
         self.rule = rule
-        self.selects = _Selector(ruleset, rule.events)
         self.key = _key_of(rule.key)
         self.seen = seen
 
-    def feed(self, doc: dict[str, Any], t: float, fired: set[int]) -> dict[str, Any] | None:
-        if not self.selects(doc, fired):
-            return None
+    def hit(self, doc: dict[str, Any], t: float) -> dict[str, Any] | None:
         key = self.key(doc)
         if key is None or key in self.seen:
             return None
@@ -144,22 +132,102 @@ class _FirstSeen:
 
 
 _EPOCH_CACHE: dict[str, float] = {}
+_DAYS: dict[str, float] = {}
 
 
 def event_time(doc: dict[str, Any]) -> float:
     text = doc.get("@timestamp")
-    if not isinstance(text, str):
-        return 0.0
-    t = _EPOCH_CACHE.get(text)
+    t = _EPOCH_CACHE.get(text)  # type: ignore[arg-type]
+    if t is not None:
+        return t
+    if text.__class__ is str and len(text) == 24 and text[23] == "Z":
+        # yyyy-MM-ddTHH:mm:ss.SSSZ, as the date processor prints UTC: no parsing needed.
+        day = _DAYS.get(text[:10])
+        if day is None:
+            day = _DAYS[text[:10]] = datetime.fromisoformat(text[:10] + "T00:00:00+00:00").timestamp()
+        try:
+            t = day + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19]) + int(text[20:23]) / 1000
+        except ValueError:
+            t = None
+        if t is not None:
+            if len(_EPOCH_CACHE) > 100_000:
+                _EPOCH_CACHE.clear()
+            _EPOCH_CACHE[text] = t  # type: ignore[index]
+            return t
+    t = _EPOCH_CACHE.get(text)  # type: ignore[arg-type]
     if t is None:
         try:
-            t = datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-        except ValueError:
+            t = datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()  # type: ignore[union-attr]
+        except (ValueError, AttributeError, TypeError):
             t = 0.0
         if len(_EPOCH_CACHE) > 100_000:
             _EPOCH_CACHE.clear()
-        _EPOCH_CACHE[text] = t
+        if isinstance(text, str):
+            _EPOCH_CACHE[text] = t
     return t
+
+
+class _PlanBuilder:
+    """Python for one action's plan. Constants go into the plan's namespace."""
+
+    def __init__(self, detector: Detector):
+        self.detector = detector
+        self.namespace: dict[str, Any] = {"_alert": detector.alert}
+        self.lines: list[str] = []
+
+    def const(self, value: Any) -> str:
+        name = f"k{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def test(self, cond: Condition | bool) -> str:
+        if isinstance(cond, bool):
+            return repr(cond)
+        return f"{self.const(compile_predicate(cond))}(doc)"
+
+    def selector(self, selector: Selector, fired: dict[int, str]) -> str | None:
+        """An expression for "this event is an input of the correlation", or None for never."""
+        if selector.where is not None:
+            cond = specialize(selector.where, ACTION, self.detector.action)
+            return None if cond is False else self.test(cond)
+        flags = [fired[r.id] for r in self.detector.ruleset.event_rules(selector) if r.id in fired]
+        return " or ".join(flags) if flags else None
+
+    def build(self) -> Plan:
+        d, action = self.detector, self.detector.action
+        self.lines.append("def plan(doc, t, out):")
+        fired: dict[int, str] = {}
+        for rule in d.event_rules:
+            cond = specialize(rule.where, ACTION, action)
+            if cond is False:
+                continue
+            flag = fired[rule.id] = f"f{rule.id}"
+            self.lines.append(f"    {flag} = {self.test(cond)}")
+            if rule.level > 0:
+                self.lines.append(f"    if {flag}:")
+                self.lines.append(f"        out.append(_alert({self.const(rule)}, doc, t, None))")
+        for rule, state in d.correlations:
+            name = self.const(state)
+            if isinstance(state, _Sequence):
+                steps = [self.selector(step.events, fired) for step in rule.steps]  # type: ignore[attr-defined]
+                live = [(i, expr) for i, expr in enumerate(steps) if expr is not None]
+                if not live:
+                    continue
+                if len(live) == 1:
+                    self.lines.append(f"    m = ({live[0][0]},) if {live[0][1]} else ()")
+                else:
+                    pairs = ", ".join(f"({i}, {expr})" for i, expr in live)
+                    self.lines.append(f"    m = tuple(i for i, hit in ({pairs},) if hit)")
+                self.lines.append(f"    if m and (r := {name}.hit(doc, t, m)) is not None:")
+            else:
+                expr = self.selector(rule.events, fired)  # type: ignore[attr-defined]
+                if expr is None:
+                    continue
+                self.lines.append(f"    if ({expr}) and (r := {name}.hit(doc, t)) is not None:")
+            self.lines.append(f"        out.append(_alert({self.const(rule)}, doc, t, r))")
+        self.lines.append("    return None")
+        exec(compile("\n".join(self.lines) + "\n", f"<logward plan {action}>", "exec"), self.namespace)
+        return self.namespace["plan"]
 
 
 class Detector:
@@ -169,47 +237,34 @@ class Detector:
         self.ruleset = ruleset
         self.alerts = 0
         self.first_seen: dict[int, set[tuple]] = first_seen if first_seen is not None else {}
-        events = [r for r in ruleset.rules if isinstance(r, EventRule)]
-        self.by_action: dict[str, list[tuple[EventRule, Predicate]]] = {}
-        self.unindexed: list[tuple[EventRule, Predicate]] = []
-        for rule in events:
-            entry = (rule, compile_predicate(rule.where))
-            actions = required_values(rule.where, ACTION)
-            if actions is None:
-                self.unindexed.append(entry)
-            for action in actions or ():
-                self.by_action.setdefault(str(action), []).append(entry)
+        self.event_rules = [r for r in ruleset.rules if isinstance(r, EventRule)]
         self.correlations: list[tuple[Rule, Any]] = []
         for rule in ruleset.rules:
             if isinstance(rule, FrequencyRule):
-                self.correlations.append((rule, _Frequency(rule, ruleset)))
+                self.correlations.append((rule, _Frequency(rule)))
             elif isinstance(rule, SequenceRule):
-                self.correlations.append((rule, _Sequence(rule, ruleset)))
+                self.correlations.append((rule, _Sequence(rule)))
             elif isinstance(rule, FirstSeenRule):
                 seen = self.first_seen.setdefault(rule.id, set())
-                self.correlations.append((rule, _FirstSeen(rule, ruleset, seen)))
+                self.correlations.append((rule, _FirstSeen(rule, seen)))
+        self.plans: dict[Any, Plan] = {}
+        self.action: Any = None  # the action a plan is being built for
 
-    def _candidates(self, doc: dict[str, Any]) -> Iterable[tuple[EventRule, Predicate]]:
-        event = doc.get("event")
-        action = event.get("action") if event.__class__ is dict else None
-        indexed = self.by_action.get(action, ()) if action.__class__ is str else ()
-        return (*indexed, *self.unindexed) if self.unindexed else indexed
+    def plan(self, action: Any) -> Plan:
+        self.action = action
+        plan = self.plans[action] = _PlanBuilder(self).build()
+        return plan
 
     def process(self, doc: dict[str, Any]) -> list[Alert]:
-        t = event_time(doc)
-        fired: set[int] = set()
-        alerts: list[Alert] = []
-        for rule, predicate in self._candidates(doc):
-            if predicate(doc):
-                fired.add(rule.id)
-                if rule.level > 0:
-                    alerts.append(self._alert(rule, doc, t, {}))
-        for rule, state in self.correlations:
-            found = state.feed(doc, t, fired)
-            if found is not None:
-                alerts.append(self._alert(rule, doc, t, found))
-        return alerts
+        event = doc.get("event")
+        action = event.get("action") if event.__class__ is dict else None
+        if action.__class__ is not str:
+            action = None
+        plan = self.plans.get(action) or self.plan(action)
+        out: list[Alert] = []
+        plan(doc, event_time(doc), out)
+        return out
 
-    def _alert(self, rule: Rule, doc: dict[str, Any], t: float, correlation: dict[str, Any]) -> Alert:
+    def alert(self, rule: Rule, doc: dict[str, Any], t: float, correlation: dict[str, Any] | None) -> Alert:
         self.alerts += 1
         return Alert(rule, doc, t, self.alerts, correlation)

@@ -5,40 +5,67 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ...rules.model import Rule
 from .alerts import Alert
 
 
-def _get(doc: dict[str, Any], path: str) -> Any:
-    node: Any = doc
-    for key in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
-    return node
+def _get(doc: dict[str, Any], a: str, b: str) -> Any:
+    try:
+        return doc[a][b]
+    except (KeyError, TypeError):
+        return None
+
+
+_WHEN: dict[int, str] = {}
 
 
 def _when(seconds: float) -> str:
-    return time.strftime("%Y %b %d %H:%M:%S", time.gmtime(seconds))
+    second = int(seconds)
+    text = _WHEN.get(second)
+    if text is None:
+        if len(_WHEN) > 10_000:
+            _WHEN.clear()
+        text = _WHEN[second] = time.strftime("%Y %b %d %H:%M:%S", time.gmtime(second))
+    return text
+
+
+_RULES: dict[int, tuple[str, str]] = {}
+
+
+def _rule_lines(rule: Rule) -> tuple[str, str]:
+    """The parts of an alert that depend on the rule only, made once per rule."""
+    found = _RULES.get(rule.id)
+    if found is None:
+        ossec = f" [OSSEC {', '.join(map(str, rule.ossec))}]" if rule.ossec else ""
+        found = _RULES[rule.id] = (f"{','.join(rule.groups)},",
+                                   f"Rule: {rule.id} (level {rule.level}) -> '{rule.title}'{ossec}")
+    return found
 
 
 def ossec_text(alert: Alert) -> str:
-    rule, doc = alert.rule, alert.event
-    lines = [
-        f"** Alert {int(alert.time)}.{alert.sequence}: - {','.join(rule.groups)},",
-        f"{_when(alert.time)} {_get(doc, 'host.hostname') or '-'}->{_get(doc, 'process.name') or '-'}",
-        f"Rule: {rule.id} (level {rule.level}) -> '{rule.title}'"
-        + (f" [OSSEC {', '.join(map(str, rule.ossec))}]" if rule.ossec else ""),
-    ]
-    for label, path in (("Src IP", "source.ip"), ("Src host", "source.domain"), ("User", "user.name"),
-                        ("Target user", "user.target.name")):
-        value = _get(doc, path)
-        if value:
-            lines.append(f"{label}: {value}")
+    doc = alert.event
+    groups, rule_line = _rule_lines(alert.rule)
+    source, user = doc.get("source"), doc.get("user")
+    details = ""
+    if source.__class__ is dict:
+        if source.get("ip"):
+            details += f"Src IP: {source['ip']}\n"
+        if source.get("domain"):
+            details += f"Src host: {source['domain']}\n"
+    if user.__class__ is dict:
+        if user.get("name"):
+            details += f"User: {user['name']}\n"
+        target = user.get("target")
+        if target.__class__ is dict and target.get("name"):
+            details += f"Target user: {target['name']}\n"
     corr = alert.correlation
-    if corr.get("count", 1) > 1:
+    if corr and corr.get("count", 1) > 1:
         key = ", ".join(f"{k}={v}" for k, v in corr["key"].items())
         span = f"between {_when(corr['first'])} and {_when(alert.time)}"
-        lines.append(f"Correlated: {corr['count']} events with {key} {span}")
-    original = _get(doc, "event.original")
-    lines.append(str(original if original is not None else doc.get("message", "")))
-    return "\n".join(lines) + "\n"
+        details += f"Correlated: {corr['count']} events with {key} {span}\n"
+    original = _get(doc, "event", "original")
+    if original is None:
+        original = doc.get("message", "")
+    return (f"** Alert {int(alert.time)}.{alert.sequence}: - {groups}\n"
+            f"{_when(alert.time)} {_get(doc, 'host', 'hostname') or '-'}->{_get(doc, 'process', 'name') or '-'}\n"
+            f"{rule_line}\n{details}{original}\n")

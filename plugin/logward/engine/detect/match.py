@@ -14,22 +14,19 @@ from ...rules.conditions import All, Any_, Condition, Equals, Exists, Not
 Predicate = Callable[[dict[str, Any]], bool]
 
 
+def field_access(field: str, doc: str = "doc") -> str:
+    """Python reading a dotted field of a nested document: it raises KeyError or TypeError
+    when the field is absent (TypeError: a parent is not an object)."""
+    return doc + "".join(f"[{key!r}]" for key in field.split("."))
+
+
 def field_getter(field: str) -> Callable[[dict[str, Any]], Any]:
     """A function reading a dotted field from a nested document (None when absent)."""
-    keys = tuple(field.split("."))
-    if len(keys) == 1:
-        (a,) = keys
-        return lambda doc: doc.get(a)
-
-    def get(doc: dict[str, Any]) -> Any:
-        node: Any = doc
-        for key in keys:
-            if node.__class__ is not dict:
-                return None
-            node = node.get(key)
-        return node
-
-    return get
+    source = (f"def get(doc):\n    try:\n        return {field_access(field)}\n"
+              "    except (KeyError, TypeError, IndexError):\n        return None\n")
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<logward field {field}>", "exec"), namespace)
+    return namespace["get"]
 
 
 def _equals(value: Any, wanted: frozenset) -> bool:
@@ -89,3 +86,27 @@ def required_values(cond: Condition, field: str) -> frozenset | None:
         if all(p is not None for p in parts):
             return frozenset().union(*parts)  # type: ignore[arg-type]
     return None
+
+
+def specialize(cond: Condition, field: str, value: Any) -> Condition | bool:
+    """The condition for events whose `field` is `value`: True, False, or what is left."""
+    if isinstance(cond, Equals) and cond.field == field:
+        return value in cond.values
+    if isinstance(cond, Exists) and cond.field == field:
+        return value is not None
+    if isinstance(cond, Not):
+        inner = specialize(cond.inner, field, value)
+        return (not inner) if isinstance(inner, bool) else Not(inner)
+    if isinstance(cond, (All, Any_)):
+        parts = []
+        for item in cond.items:
+            part = specialize(item, field, value)
+            if isinstance(part, bool):
+                if part is isinstance(cond, Any_):  # True in an Any, False in an All
+                    return part
+                continue
+            parts.append(part)
+        if not parts:
+            return isinstance(cond, All)
+        return parts[0] if len(parts) == 1 else type(cond)(tuple(parts))
+    return cond

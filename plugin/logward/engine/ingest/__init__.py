@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .compiler import PipelineFn, compile_pipelines
+from . import facts
+from .compiler import PipelineFn, Specializer, compile_pipelines
 from .errors import PipelineDefinitionError, ProcessorError
 from .runtime import Dropped
 
@@ -37,26 +38,49 @@ def without(doc: dict[str, Any], paths: tuple[str, ...] = INGEST_TIME_FIELDS) ->
     return out
 
 
-_SECOND: list = [None, ""]
+_LAST: list = [-1, ""]  # the millisecond last printed, and how
 
 
 def ingest_timestamp(ns: int | None = None) -> str:
     """`_ingest.timestamp` as Elasticsearch renders it (ISO 8601 in UTC), to the millisecond."""
-    ns = time.time_ns() if ns is None else ns
-    seconds, nanos = divmod(ns, 1_000_000_000)
-    if _SECOND[0] != seconds:  # formatting a date is slow; one second's prefix serves many
-        _SECOND[0], _SECOND[1] = seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-    return f"{_SECOND[1]}.{nanos // 1_000_000:03d}Z"
+    millis = (time.time_ns() if ns is None else ns) // 1_000_000
+    if millis != _LAST[0]:  # many documents share a millisecond
+        seconds, rest = divmod(millis, 1000)
+        _LAST[0], _LAST[1] = millis, f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{rest:03d}Z"
+    return _LAST[1]
 
 
 class Ingest:
     """Rendered pipeline bodies compiled once; `run` sends one document through `entry`."""
 
     def __init__(self, pipelines: dict[str, dict[str, Any]], entry: str):
+        self.pipelines = pipelines
         self.functions: dict[str, PipelineFn] = compile_pipelines(pipelines)
         if entry not in self.functions:
             raise PipelineDefinitionError(f"entry pipeline [{entry}] is not defined")
         self.entry = self.functions[entry]
+        self.entry_name = entry
+        self._lines: PipelineFn | None = None
+
+    def line_runner(self) -> PipelineFn:
+        """The entry pipeline specialized for the engine's own documents: {"message": str}
+        with event.created set (and nothing else). Same result as `run`, much faster."""
+        if self._lines is None:
+            initial = facts.State(facts.CLOSED_DICT, {
+                "message": facts.STR, "event": facts.CLOSED_DICT, "event.created": facts.STR,
+            })
+            self._lines = Specializer(self.pipelines, self.entry_name, initial).compile_entry()
+        return self._lines
+
+    def run_line(self, line: str, created: str, timestamp: str | None = None) -> dict[str, Any] | None:
+        """`run` for {"message": line, "event": {"created": created}}, on the specialized path."""
+        doc = {"message": line, "event": {"created": created}}
+        meta = {"_index": "_index", "_id": "_id", "_ingest": {"timestamp": timestamp or ingest_timestamp()}}
+        try:
+            self.line_runner()(doc, meta)
+        except Dropped:
+            return None
+        return doc
 
     def run(self, source: dict[str, Any], timestamp: str | None = None) -> dict[str, Any] | None:
         """The document as the node would index it, or None if a drop processor dropped it.

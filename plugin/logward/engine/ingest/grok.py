@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from re import _constants
+from re import _parser as _sre
+from typing import Any
 
 from .errors import PipelineDefinitionError
 
@@ -142,10 +145,112 @@ def _hex_escape(ruby: str, i: int) -> tuple[int, int]:
     return code, m.end() - i
 
 
+def _skeleton(python: str, longest: int = 64) -> str:
+    """The pattern with long capture bodies that hold no other capture cut down to ".":
+    what matters for the shape of the captures stays, and it parses much faster."""
+    out: list[str] = []
+    i = 0
+    while i < len(python):
+        start = python.find("(?P<", i)
+        if start < 0:
+            out.append(python[i:])
+            break
+        body = python.index(">", start) + 1
+        depth, j, in_class = 1, body, False
+        while depth:
+            c = python[j]
+            if c == "\\":
+                j += 2
+                continue
+            if in_class:
+                in_class = c != "]"
+            elif c == "[":
+                in_class = True
+                if python[j + 1 : j + 2] == "]" or python[j + 1 : j + 3] == "^]":
+                    j += 2 if python[j + 1] == "]" else 3
+                    continue
+            elif c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+            j += 1
+        inner = python[body : j - 1]
+        if "(?P<" in inner or len(inner) <= longest:
+            out.append(python[i:body])
+            i = body
+        else:
+            out.append(python[i:body] + ".)")
+            i = j
+    return "".join(out)
+
+
+def _bodies(sub: Any, by_group: dict[int, str], found: dict[str, Any]) -> None:
+    for op, av in sub:
+        if op is _constants.SUBPATTERN:
+            if av[0] in by_group:
+                found[by_group[av[0]]] = av[3]
+            _bodies(av[3], by_group, found)
+        elif op is _constants.BRANCH:
+            for branch in av[1]:
+                _bodies(branch, by_group, found)
+        elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT):
+            _bodies(av[2], by_group, found)
+        elif op is _constants.ATOMIC_GROUP:
+            _bodies(av, by_group, found)
+
+
+def _digits_only(sub: Any, most: int) -> bool:
+    """A subpattern matching 1 to `most` ASCII digits and nothing else."""
+    items = list(sub)
+    if len(items) != 1 or items[0][0] not in (_constants.MAX_REPEAT, _constants.POSSESSIVE_REPEAT):
+        return False
+    low, high, inner = items[0][1]
+    inner = list(inner)
+    digit = len(inner) == 1 and inner[0][0] is _constants.IN and inner[0][1] == [(_constants.RANGE, (48, 57))]
+    return digit and low >= 1 and high <= most
+
+
+def _literals(sub: Any) -> frozenset[str] | None:
+    """The texts a parsed subpattern can match, if it is made of literals only."""
+    items = list(sub)
+    if all(op is _constants.LITERAL for op, _ in items):
+        return frozenset({"".join(chr(code) for _, code in items)})
+    if len(items) == 1 and items[0][0] is _constants.BRANCH:
+        texts: set[str] = set()
+        for branch in items[0][1][1]:
+            part = _literals(branch)
+            if part is None:
+                return None
+            texts |= part
+        return frozenset(texts)
+    if len(items) == 1 and items[0][0] is _constants.IN and all(op is _constants.LITERAL for op, _ in items[0][1]):
+        return frozenset(chr(code) for _, code in items[0][1])
+    return None
+
+
+def _walk(sub: Any, optional: bool, by_group: dict[int, str], found: dict) -> None:
+    for op, av in sub:
+        if op is _constants.SUBPATTERN:
+            number, _, _, inner = av
+            if number in by_group:
+                found[by_group[number]] = (not optional, _literals(inner))
+            _walk(inner, optional, by_group, found)
+        elif op is _constants.BRANCH:
+            for branch in av[1]:
+                _walk(branch, True, by_group, found)
+        elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT):
+            low, _, inner = av
+            _walk(inner, optional or low == 0, by_group, found)
+        elif op is _constants.ATOMIC_GROUP:
+            _walk(av, optional, by_group, found)
+
+
 def convert(value: str, kind: str) -> object:
     """Grok's `:int`, `:long`, `:float`, `:double` and `:boolean` suffixes."""
     if kind in _INT_RANGE:
         limit = _INT_RANGE[kind]
+        if value.isdigit() and value.isascii() and len(value) < 19:
+            return int(value)  # plain digits in range: the usual case
         if _INTEGER.match(value):
             number = int(value)
             if -limit <= number < limit:
@@ -173,7 +278,13 @@ class Grok:
             self.sources.append(python)
             self.alternatives.append(captures)
         self._singles: list[re.Pattern[str]] | None = None
+        self._shapes: dict[int, list[tuple[bool, frozenset[str] | None]]] = {}
         self.names = [tuple(c.group for c in captures) for captures in self.alternatives]
+        self.conversions = [
+            [(i, c.type) for i, c in enumerate(captures) if c.type is not None] for captures in self.alternatives
+        ]
+        # What to do once the combined regex matched, by the name of the pattern's group.
+        self._by_group = {f"a{k}": (k, names, self.conversions[k]) for k, names in enumerate(self.names)}
         anchored = all(p.startswith(("^", r"\A")) for p in self.sources)
         combined = "|".join(f"(?P<a{k}>{p})" for k, p in enumerate(self.sources))
         self.combined = self._compile(combined, patterns) if anchored else None
@@ -202,7 +313,7 @@ class Grok:
             m = self.combined.match(text)
             if m is None:
                 return None
-            k = int(m.lastgroup[1:])  # type: ignore[index]
+            k, names, conversions = self._by_group[m.lastgroup]  # type: ignore[index]
         else:
             for k, regex in enumerate(self.singles):  # noqa: B007 (k is used after the loop)
                 m = regex.search(text)
@@ -210,7 +321,44 @@ class Grok:
                     break
             else:
                 return None
-        names = self.names[k]
+            names, conversions = self.names[k], self.conversions[k]
         if len(names) == 1:
-            return (m.group(names[0]),), k
-        return (m.group(*names) if names else ()), k
+            values: tuple[Any, ...] = (m.group(names[0]),)
+        else:
+            values = m.group(*names) if names else ()
+        if conversions:  # the :int/:long suffixes; a bad value fails this processor
+            converted = list(values)
+            for i, kind in conversions:
+                if converted[i] is not None:
+                    converted[i] = convert(converted[i], kind)
+            values = tuple(converted)
+        return values, k
+
+    def shapes(self, k: int) -> list[tuple[bool, frozenset[str] | None]]:
+        """For pattern k's captures, in order: is it always captured when the pattern
+        matches, and, if it can only be certain literal texts, which ones."""
+        cached = self._shapes.get(k)
+        if cached is None:
+            cached = self._shapes[k] = self._shape(k)
+        return cached
+
+    def plain_digits(self, k: int) -> bool:
+        """Pattern k's :int/:long captures can only be short runs of digits, so converting
+        them cannot fail (and can be left until after the match)."""
+        kinds = {c.group: c.type for c in self.alternatives[k] if c.type is not None}
+        if not kinds:
+            return True
+        if any(kind not in _INT_RANGE for kind in kinds.values()):
+            return False
+        parsed = _sre.parse(_skeleton(self.sources[k]), re.MULTILINE | re.ASCII)
+        bodies: dict[str, Any] = {}
+        _bodies(parsed, {n: name for name, n in parsed.state.groupdict.items()}, bodies)
+        return all(name in bodies and _digits_only(bodies[name], 9 if kind == "int" else 18)
+                   for name, kind in kinds.items())
+
+    def _shape(self, k: int) -> list[tuple[bool, frozenset[str] | None]]:
+        parsed = _sre.parse(_skeleton(self.sources[k]), re.MULTILINE | re.ASCII)
+        by_group = {number: name for name, number in parsed.state.groupdict.items()}
+        found: dict[str, tuple[bool, frozenset[str] | None]] = {}
+        _walk(parsed, False, by_group, found)
+        return [found.get(name, (False, None)) for name in self.names[k]]

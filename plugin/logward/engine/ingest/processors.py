@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from . import dates
+from . import dates, facts
 from .errors import PipelineDefinitionError
-from .grok import Grok
+from .scripts import WRITES
 from .templates import is_template
 
 if TYPE_CHECKING:
@@ -29,18 +29,25 @@ COMMON_OPTIONS = {"if", "tag", "ignore_failure", "on_failure", "description"}
 def _set(e: Emit, c: dict[str, Any]) -> None:
     e.options(c, required={"field", "value"}, optional={"override", "ignore_empty_value"})
     p = e.target(c["field"])
-    e.w(f"v = {e.value(c['value'])}")
+    expr, fact = e.value(c["value"])
     guards = []
-    if c.get("ignore_empty_value", False):
+    if c.get("ignore_empty_value", False) and fact.kind != "value":
+        e.w(f"v = {expr}")
+        expr = "v"
         guards.append("v is not None and v != ''")
+    elif c.get("ignore_empty_value", False) and fact.value in (None, ""):
+        return  # an empty constant: nothing to set
     if not c.get("override", True):
-        guards.append(f"{p.lookup} in (_MISSING, None)")
+        current = e.known(p)
+        if current.present:
+            return  # there is a value, and it stays
+        if current.kind != "absent":
+            guards.append(f"{p.lookup} in (_MISSING, None)")
     if guards:
-        e.w(f"if {' and '.join(guards)}:")
-        with e.indent():
-            e.store(p, "v")
+        with e.maybe(" and ".join(guards)):
+            e.store(p, expr, fact)
     else:
-        e.store(p, "v")
+        e.store(p, expr, fact)
 
 
 def _append(e: Emit, c: dict[str, Any]) -> None:
@@ -48,15 +55,30 @@ def _append(e: Emit, c: dict[str, Any]) -> None:
     p = e.target(c["field"])
     values = c["value"] if isinstance(c["value"], list) else [c["value"]]
     allow = c.get("allow_duplicates", True)
-    if len(values) == 1:
+    current = e.known(p)
+    if len(values) != 1:
+        e.w(f"_append({p.args}, [{', '.join(e.value(v)[0] for v in values)}], {allow!r})")
+        e.forget(p)
+        return
+    expr, _ = e.value(values[0])
+    if current.kind == "absent":
+        e.store(p, f"[{expr}]", facts.LIST)  # a new list
+    elif current.kind == "list":
+        target = e.read_path(p)
+        if allow:
+            e.w(f"{target}.append({expr})")
+        else:
+            e.w(f"_av = {expr}")
+            e.w(f"if _av not in {target}:")
+            e.w(f"    {target}.append(_av)")
+    else:
         # One value onto an existing list, or a new list: the usual cases, inline.
-        e.w(f"_av = {e.value(values[0])}")
+        e.w(f"_av = {expr}")
         e.w(f"if (_al := {p.get}).__class__ is list:")
         e.w("    _al.append(_av)" if allow else "    _al.append(_av) if _av not in _al else None")
         e.w("else:")
         e.w(f"    _append({p.args}, [_av], {allow!r})")
-    else:
-        e.w(f"_append({p.args}, [{', '.join(e.value(v) for v in values)}], {allow!r})")
+        e.forget(p)
 
 
 def _remove(e: Emit, c: dict[str, Any]) -> None:
@@ -64,13 +86,21 @@ def _remove(e: Emit, c: dict[str, Any]) -> None:
     fields = c["field"] if isinstance(c["field"], list) else [c["field"]]
     for field in fields:
         p = e.target(field)
-        if c.get("ignore_missing", False) and len(p.keys) == 1:
+        current = e.known(p)
+        ignore = c.get("ignore_missing", False)
+        if ignore and current.kind == "absent":
+            continue
+        if current.present and e.read_path(p) == p.subscript():
+            e.w(f"del {p.subscript()}")
+        elif ignore and len(p.keys) == 1:
             e.w(f"{p.root}.pop({p.keys[0]!r}, None)")
-        elif c.get("ignore_missing", False):
+        elif ignore:
             e.w(f"if {p.lookup} is not _MISSING:")
             e.w(f"    _delete({p.args})")
         else:
             e.w(f"_delete({p.args})")
+        if p.root == "doc":
+            e.state.set(p.dotted, facts.ABSENT)
 
 
 def _rename(e: Emit, c: dict[str, Any]) -> None:
@@ -93,6 +123,8 @@ def _rename(e: Emit, c: dict[str, Any]) -> None:
     e.w("    except KeyError:")
     e.w(f"        _assign({p.args}, v)")
     e.w("        raise")
+    e.forget(p)
+    e.forget(t)
 
 
 @contextmanager
@@ -103,10 +135,12 @@ def _loaded(e: Emit, c: dict[str, Any], null_ok: bool = False) -> Iterator[None]
     Elasticsearch's message.
     """
     p = e.target(c["field"])
-    e.w(f"v = {p.get}")
+    e.w(f"v = {e.read_path(p)}")
+    if e.known(p).present:
+        yield
+        return
     if c.get("ignore_missing", False):
-        e.w("if v is not None:")
-        with e.indent():
+        with e.maybe("v is not None"):
             yield
         return
     e.w("if v is None:")
@@ -122,8 +156,33 @@ def _grok(e: Emit, c: dict[str, Any]) -> None:
     e.options(c, required={"field", "patterns"}, optional={"pattern_definitions", "ignore_missing", "trace_match"})
     if c.get("trace_match"):
         raise PipelineDefinitionError("grok trace_match is not supported")
-    compiled = Grok(c["patterns"], c.get("pattern_definitions", {}))
+    compiled = e.grok(c)
     grok = e.const(compiled)
+    p = e.target(c["field"])
+    may_skip = c.get("ignore_missing", False) and not e.known(p).present
+    if e.split_grok(compiled, may_skip):
+        # The captures are stored by the continuation for the pattern that matched. On one
+        # line the combined regex decides and the continuation reads the match itself.
+        fast = compiled.combined is not None and all(
+            compiled.plain_digits(k) for k in range(len(compiled.alternatives)))
+        no_match = e.fail(repr("Provided Grok expressions do not match field value: [") + " + text + " + repr("]"))
+        with _loaded(e, c):
+            e.w("text = v" if e.known(p).kind == "str" else "text = v if v.__class__ is str else _render(v)")
+            if fast:
+                e.w("if '\\n' not in text:")
+                e.w(f"    matched = {e.const(compiled.combined.match)}(text)")
+                e.w("    if matched is None:")
+                e.w(f"        {no_match}")
+                e.w("else:")
+                with e.indent():
+                    e.w(f"found = {grok}.match(text)")
+                    e.w("if found is None:")
+                    e.w(f"    {no_match}")
+            else:
+                e.w(f"found = {grok}.match(text)")
+                e.w("if found is None:")
+                e.w(f"    {no_match}")
+        return
     setters = e.capture_setters(compiled)
     with _loaded(e, c):
         e.w("text = v if v.__class__ is str else _render(v)")
@@ -131,6 +190,9 @@ def _grok(e: Emit, c: dict[str, Any]) -> None:
         e.w("if found is None:")
         e.w(f"    {e.fail(repr('Provided Grok expressions do not match field value: [') + ' + text + ' + repr(']'))}")
         e.w(f"{setters}[found[1]](doc, meta, found[0])")
+    for captures in compiled.alternatives:
+        for capture in captures:
+            e.forget(capture.field)
 
 
 def _date(e: Emit, c: dict[str, Any]) -> None:
@@ -143,12 +205,13 @@ def _date(e: Emit, c: dict[str, Any]) -> None:
     t = e.target(c.get("target_field", "@timestamp"))
     formats = e.const(list(c["formats"]))
     tz = c.get("timezone", "UTC")
-    tz_expr = e.value(tz) if is_template(tz) else e.const(dates.zone(tz))
+    tz_expr = e.value(tz)[0] if is_template(tz) else e.const(dates.zone(tz))
     zone_call = f"_zone({tz_expr})" if is_template(tz) else tz_expr
-    e.w(f"v = {p.get}")
-    e.w("if v is None:")
-    e.w(f"    v = _require({p.args})")
-    e.store(t, f"_date(v if v.__class__ is str else _render(v), {formats}, {zone_call})")
+    e.w(f"v = {e.read_path(p)}")
+    if not e.known(p).present:
+        e.w("if v is None:")
+        e.w(f"    v = _require({p.args})")
+    e.store(t, f"_date(v if v.__class__ is str else _render(v), {formats}, {zone_call})", facts.STR)
 
 
 def _convert(e: Emit, c: dict[str, Any]) -> None:
@@ -158,7 +221,7 @@ def _convert(e: Emit, c: dict[str, Any]) -> None:
         raise PipelineDefinitionError(f"[type] type [{kind}] not supported, cannot convert field.")
     t = e.target(c.get("target_field", c["field"]))
     with _loaded(e, c, null_ok=True):
-        e.store(t, f"_convert(v, {kind!r})")
+        e.store(t, f"_convert(v, {kind!r})", facts.UNKNOWN)
 
 
 def _string_op(operation: str) -> Emitter:
@@ -166,7 +229,7 @@ def _string_op(operation: str) -> Emitter:
         e.options(c, required={"field"}, optional={"target_field", "ignore_missing"})
         t = e.target(c.get("target_field", c["field"]))
         with _loaded(e, c):
-            e.store(t, f"_string_op(v, {operation!r}, {c['field']!r})")
+            e.store(t, f"_string_op(v, {operation!r}, {c['field']!r})", facts.PRESENT)
 
     return emit
 
@@ -177,7 +240,7 @@ def _gsub(e: Emit, c: dict[str, Any]) -> None:
     replacement = e.const(_java_replacement(c["replacement"]))
     t = e.target(c.get("target_field", c["field"]))
     with _loaded(e, c):
-        e.store(t, f"_gsub(v, {regex}, {replacement}, {c['field']!r})")
+        e.store(t, f"_gsub(v, {regex}, {replacement}, {c['field']!r})", facts.PRESENT)
 
 
 def _split(e: Emit, c: dict[str, Any]) -> None:
@@ -185,7 +248,7 @@ def _split(e: Emit, c: dict[str, Any]) -> None:
     regex = e.const(_java_regex(c["separator"]))
     t = e.target(c.get("target_field", c["field"]))
     with _loaded(e, c):
-        e.store(t, f"_split(v, {regex}, {c['field']!r})")
+        e.store(t, f"_split(v, {regex}, {c['field']!r})", facts.LIST)
 
 
 def _json(e: Emit, c: dict[str, Any]) -> None:
@@ -198,14 +261,15 @@ def _json(e: Emit, c: dict[str, Any]) -> None:
         e.w("if v.__class__ is not dict:")
         e.w(f"    {e.fail(repr('cannot add non-map fields to root of document'))}")
         e.w("doc.update(v)")
+        e.state.forget_all()
     else:
         t = e.target(c.get("target_field", c["field"]))
-        e.store(t, "v")
+        e.store(t, "v", facts.UNKNOWN)
 
 
 def _pipeline(e: Emit, c: dict[str, Any]) -> None:
     e.options(c, required={"name"})
-    e.w(f"{e.pipeline(c['name'])}(doc, meta)")
+    e.pipeline(c["name"])
 
 
 def _script(e: Emit, c: dict[str, Any]) -> None:
@@ -216,13 +280,20 @@ def _script(e: Emit, c: dict[str, Any]) -> None:
         )
     e.options(c, required={"id"}, optional={"lang", "params"})
     twin = e.script_twin(c["id"])
+    if e.specialize_script(c["id"], c.get("params", {})):
+        return
     params = e.const(c.get("params", {}))
     e.w(f"{twin}(doc, meta, {params})")
+    written = WRITES.get(c["id"])
+    if written is None:
+        e.state.forget_all()  # a script may write anything
+    for path, fact in (written or {}).items():
+        e.state.set(path, fact) if fact.present else e.forget(path)
 
 
 def _fail(e: Emit, c: dict[str, Any]) -> None:
     e.options(c, required={"message"})
-    e.w(e.fail(e.value(c["message"])))
+    e.w(e.fail(e.value(c["message"])[0]))
 
 
 def _drop(e: Emit, c: dict[str, Any]) -> None:

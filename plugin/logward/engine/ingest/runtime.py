@@ -7,7 +7,7 @@ import re
 from datetime import tzinfo
 from typing import Any
 
-from . import dates, fields, painless, templates
+from . import dates, fields, painless, scripts, templates
 from .errors import ProcessorError
 from .fields import MISSING, assign, delete, java_type, lookup, require
 from .grok import convert
@@ -187,6 +187,7 @@ NAMESPACE: dict[str, Any] = {
     "_gsub": gsub,
     "_split": split,
     "_json_parse": json_parse,
+    "_bsd_timestamp": scripts.bsd_timestamp,
     **templates.RUNTIME,
     **painless.RUNTIME,
 }

@@ -11,9 +11,13 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from . import facts
 from .fields import MISSING, assign, lookup
+
+if TYPE_CHECKING:
+    from .compiler import Emit
 
 Twin = Callable[[dict, dict, dict], None]
 
@@ -41,7 +45,8 @@ def syslog_year(doc: dict, meta: dict, params: dict) -> None:
     """BSD syslog has no year: take the reference's, or the one before if that is in the
     future; write the whole timestamp for the date processor."""
     tmp = doc["_tmp"]
-    created = lookup(doc, ("event", "created"))
+    event = doc.get("event")
+    created = event.get("created") if event.__class__ is dict else lookup(doc, ("event", "created"))
     reference = tmp["now"] if created is MISSING or created is None else created
     day = int(tmp["day"].strip())
     tmp["timestamp"] = f"{_year(reference, tmp['month'], day)} {tmp['month']} {day} {tmp['time']}"
@@ -82,7 +87,51 @@ def classify(doc: dict, meta: dict, params: dict) -> None:
             assign(doc, keys, path, value)  # fails as Painless would, with Elasticsearch's words
 
 
+def _specialize_classify(e: Emit, params: dict) -> bool:
+    """When the message form is known while compiling, its fields are plain stores."""
+    form = e.known("_tmp.form")
+    if form.kind != "value":
+        return False
+    fields = params["forms"].get(form.value)
+    if fields is None:
+        e.w(e.fail(repr(f"no classification for message form [{form.value}]")))
+        return True
+    for path, value in fields.items():
+        expr, fact = e.value(value)
+        e.store(e.target(path), expr, fact)
+    return True
+
+
 TWINS: dict[str, Twin] = {
     "logward-syslog-year": syslog_year,
     "logward-classify": classify,
+}
+
+def bsd_timestamp(reference: str, month: str, day: str, clock: str) -> str:
+    day_number = int(day.strip())
+    return f"{_year(reference, month, day_number)} {month} {day_number} {clock}"
+
+
+def _specialize_syslog_year(e: Emit, params: dict) -> bool:
+    """With the fields' places known, the twin is one call on them."""
+    needed = ("_tmp.month", "_tmp.day", "_tmp.time")
+    created = e.known("event.created")
+    if not all(e.known(p).kind == "str" for p in needed) or created.kind not in ("str", "value"):
+        return False
+    read = e.read
+    e.store(e.target("_tmp.timestamp"),
+            f"_bsd_timestamp({read('event.created')}, {read('_tmp.month')}, {read('_tmp.day')}, {read('_tmp.time')})",
+            facts.STR)
+    return True
+
+
+# How a stored script can be compiled in place, given its params, when specializing.
+SPECIALIZERS: dict[str, Callable[[Emit, dict], bool]] = {
+    "logward-classify": _specialize_classify,
+    "logward-syslog-year": _specialize_syslog_year,
+}
+
+# The fields a twin writes, for the compiler's knowledge (absent here: it may write anything).
+WRITES: dict[str, dict[str, facts.Fact]] = {
+    "logward-syslog-year": {"_tmp.timestamp": facts.STR},
 }

@@ -69,8 +69,26 @@ def render_escaped(value: Any) -> str:
     return _NEEDS_ESCAPE.sub(_escape_char, text) if _NEEDS_ESCAPE.search(text) else text
 
 
-def compile_template(template: str, getter: Callable[[str], str]) -> str:
-    """A Python expression that renders `template`; `getter(path)` gives a path's lookup."""
+def render_now(template: str, known: Callable[[str], Any]) -> str | None:
+    """The template's text, if every field it uses has a known value (or is known absent);
+    `known(path)` gives the compiler's Fact for a field. None if it must wait for the data."""
+    out, pos = [], 0
+    for m in _TAG.finditer(template):
+        fact = known(m.group(2))
+        if fact.kind not in ("value", "absent"):
+            return None
+        out.append(template[pos : m.start()])
+        text = render(fact.value)
+        out.append(text if m.group(1) is not None else render_escaped(text))
+        pos = m.end()
+    out.append(template[pos:])
+    return "".join(out) if "{{" not in template[pos:] else None
+
+
+def compile_template(template: str, getter: Callable[[str], str],
+                     is_text: Callable[[str], bool] = lambda path: False) -> str:
+    """A Python expression that renders `template`; `getter(path)` gives a path's lookup,
+    `is_text(path)` says the field is known to hold a string (which renders as itself)."""
     parts: list[str] = []
     pos = 0
     for m in _TAG.finditer(template):
@@ -80,7 +98,9 @@ def compile_template(template: str, getter: Callable[[str], str]) -> str:
         if triple != (m.group(3) is not None):
             raise PipelineDefinitionError(f"unbalanced braces in template {template!r}")
         value = getter(m.group(2))
-        if triple:
+        if triple and is_text(m.group(2)):
+            parts.append(value)
+        elif triple:
             parts.append(f"(_r if (_r := {value}).__class__ is str else _render(_r))")
         else:
             parts.append(f"_render_escaped({value})")

@@ -1,0 +1,172 @@
+"""What the compiler knows about a document at a point of a pipeline.
+
+Specializing a pipeline for the documents the engine itself builds ({"message": line},
+plus event.created) means most conditions can be decided while compiling, most reads and
+writes can go straight to the field, and the table-driven scripts can be inlined. The
+knowledge is a map from dotted field to a Fact; joins at the end of conditional code keep
+only what holds on every path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Fact:
+    kind: str  # value, absent, str, present, list, dict, unknown
+    value: Any = None
+    closed: bool = False  # for dicts: fields not listed are absent (else unknown)
+
+    @property
+    def present(self) -> bool:
+        return self.kind in ("value", "str", "present", "list", "dict")
+
+    @property
+    def is_dict(self) -> bool:
+        return self.kind == "dict"
+
+
+ABSENT = Fact("absent")
+UNKNOWN = Fact("unknown")
+STR = Fact("str")
+PRESENT = Fact("present")
+LIST = Fact("list")
+OPEN_DICT = Fact("dict")
+CLOSED_DICT = Fact("dict", closed=True)
+MAYBE_CLOSED_DICT = Fact("maybe", closed=True)  # absent, or an object whose unlisted fields are absent
+
+
+def value(v: Any) -> Fact:
+    return ABSENT if v is None else Fact("value", v)
+
+
+def _join(a: Fact, b: Fact) -> Fact:
+    if a == b:
+        return a
+    if a.is_dict and b.is_dict:
+        return OPEN_DICT
+    for one, other in ((a, b), (b, a)):
+        # An object that exists on one path only: if it exists, nothing unlisted is in it.
+        if one.kind in ("dict", "maybe") and one.closed and other.kind == "absent":
+            return MAYBE_CLOSED_DICT
+    if {a.kind, b.kind} <= {"dict", "maybe", "absent"}:
+        return Fact("maybe")
+    if a.present and b.present:
+        if a.kind in ("value", "str") and b.kind in ("value", "str") and all(
+                isinstance(f.value, str) or f.kind == "str" for f in (a, b)):
+            return STR
+        return PRESENT
+    return UNKNOWN
+
+
+class State:
+    """Facts about one document: `root` is the document object, `fields` what is known below."""
+
+    def __init__(self, root: Fact = OPEN_DICT, fields: dict[str, Fact] | None = None, dead: bool = False,
+                 assumed: dict[Any, bool] | None = None):
+        self.root = root
+        self.fields: dict[str, Fact] = dict(fields or {})
+        self.dead = dead  # no execution reaches this point
+        # Conditions decided at run time on the way here: (condition, fields it reads) -> outcome.
+        self.assumed: dict[Any, bool] = dict(assumed or {})
+
+    def copy(self) -> State:
+        return State(self.root, self.fields, self.dead, self.assumed)
+
+    def assume(self, condition: Any, reads: frozenset[str], outcome: bool) -> None:
+        self.assumed[(condition, reads)] = outcome
+
+    def refine(self, path: str, fact: Fact) -> None:
+        """A condition checked at run time told us more about a field than we knew."""
+        current = self.get(path)
+        if current.present or current.kind == "absent":
+            return
+        keys = path.split(".")
+        if fact.present:
+            for depth in range(1, len(keys)):
+                parent = ".".join(keys[:depth])
+                before = self.get(parent)
+                if not before.is_dict:
+                    self.fields[parent] = CLOSED_DICT if before.kind == "maybe" and before.closed else OPEN_DICT
+        self.fields[path] = fact
+
+    def _invalidate(self, path: str) -> None:
+        for key in [k for k in self.assumed if any(r == path or r.startswith(path + ".") or path.startswith(r + ".")
+                                                   for r in k[1])]:
+            del self.assumed[key]
+
+    def get(self, path: str) -> Fact:
+        node = self.root
+        prefix = ""
+        for key in path.split("."):
+            prefix = f"{prefix}.{key}" if prefix else key
+            found = self.fields.get(prefix)
+            if node.kind == "maybe":
+                found = _join(found, ABSENT) if found is not None else (ABSENT if node.closed else UNKNOWN)
+            elif found is None:
+                if node.kind == "dict":
+                    found = ABSENT if node.closed else UNKNOWN
+                elif node.kind in ("absent", "value", "str", "list"):
+                    found = ABSENT  # nothing below a missing field or a scalar
+                else:
+                    found = UNKNOWN
+            node = found
+        return node
+
+    def knowledge(self, path: str) -> tuple[str, Any] | None:
+        """In the form painless.fold wants."""
+        fact = self.get(path)
+        if fact.kind == "value":
+            return ("value", fact.value)
+        if fact.kind == "absent":
+            return ("value", None)
+        if fact.present:
+            return ("present", None)
+        return None
+
+    def set(self, path: str, fact: Fact) -> None:
+        """After a successful write of `path`: its parents are objects now."""
+        keys = path.split(".")
+        for depth in range(1, len(keys)):
+            parent = ".".join(keys[:depth])
+            before = self.get(parent)
+            created_closed = before.kind == "absent" or (before.kind == "maybe" and before.closed)
+            self.fields[parent] = before if before.is_dict else (CLOSED_DICT if created_closed else OPEN_DICT)
+        self._drop_below(path)
+        self.fields[path] = fact
+        self._invalidate(path)
+
+    def forget(self, path: str) -> None:
+        """After something that may or may not have written `path` (or its parents)."""
+        keys = path.split(".")
+        for depth in range(1, len(keys)):
+            parent = ".".join(keys[:depth])
+            if not self.get(parent).is_dict:
+                self.fields[parent] = UNKNOWN
+        self._drop_below(path)
+        self.fields[path] = UNKNOWN
+        self._invalidate(path)
+
+    def forget_all(self) -> None:
+        self.root = OPEN_DICT
+        self.fields.clear()
+        self.assumed.clear()
+
+    def _drop_below(self, path: str) -> None:
+        prefix = path + "."
+        for key in [k for k in self.fields if k.startswith(prefix)]:
+            del self.fields[key]
+
+    def join(self, other: State) -> State:
+        """What holds after either of two paths."""
+        if self.dead:
+            return other.copy()
+        if other.dead:
+            return self.copy()
+        joined = State(_join(self.root, other.root))
+        for path in set(self.fields) | set(other.fields):
+            joined.fields[path] = _join(self.get(path), other.get(path))
+        joined.assumed = {k: v for k, v in self.assumed.items() if other.assumed.get(k) == v}
+        return joined
