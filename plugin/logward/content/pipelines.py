@@ -19,6 +19,13 @@ from .paths import ContentError, read_yaml
 
 ENTRY = "logward-auth"
 PREFIX = "logward-"
+# Processors a user adds in their own cluster, after Logward's. Deployed empty, once.
+CUSTOM = "logward@custom"
+CUSTOM_BODY: dict[str, Any] = {
+    "description": "Your own processors, run after Logward's on every document. Logward creates this "
+                   "pipeline empty and never changes or deletes it.",
+    "processors": [],
+}
 _REFERENCE = re.compile(r"%\{([A-Za-z0-9_]+)")
 
 
@@ -82,6 +89,7 @@ def load_pipelines(root: Path) -> Pipelines:
         name = PREFIX + path.parent.name
         bodies[name] = render(body, shared)
         folders[name] = path.parent
+    bodies[CUSTOM] = copy.deepcopy(CUSTOM_BODY)
     if ENTRY not in bodies:
         raise ContentError(f"{base}: the entry pipeline {ENTRY} (pipelines/auth/pipeline.yml) is missing")
     scripts = {p.stem: p.read_text(encoding="utf-8") for p in sorted((base / "_scripts").glob("*.painless"))}

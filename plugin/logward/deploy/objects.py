@@ -1,0 +1,173 @@
+"""Everything a deployment should hold, built from the repository's content.
+
+Each object is one thing in Elasticsearch or Kibana, with the body Logward wants it to
+have. Bodies carry Logward's managed marker, and a content version so a reader of the
+cluster can tell which release put them there. What the target cluster supports (data
+streams, pipeline _meta, the text type of newer mappings) shapes a few bodies; see
+`Capabilities`.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..compiler.kibana import rule_body
+from ..compiler.options import Target
+from ..compiler.transforms import transform_body, transform_id
+from ..content.detections import RuleSet, load_rules
+from ..content.fields import Field, load_fields
+from ..content.kibana import load_saved_objects
+from ..content.pipelines import CUSTOM, Pipelines, load_pipelines
+from ..rules.model import FirstSeenRule
+from .settings import Settings
+
+MANAGED = "logward"  # _meta.managed_by, and the tag on Kibana rules is "Logward"
+MARKER = "[managed by Logward]"  # in descriptions, where there is no _meta
+DATA_STREAM = "logs-logward.auth"
+MAPPINGS = "logward-auth@mappings"
+SETTINGS = "logward-auth@settings"
+# Objects are created in this order (and deleted in the reverse): whatever is referred to
+# exists before what refers to it, so a deploy that stops halfway leaves a usable state.
+ORDER = ("script", "custom_pipeline", "pipeline", "component_template", "index_template", "transform",
+         "saved_object", "rule")
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the Elasticsearch cluster can do. The defaults are a current 8.x/9.x stack."""
+
+    version: tuple[int, ...] = (9, 0, 0)
+    data_streams: bool = True
+    pipeline_meta: bool = True
+    transforms: bool = True
+    match_only_text: bool = True
+
+
+@dataclass(frozen=True)
+class Desired:
+    system: str  # "elasticsearch" or "kibana"
+    kind: str  # one of ORDER
+    id: str  # for saved objects "type/id"
+    body: dict[str, Any] = field(compare=False)
+    create_only: bool = False  # made once, then the user's: never updated or deleted
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind.replace('_', ' ')} {self.id}"
+
+
+@dataclass(frozen=True)
+class Content:
+    root: Path
+    pipelines: Pipelines
+    rules: RuleSet
+    fields: dict[str, Field]
+    saved_objects: list[dict[str, Any]]
+
+    @classmethod
+    def load(cls, root: Path) -> Content:
+        return cls(root, load_pipelines(root), load_rules(root), load_fields(root), load_saved_objects(root))
+
+    @property
+    def version(self) -> int:
+        """A number that changes with the content (Elasticsearch wants an integer)."""
+        digest = hashlib.sha256(json.dumps([self.pipelines.bodies, self.pipelines.scripts], sort_keys=True,
+                                           default=str).encode()).hexdigest()
+        return int(digest[:7], 16)
+
+
+def _meta() -> dict[str, Any]:
+    return {"managed_by": MANAGED, "logward_version": __version__}
+
+
+def mappings(catalog: dict[str, Field], caps: Capabilities) -> dict[str, Any]:
+    """ECS and Logward field mappings from pipelines/fields.yml."""
+    root: dict[str, Any] = {}
+    for f in catalog.values():
+        node = root
+        *parents, leaf = f.name.split(".")
+        for key in parents:
+            node = node.setdefault(key, {"properties": {}})["properties"]
+        kind = f.type if f.type != "match_only_text" or caps.match_only_text else "text"
+        spec: dict[str, Any] = {"type": kind}
+        if kind == "keyword":
+            spec["ignore_above"] = 1024
+        if kind == "ip":
+            spec["ignore_malformed"] = True  # a malformed address loses the field, not the event
+        if not f.index:
+            spec.update(index=False, doc_values=False)
+        node[leaf] = spec
+    return {"dynamic": True, "properties": root}
+
+
+def elasticsearch_objects(content: Content, caps: Capabilities) -> list[Desired]:
+    version = content.version
+    out = [
+        Desired("elasticsearch", "script", script_id,
+                {"script": {"lang": "painless", "source": f"// {MARKER}\n{source}"}})
+        for script_id, source in content.pipelines.scripts.items()
+    ]
+    for name, body in content.pipelines.bodies.items():
+        if name == CUSTOM:
+            out.append(Desired("elasticsearch", "custom_pipeline", name, copy.deepcopy(body), create_only=True))
+            continue
+        deployed = copy.deepcopy(body)
+        deployed["description"] = f"{deployed.get('description', name).strip()} {MARKER}"
+        deployed["version"] = version
+        if caps.pipeline_meta:
+            deployed["_meta"] = _meta()
+        out.append(Desired("elasticsearch", "pipeline", name, deployed))
+    # The entry pipeline last: the pipelines it calls are in place before documents use it.
+    out.sort(key=lambda d: d.kind == "pipeline" and d.id == content.pipelines.entry)
+    out.append(Desired("elasticsearch", "component_template", MAPPINGS, {
+        "template": {"mappings": mappings(content.fields, caps)}, "version": version, "_meta": _meta()}))
+    out.append(Desired("elasticsearch", "component_template", SETTINGS, {
+        "template": {"settings": {"index": {"default_pipeline": content.pipelines.entry}}},
+        "version": version, "_meta": _meta()}))
+    template: dict[str, Any] = {
+        "index_patterns": [f"{DATA_STREAM}-*"],
+        "composed_of": [MAPPINGS, SETTINGS],
+        "priority": 200,  # above the stack's own logs-*-* template
+        "version": version,
+        "_meta": _meta(),
+    }
+    if caps.data_streams:
+        template["data_stream"] = {}
+    out.append(Desired("elasticsearch", "index_template", DATA_STREAM, template))
+    if caps.transforms:
+        target = Target()
+        out += [
+            Desired("elasticsearch", "transform", transform_id(rule), transform_body(rule, content.rules, target))
+            for rule in content.rules.rules if isinstance(rule, FirstSeenRule)
+        ]
+    return out
+
+
+def kibana_objects(content: Content, settings: Settings) -> list[Desired]:
+    target = Target(index=settings.index, nsm_index=settings.nsm_index)
+    out = [
+        Desired("kibana", "saved_object", f"{obj['type']}/{obj['id']}",
+                {"attributes": obj["attributes"], "references": obj["references"]})
+        for obj in content.saved_objects
+    ]
+    out += [Desired("kibana", "rule", f"logward-{rule.id}", rule_body(rule, content.rules, target))
+            for rule in content.rules.rules]
+    return out
+
+
+def desired(content: Content, settings: Settings, caps: Capabilities) -> list[Desired]:
+    objects = elasticsearch_objects(content, caps) + kibana_objects(content, settings)
+    return sorted(objects, key=lambda d: ORDER.index(d.kind))  # stable: keeps order within a kind
+
+
+def load_content(root: Path) -> Content:
+    return Content.load(root)
+
+
+__all__ = ["Capabilities", "Content", "Desired", "desired", "load_rules"]

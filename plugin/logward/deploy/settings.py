@@ -1,0 +1,75 @@
+"""Where to deploy and how to authenticate: flags, then environment, then a config file.
+
+Environment: ES_URL, KIBANA_URL, ES_API_KEY, ES_USERNAME, ES_PASSWORD, ES_CA_CERT,
+KIBANA_SPACE (and KIBANA_API_KEY, KIBANA_USERNAME, KIBANA_PASSWORD when Kibana's
+credentials differ). TLS certificates are verified unless --insecure is given. Secrets are
+kept out of every message and of repr().
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from ..content.paths import ContentError, read_yaml
+
+SECRET_FIELDS = ("es_api_key", "es_password", "kibana_api_key", "kibana_password")
+_ENV = {
+    "es_url": "ES_URL", "kibana_url": "KIBANA_URL", "es_api_key": "ES_API_KEY", "es_username": "ES_USERNAME",
+    "es_password": "ES_PASSWORD", "ca_cert": "ES_CA_CERT", "space": "KIBANA_SPACE",
+    "kibana_api_key": "KIBANA_API_KEY", "kibana_username": "KIBANA_USERNAME", "kibana_password": "KIBANA_PASSWORD",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    es_url: str | None = None
+    kibana_url: str | None = None
+    es_api_key: str | None = field(default=None, repr=False)
+    es_username: str | None = None
+    es_password: str | None = field(default=None, repr=False)
+    kibana_api_key: str | None = field(default=None, repr=False)
+    kibana_username: str | None = None
+    kibana_password: str | None = field(default=None, repr=False)
+    ca_cert: str | None = None
+    verify_certs: bool = True
+    space: str = "default"
+    index: tuple[str, ...] = ("logs-logward.auth-*",)
+    nsm_index: tuple[str, ...] = ("logs-zeek.*", "zeek-*")
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(v for v in (getattr(self, f) for f in SECRET_FIELDS) if v)
+
+    def kibana_credentials(self) -> tuple[str | None, str | None, str | None]:
+        """Kibana's own credentials if given, else Elasticsearch's (the usual setup)."""
+        if self.kibana_api_key or self.kibana_username:
+            return self.kibana_api_key, self.kibana_username, self.kibana_password
+        return self.es_api_key, self.es_username, self.es_password
+
+
+def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ,
+                  config: str | Path | None = None) -> Settings:
+    """Settings from, in order of precedence, flags, the environment and a config file."""
+    values: dict[str, Any] = {}
+    if config:
+        data = read_yaml(Path(config)) or {}
+        if not isinstance(data, dict):
+            raise ContentError(f"{config}: a config file is a mapping of settings")
+        unknown = set(data) - {f.name for f in fields(Settings)}
+        if unknown:
+            raise ContentError(f"{config}: unknown settings {sorted(unknown)}")
+        values.update(data)
+    for name, variable in _ENV.items():
+        if environ.get(variable):
+            values[name] = environ[variable]
+    values.update({k: v for k, v in flags.items() if v is not None})
+    for name in ("index", "nsm_index"):
+        if isinstance(values.get(name), str):
+            values[name] = tuple(p.strip() for p in values[name].split(",") if p.strip())
+        elif isinstance(values.get(name), list):
+            values[name] = tuple(values[name])
+    return Settings(**values)
