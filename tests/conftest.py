@@ -49,8 +49,13 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[test_node.Node]:
 
 @pytest.fixture(scope="session")
 def node_with_pipelines(node: test_node.Node, pipelines: Pipelines) -> test_node.Node:
+    install_pipelines(node, pipelines)
+    return node
+
+
+def install_pipelines(node: test_node.Node, pipelines: Pipelines) -> None:
+    """The content's pipelines and scripts, as they are, for tests that simulate on the node."""
     for script_id, source in pipelines.scripts.items():
         node.request("PUT", f"/_scripts/{script_id}", {"script": {"lang": "painless", "source": source}})
     for name, body in pipelines.bodies.items():
         node.request("PUT", f"/_ingest/pipeline/{name}", body)
-    return node

@@ -75,6 +75,7 @@ class Node:
         self.transport = Transport([NodeConfig("http", host, int(port))], max_retries=0)
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
+        """The response body; a RuntimeError with the status for anything but 2xx/3xx."""
         headers = {"accept": "application/json"}
         if body is not None:
             headers["content-type"] = "application/json"
@@ -82,6 +83,8 @@ class Node:
             response = self.transport.perform_request(method, path, body=body, headers=headers, request_timeout=120)
         except HttpError as e:
             raise RuntimeError(f"{method} {path} failed: {e}") from None
+        if response.meta.status >= 400:
+            raise RuntimeError(f"{method} {path} answered {response.meta.status}: {response.body}")
         return response.body
 
     def stop(self) -> None:

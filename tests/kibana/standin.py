@@ -17,6 +17,8 @@ import base64
 import json
 import re
 import threading
+import urllib.error
+import urllib.request
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from tests.kibana import openapi
 from tests.kibana.errors import ApiError
 from tests.kibana.objectstore import DATA_VIEW, ObjectStore
-from tests.kibana.rulestore import RuleStore
+from tests.kibana.rulestore import USER, RuleStore
 
 RULES = "/api/detection_engine/rules"
 # POSTs that only read, so that `writes()` can leave them out.
@@ -98,12 +100,16 @@ class KibanaStandIn:
 
     `api_key` or `username`/`password` make it demand those credentials (`Authorization: ApiKey <api_key>`
     or `Basic ...`); without them any credentials pass. `forbidden=True` answers 403 to every write.
+    `encryption_key` and `alerts_access` shape what GET /api/detection_engine/privileges reports.
     """
 
     def __init__(self, *, version: str = "8.15.0", api_key: str | None = None, username: str | None = None,
-                 password: str | None = None, forbidden: bool = False) -> None:
+                 password: str | None = None, forbidden: bool = False, encryption_key: bool = True,
+                 alerts_access: bool = True) -> None:
         self.version = version
         self.forbidden = forbidden
+        self.encryption_key = encryption_key
+        self.alerts_access = alerts_access
         self._accepted: set[str] = set()
         if api_key is not None:
             self._accepted.add(f"ApiKey {api_key}")
@@ -249,6 +255,13 @@ class KibanaStandIn:
         return 200, {"name": "kibana-standin", "version": {"number": self.version, "build_snapshot": False},
                      "status": {"overall": {"level": "available", "summary": "All services are available"}}}
 
+    def _privileges(self, call: _Call) -> tuple[int, Any]:
+        granted = dict.fromkeys(("read", "write", "create_index", "maintenance", "view_index_metadata"),
+                                self.alerts_access)
+        return 200, {"username": USER, "is_authenticated": True, "has_encryption_key": self.encryption_key,
+                     "has_all_requested": self.alerts_access, "cluster": {}, "application": {},
+                     "index": {f".alerts-security.alerts-{call.request.space}": granted}}
+
     def _create_rule(self, call: _Call) -> tuple[int, Any]:
         return 200, self._rules[call.request.space].create(call.body)
 
@@ -314,6 +327,7 @@ _SO = "/api/saved_objects"
 _TYPE_ID = r"/(?P<type>[^/_][^/]*)/(?P<id>[^/]+)"
 _ROUTES: list[tuple[str, str, str]] = [
     ("GET", "/api/status", "_status"),
+    ("GET", "/api/detection_engine/privileges", "_privileges"),
     ("POST", RULES, "_create_rule"),
     ("GET", RULES, "_read_rule"),
     ("PUT", RULES, "_update_rule"),
@@ -379,3 +393,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the stand-in's record of requests is `KibanaStandIn.requests`."""
+
+
+def call(kibana: KibanaStandIn, method: str, path: str, body: Any = None,
+         headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    """One HTTP request to the stand-in; (status, parsed JSON body or None)."""
+    sent = {"kbn-xsrf": "true", "Content-Type": "application/json", **(headers or {})}
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(kibana.url + path, data=data, method=method, headers=sent)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as e:
+        status, raw = e.code, e.read()
+    return status, json.loads(raw) if raw else None

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.kibana.openapi import known_properties, load_spec, validate, validate_request
-from tests.kibana.standin import KibanaStandIn
+from tests.kibana.standin import KibanaStandIn, call
 
 RULES = "/api/detection_engine/rules"
 EQL_SEQUENCE = "sequence by source.ip with maxspan=120s [any where true] with runs=8"
@@ -28,20 +28,6 @@ def query_rule(**changes: Any) -> dict[str, Any]:
 
 def eql_rule(**changes: Any) -> dict[str, Any]:
     return query_rule(**{"rule_id": "ssh-sequence", "type": "eql", "language": "eql", "query": EQL_SEQUENCE, **changes})
-
-
-def call(kibana: KibanaStandIn, method: str, path: str, body: Any = None,
-         headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    """One HTTP request to the stand-in; (status, parsed JSON body or None)."""
-    sent = {"kbn-xsrf": "true", "Content-Type": "application/json", **(headers or {})}
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(kibana.url + path, data=data, method=method, headers=sent)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as e:
-        status, raw = e.code, e.read()
-    return status, json.loads(raw) if raw else None
 
 
 @pytest.fixture

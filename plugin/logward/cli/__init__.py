@@ -7,9 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from ..content.paths import ContentError
-from . import logtest, replay, ruletest
+from . import deploy, logtest, replay, ruletest
 
-COMMANDS = {"logtest": logtest, "replay": replay, "test": ruletest}
+COMMANDS = {"logtest": logtest, "replay": replay, "test": ruletest,
+            "plan": deploy, "deploy": deploy, "destroy": deploy, "export": deploy}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

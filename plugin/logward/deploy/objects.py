@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import __version__
 from ..compiler.kibana import rule_body
+from ..compiler.options import DATA_STREAM as DATA_STREAM_NAME
 from ..compiler.options import Target
 from ..compiler.transforms import transform_body, transform_id
 from ..content.detections import RuleSet, load_rules
@@ -25,6 +26,7 @@ from ..content.fields import Field, load_fields
 from ..content.kibana import load_saved_objects
 from ..content.pipelines import CUSTOM, Pipelines, load_pipelines
 from ..rules.model import FirstSeenRule
+from .compare import fingerprint
 from .settings import Settings
 
 MANAGED = "logward"  # _meta.managed_by, and the tag on Kibana rules is "Logward"
@@ -34,8 +36,10 @@ MAPPINGS = "logward-auth@mappings"
 SETTINGS = "logward-auth@settings"
 # Objects are created in this order (and deleted in the reverse): whatever is referred to
 # exists before what refers to it, so a deploy that stops halfway leaves a usable state.
-ORDER = ("script", "custom_pipeline", "pipeline", "component_template", "index_template", "transform",
-         "saved_object", "rule")
+ORDER = ("script", "custom_pipeline", "pipeline", "component_template", "index_template", "data_stream",
+         "transform", "saved_object", "rule")
+# Kibana keeps these as the user set them: a redeploy carries them over.
+USER_OWNED = ("enabled", "exceptions_list", "actions")
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ def mappings(catalog: dict[str, Field], caps: Capabilities) -> dict[str, Any]:
     return {"dynamic": True, "properties": root}
 
 
-def elasticsearch_objects(content: Content, caps: Capabilities) -> list[Desired]:
+def elasticsearch_objects(content: Content, caps: Capabilities, target: Target) -> list[Desired]:
     version = content.version
     out = [
         Desired("elasticsearch", "script", script_id,
@@ -140,8 +144,10 @@ def elasticsearch_objects(content: Content, caps: Capabilities) -> list[Desired]
     if caps.data_streams:
         template["data_stream"] = {}
     out.append(Desired("elasticsearch", "index_template", DATA_STREAM, template))
+    # Created once so that transforms have a source from the start; it holds data, so it is
+    # never updated or deleted.
+    out.append(Desired("elasticsearch", "data_stream", DATA_STREAM_NAME, {}, create_only=True))
     if caps.transforms:
-        target = Target()
         out += [
             Desired("elasticsearch", "transform", transform_id(rule), transform_body(rule, content.rules, target))
             for rule in content.rules.rules if isinstance(rule, FirstSeenRule)
@@ -149,25 +155,23 @@ def elasticsearch_objects(content: Content, caps: Capabilities) -> list[Desired]
     return out
 
 
-def kibana_objects(content: Content, settings: Settings) -> list[Desired]:
-    target = Target(index=settings.index, nsm_index=settings.nsm_index)
+def kibana_objects(content: Content, caps: Capabilities, target: Target) -> list[Desired]:
     out = [
         Desired("kibana", "saved_object", f"{obj['type']}/{obj['id']}",
                 {"attributes": obj["attributes"], "references": obj["references"]})
         for obj in content.saved_objects
     ]
-    out += [Desired("kibana", "rule", f"logward-{rule.id}", rule_body(rule, content.rules, target))
-            for rule in content.rules.rules]
+    for rule in content.rules.rules:
+        if isinstance(rule, FirstSeenRule) and not caps.transforms:
+            continue  # its entity index would never fill
+        body = rule_body(rule, content.rules, target)
+        body["meta"]["fingerprint"] = fingerprint(body, leave_out=USER_OWNED)
+        out.append(Desired("kibana", "rule", body["rule_id"], body))
     return out
 
 
 def desired(content: Content, settings: Settings, caps: Capabilities) -> list[Desired]:
-    objects = elasticsearch_objects(content, caps) + kibana_objects(content, settings)
+    target = settings.target()
+    objects = elasticsearch_objects(content, caps, target) + kibana_objects(content, caps, target)
     return sorted(objects, key=lambda d: ORDER.index(d.kind))  # stable: keeps order within a kind
 
-
-def load_content(root: Path) -> Content:
-    return Content.load(root)
-
-
-__all__ = ["Capabilities", "Content", "Desired", "desired", "load_rules"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ..compiler.options import Target
 from ..content.paths import ContentError, read_yaml
 
 SECRET_FIELDS = ("es_api_key", "es_password", "kibana_api_key", "kibana_password")
@@ -43,6 +44,10 @@ class Settings:
     @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(v for v in (getattr(self, f) for f in SECRET_FIELDS) if v)
+
+    def target(self) -> Target:
+        """Where the compiled rules and transforms look for data."""
+        return Target(index=self.index, nsm_index=self.nsm_index)
 
     def kibana_credentials(self) -> tuple[str | None, str | None, str | None]:
         """Kibana's own credentials if given, else Elasticsearch's (the usual setup)."""

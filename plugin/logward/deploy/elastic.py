@@ -1,0 +1,308 @@
+"""The Elasticsearch side of a deployment, through the official client.
+
+One table says where each kind of object lives; reads, writes and deletes go through it.
+Every failure becomes a one-line DeployError that names the object and repeats the
+server's reason, without credentials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, TransportError
+
+from .compare import contains
+from .errors import DeployError, redact
+from .objects import DATA_STREAM_NAME, MANAGED, MARKER, Capabilities, Desired
+from .settings import Settings
+from .state import Snapshot
+
+# Composable index and component templates arrived in 7.8, ingest `if` conditions with
+# painless in 6.5; the Kibana rules Logward compiles want an 8.11 stack (see kibana.py).
+MIN_VERSION = (7, 10)
+PATHS = {
+    "script": "/_scripts/{id}",
+    "custom_pipeline": "/_ingest/pipeline/{id}",
+    "pipeline": "/_ingest/pipeline/{id}",
+    "component_template": "/_component_template/{id}",
+    "index_template": "/_index_template/{id}",
+    "data_stream": "/_data_stream/{id}",
+    "transform": "/_transform/{id}",
+}
+# What a transform's _update may change; a change to anything else means a rebuild.
+TRANSFORM_UPDATABLE = {"description", "dest", "frequency", "_meta", "retention_policy", "settings", "source", "sync"}
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split("-")[0].split(".")[:3] if p.isdigit())
+
+
+class Elastic:
+    system = "elasticsearch"
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.es_url:
+            raise DeployError("no Elasticsearch URL: set ES_URL or pass --es-url")
+        options: dict[str, Any] = {"request_timeout": 60, "max_retries": 2, "retry_on_timeout": True,
+                                   "verify_certs": settings.verify_certs}
+        if settings.ca_cert:
+            options["ca_certs"] = settings.ca_cert
+        if not settings.verify_certs:
+            options["ssl_show_warn"] = False
+        if settings.es_api_key:
+            options["api_key"] = settings.es_api_key
+        elif settings.es_username:
+            options["basic_auth"] = (settings.es_username, settings.es_password or "")
+        self.url = redact(settings.es_url)
+        self.secrets = settings.secrets
+        self.client = Elasticsearch(settings.es_url, **options)
+        self.caps = Capabilities()
+
+    # ---- errors ----
+
+    @contextmanager
+    def calling(self, what: str) -> Iterator[None]:
+        """Turn the client's exceptions into one line about `what`."""
+        try:
+            yield
+        except ApiError as e:
+            raise DeployError(redact(self.explain(what, e.meta.status, e.body), self.secrets)) from None
+        except TransportError as e:
+            raise DeployError(redact(f"cannot reach Elasticsearch at {self.url} ({what}): {e.message}",
+                                     self.secrets)) from None
+
+    def explain(self, what: str, status: int, body: Any) -> str:
+        reason = _reason(body)
+        if status == 401:
+            return (f"Elasticsearch at {self.url} refused the credentials (401) while {what}: "
+                    "check ES_API_KEY, or ES_USERNAME and ES_PASSWORD")
+        if status == 403:
+            return f"{what} was not allowed (403 from Elasticsearch): {reason}"
+        return f"Elasticsearch rejected {what} ({status}): {reason}"
+
+    def _get(self, what: str, call: Callable[[], Any], api: bool = False) -> Any:
+        """A read that may find nothing (None). With `api`, a cluster without that API is None too."""
+        with self.calling(what):
+            try:
+                return call().body
+            except ApiError as e:
+                if e.meta.status == 404 or (api and _no_such_api(e)):
+                    return None
+                raise
+
+    # ---- preflight ----
+
+    def preflight(self, needs_transforms: bool) -> list[str]:
+        """Check version, license and privileges; learn what the cluster supports. Notes for the operator."""
+        with self.calling("reading the cluster's version"):
+            info = self.client.info().body
+        version = version_tuple(info["version"]["number"])
+        if version < MIN_VERSION:
+            raise DeployError(f"Elasticsearch {info['version']['number']} at {self.url} is too old: Logward needs "
+                              f"{'.'.join(map(str, MIN_VERSION))} or later")
+        # One call tells what the default distribution has; an OSS build has no _xpack (None).
+        xpack = self._get("reading the cluster's features", self.client.xpack.info, api=True)
+        features = (xpack or {}).get("features", {})
+        data_streams = xpack is not None and version >= (7, 9)
+        transforms = xpack is not None and features.get("transform", {}).get("enabled", True)
+        self.caps = Capabilities(version=version, data_streams=data_streams, pipeline_meta=version >= (7, 14),
+                                 transforms=transforms, match_only_text=version >= (7, 14))
+        notes = [f"Elasticsearch {info['version']['number']} at {self.url}"]
+        status = ((xpack or {}).get("license") or {}).get("status", "active")
+        if status != "active":
+            raise DeployError(f"the Elasticsearch license at {self.url} is {status}: transforms and data "
+                              "streams need an active license (basic is enough)")
+        if not data_streams:
+            notes.append("no data streams on this cluster: events go to a plain index of the same name")
+        if not transforms and needs_transforms:
+            notes.append("no transform API on this cluster: first-time-seen transforms and their rules are "
+                         "left out")
+        if features.get("security", {}).get("enabled"):
+            self._check_privileges()
+        return notes
+
+    def _check_privileges(self) -> None:
+        cluster = ["manage_pipeline", "manage_index_templates", "cluster:admin/script/put"]
+        if self.caps.transforms:
+            cluster.append("manage_transform")
+        indices = [{"names": ["logs-logward.auth-*"], "privileges": ["read", "create_index"]},
+                   {"names": ["logward-fts-*"], "privileges": ["read", "index", "create_index", "delete_index"]}]
+        answer = self._get("checking privileges", lambda: self.client.security.has_privileges(
+            cluster=cluster, index=indices))
+        if answer.get("has_all_requested", True):
+            return
+        missing = [name for name, ok in answer.get("cluster", {}).items() if not ok]
+        for index, privileges in answer.get("index", {}).items():
+            missing += [f"{p} on {index}" for p, ok in privileges.items() if not ok]
+        raise DeployError(f"the Elasticsearch user lacks privileges Logward's deploy needs: {', '.join(missing)}")
+
+    # ---- state ----
+
+    def snapshot(self, wanted: list[Desired]) -> Snapshot:
+        current = {}
+        for d in wanted:
+            found = self.read(d.kind, d.id)
+            if found is not None:
+                current[(d.kind, d.id)] = found
+        return Snapshot(current, self.managed())
+
+    def read(self, kind: str, id: str) -> Any | None:
+        what = f"reading {kind.replace('_', ' ')} {id}"
+        c = self.client
+        if kind == "script":
+            found = self._get(what, lambda: c.get_script(id=id))
+            return found.get("script") if found and found.get("found", True) else None
+        if kind in ("pipeline", "custom_pipeline"):
+            found = self._get(what, lambda: c.ingest.get_pipeline(id=id))
+            return found.get(id) if found else None
+        if kind == "component_template":
+            found = self._get(what, lambda: c.cluster.get_component_template(name=id))
+            return found["component_templates"][0]["component_template"] if found else None
+        if kind == "index_template":
+            found = self._get(what, lambda: c.indices.get_index_template(name=id))
+            return found["index_templates"][0]["index_template"] if found else None
+        if kind == "data_stream":
+            read = (lambda: c.indices.get_data_stream(name=id)) if self.caps.data_streams else \
+                (lambda: c.indices.get(index=id))
+            return self._get(what, read) or None
+        if kind == "transform":
+            found = self._get(what, lambda: c.transform.get_transform(transform_id=id))
+            if not found or not found.get("transforms"):
+                return None
+            stats = self._get(what, lambda: c.transform.get_transform_stats(transform_id=id))
+            state = stats["transforms"][0].get("state") if stats and stats.get("transforms") else None
+            return {**found["transforms"][0], "_state": state}
+        raise ValueError(kind)
+
+    def same(self, d: Desired, current: Any) -> bool:
+        if d.create_only:
+            return True
+        if d.kind == "script":
+            return current.get("source") == d.body["script"]["source"]
+        if d.kind == "transform":
+            return contains(current, d.body) and current.get("_state") in ("started", "indexing")
+        return contains(current, d.body)
+
+    def managed(self) -> set[tuple[str, str]]:
+        """Objects that carry Logward's marker, whether or not the content still has them."""
+        c = self.client
+        found: set[tuple[str, str]] = set()
+        state = self._get("listing stored scripts", lambda: c.cluster.state(
+            metric="metadata", filter_path="metadata.stored_scripts")) or {}
+        for script_id, script in state.get("metadata", {}).get("stored_scripts", {}).items():
+            if script.get("source", "").startswith(f"// {MARKER}"):
+                found.add(("script", script_id))
+        pipelines = self._get("listing pipelines", lambda: c.ingest.get_pipeline(id="logward-*")) or {}
+        for pipeline_id, body in pipelines.items():
+            if MARKER in body.get("description", "") or body.get("_meta", {}).get("managed_by") == MANAGED:
+                found.add(("pipeline", pipeline_id))
+        components = self._get("listing component templates",
+                               lambda: c.cluster.get_component_template(name="logward-*")) or {}
+        for item in components.get("component_templates", []):
+            if item["component_template"].get("_meta", {}).get("managed_by") == MANAGED:
+                found.add(("component_template", item["name"]))
+        templates = self._get("listing index templates",
+                              lambda: c.indices.get_index_template(name="logs-logward*")) or {}
+        for item in templates.get("index_templates", []):
+            if item["index_template"].get("_meta", {}).get("managed_by") == MANAGED:
+                found.add(("index_template", item["name"]))
+        if self.caps.transforms:
+            transforms = self._get("listing transforms", lambda: c.transform.get_transform(
+                transform_id="logward-*", allow_no_match=True)) or {}
+            for item in transforms.get("transforms", []):
+                if item.get("_meta", {}).get("managed_by") == MANAGED:
+                    found.add(("transform", item["id"]))
+        return found
+
+    # ---- changes ----
+
+    def write(self, d: Desired, current: Any | None) -> None:
+        c, body = self.client, d.body
+        with self.calling(f"{'updating' if current is not None else 'creating'} {d.label}"):
+            if d.kind == "script":
+                c.put_script(id=d.id, body=body)
+            elif d.kind in ("pipeline", "custom_pipeline"):
+                c.ingest.put_pipeline(id=d.id, body=body)
+            elif d.kind == "component_template":
+                c.cluster.put_component_template(name=d.id, body=body)
+            elif d.kind == "index_template":
+                c.indices.put_index_template(name=d.id, body=body)
+            elif d.kind == "data_stream":
+                if self.caps.data_streams:
+                    c.indices.create_data_stream(name=d.id)
+                else:
+                    c.indices.create(index=d.id)
+            elif d.kind == "transform":
+                self._write_transform(d, current)
+            else:
+                raise ValueError(d.kind)
+
+    def _write_transform(self, d: Desired, current: Any | None) -> None:
+        c = self.client
+        if current is not None and contains(current, d.body):
+            c.transform.start_transform(transform_id=d.id)  # only stopped
+            return
+        if current is not None and all(k in TRANSFORM_UPDATABLE or contains(current.get(k), v)
+                                       for k, v in d.body.items()):
+            c.transform.update_transform(transform_id=d.id, body={k: v for k, v in d.body.items()
+                                                                   if k in TRANSFORM_UPDATABLE})
+        else:
+            if current is not None:
+                # The entity key or aggregations changed: rebuild the entity index from the events.
+                self._delete_transform(d.id)
+                c.indices.delete(index=d.body["dest"]["index"], ignore_unavailable=True)
+            c.transform.put_transform(transform_id=d.id, body=d.body, defer_validation=True)
+        state = self.read("transform", d.id)
+        if state is None or state.get("_state") not in ("started", "indexing"):
+            c.transform.start_transform(transform_id=d.id)
+
+    def delete(self, kind: str, id: str) -> None:
+        c = self.client
+        with self.calling(f"deleting {kind.replace('_', ' ')} {id}"):
+            try:
+                if kind == "script":
+                    c.delete_script(id=id)
+                elif kind == "pipeline":
+                    c.ingest.delete_pipeline(id=id)
+                elif kind == "component_template":
+                    c.cluster.delete_component_template(name=id)
+                elif kind == "index_template":
+                    c.indices.delete_index_template(name=id)
+                elif kind == "transform":
+                    self._delete_transform(id)
+                else:
+                    raise ValueError(kind)
+            except ApiError as e:
+                if e.meta.status != 404:  # already gone: what a rerun after a failure finds
+                    raise
+
+    def _delete_transform(self, id: str) -> None:
+        self.client.transform.stop_transform(transform_id=id, force=True, wait_for_completion=True,
+                                             allow_no_match=True)
+        self.client.transform.delete_transform(transform_id=id, force=True)
+
+
+def _no_such_api(e: ApiError) -> bool:
+    """How clusters without an API answer: OSS builds take `_xpack` for an index name (400)."""
+    text = str(e.body)
+    return e.meta.status in (405, 410, 501) or (
+        e.meta.status == 400 and ("invalid_index_name" in text or "no handler found" in text))
+
+
+def _reason(body: Any) -> str:
+    """The server's own words: error.reason and its first cause, or the body as text."""
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        error = body["error"]
+        reason = str(error.get("reason") or error.get("type") or error)
+        cause = error.get("caused_by") or {}
+        if isinstance(cause, dict) and cause.get("reason") and cause["reason"] not in reason:
+            reason += f": {cause['reason']}"
+        return reason
+    if isinstance(body, dict) and body.get("error"):
+        return str(body["error"])
+    return str(body)[:500] or "no reason given"
+
+
+__all__ = ["DATA_STREAM_NAME", "PATHS", "Elastic"]

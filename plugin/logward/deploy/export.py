@@ -1,0 +1,60 @@
+"""Everything `deploy` would write, as files, for teams that deploy through their own pipeline.
+
+    DIR/kibana/rules.ndjson          one rule per line: Kibana's rule import takes it as is
+    DIR/kibana/saved_objects.ndjson  data views and dashboards: Kibana's saved objects import
+    DIR/elasticsearch/NN-<kind>-<id>.json
+                                     {"method", "path", "body"}: one request each, in order;
+                                     "create_only": send it only if the object does not exist
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from .elastic import PATHS
+from .objects import Desired
+
+
+def requests(objects: list[Desired]) -> list[dict[str, Any]]:
+    """The Elasticsearch requests that create the objects, in the order they must run."""
+    out: list[dict[str, Any]] = []
+    for d in objects:
+        if d.system != "elasticsearch":
+            continue
+        path = PATHS[d.kind].format(id=d.id)
+        if d.kind == "transform":
+            out.append({"method": "PUT", "path": f"{path}?defer_validation=true", "body": d.body, "label": d.label})
+            out.append({"method": "POST", "path": f"{path}/_start", "label": f"start {d.label}"})
+        elif d.kind == "data_stream":
+            out.append({"method": "PUT", "path": path, "label": d.label})
+        else:
+            out.append({"method": "PUT", "path": path, "body": d.body, "label": d.label})
+        if d.create_only:
+            out[-1]["create_only"] = True  # send only if it does not exist: it is the user's after that
+    return out
+
+
+def export(objects: list[Desired], folder: Path) -> list[Path]:
+    """Write the files; returns their paths."""
+    written: list[Path] = []
+    kibana, elasticsearch = folder / "kibana", folder / "elasticsearch"
+    kibana.mkdir(parents=True, exist_ok=True)
+    elasticsearch.mkdir(parents=True, exist_ok=True)
+    for stale in elasticsearch.glob("*.json"):
+        stale.unlink()  # an export is a whole: no files left from an older one
+    rules = [d.body for d in objects if d.kind == "rule"]
+    saved = [{"type": d.id.split("/", 1)[0], "id": d.id.split("/", 1)[1], **d.body}
+             for d in objects if d.kind == "saved_object"]
+    for name, items in (("rules.ndjson", rules), ("saved_objects.ndjson", saved)):
+        path = kibana / name
+        path.write_text("".join(json.dumps(item, sort_keys=True) + "\n" for item in items), encoding="utf-8")
+        written.append(path)
+    for n, request in enumerate(requests(objects), 1):
+        slug = re.sub(r"[^A-Za-z0-9.@_-]+", "-", request.pop("label")).strip("-")
+        path = elasticsearch / f"{n:02d}-{slug}.json"
+        path.write_text(json.dumps(request, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        written.append(path)
+    return written

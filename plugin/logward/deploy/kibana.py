@@ -1,0 +1,186 @@
+"""The Kibana side of a deployment, over HTTP with elastic-transport.
+
+Rules go through the Detections API (by rule_id), data views and dashboards through the
+saved objects API, both in the chosen space. A rule's enabled state, exceptions and
+actions belong to the analysts who set them in Kibana: an update carries them over.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+from elastic_transport import NodeConfig, Transport, TransportError
+
+from .compare import contains
+from .elastic import version_tuple
+from .errors import DeployError, redact
+from .objects import MANAGED, USER_OWNED, Desired
+from .settings import Settings
+from .state import Snapshot
+
+# investigation_fields as an object, and the 2023-10-31 public API, came with 8.11.
+MIN_VERSION = (8, 11)
+API_VERSION = "2023-10-31"
+RULES = "/api/detection_engine/rules"
+SAVED_OBJECTS = "/api/saved_objects"
+MANAGED_TAG = "Logward"
+SAVED_TYPES = ("index-pattern", "dashboard", "visualization", "lens", "search")
+PAGE = 100
+
+
+class Kibana:
+    system = "kibana"
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.kibana_url:
+            raise DeployError("no Kibana URL: set KIBANA_URL or pass --kibana-url")
+        url = urlsplit(settings.kibana_url)
+        scheme = url.scheme or "http"
+        node = NodeConfig(scheme, url.hostname or "localhost", url.port or (443 if scheme == "https" else 5601),
+                          path_prefix=url.path.rstrip("/"), request_timeout=60, verify_certs=settings.verify_certs,
+                          ca_certs=settings.ca_cert, ssl_show_warn=settings.verify_certs)
+        self.transport = Transport([node], max_retries=2, retry_on_timeout=True)
+        self.url = redact(settings.kibana_url)
+        self.space = settings.space
+        self.secrets = settings.secrets
+        self.headers = {"kbn-xsrf": "logward", "elastic-api-version": API_VERSION, "accept": "application/json"}
+        api_key, username, password = settings.kibana_credentials()
+        if api_key:
+            self.headers["authorization"] = f"ApiKey {api_key}"
+        elif username:
+            token = base64.b64encode(f"{username}:{password or ''}".encode()).decode()
+            self.headers["authorization"] = f"Basic {token}"
+
+    # ---- HTTP ----
+
+    def request(self, method: str, path: str, what: str, body: Any = None, query: dict[str, Any] | None = None,
+                missing_ok: bool = False, space: bool = True) -> Any:
+        """One call to Kibana's API; a DeployError naming `what` unless it answered 2xx (or 404 if `missing_ok`)."""
+        prefix = f"/s/{quote(self.space, safe='')}" if space and self.space != "default" else ""
+        target = prefix + path + (f"?{urlencode(query, doseq=True)}" if query else "")
+        headers = dict(self.headers)
+        if body is not None:
+            headers["content-type"] = "application/json"
+        try:
+            response = self.transport.perform_request(method, target, headers=headers,
+                                                      body=None if body is None else json.dumps(body).encode())
+        except TransportError as e:
+            raise DeployError(redact(f"cannot reach Kibana at {self.url} ({what}): {e.message}", self.secrets)) \
+                from None
+        status, answer = response.meta.status, response.body
+        if 200 <= status < 300:
+            return answer
+        if status == 404 and missing_ok:
+            return None
+        raise DeployError(redact(self.explain(what, status, answer), self.secrets))
+
+    def explain(self, what: str, status: int, answer: Any) -> str:
+        reason = answer.get("message") if isinstance(answer, dict) else answer
+        if status == 401:
+            return (f"Kibana at {self.url} refused the credentials (401) while {what}: check KIBANA_API_KEY or "
+                    "ES_API_KEY, or the username and password")
+        if status == 403:
+            return f"{what} was not allowed (403 from Kibana): {reason}"
+        if status == 404 and self.space != "default" and "space" in str(reason).lower():
+            return f"Kibana has no space {self.space!r} ({what})"
+        return f"Kibana rejected {what} ({status}): {reason}"
+
+    # ---- preflight ----
+
+    def preflight(self) -> list[str]:
+        status = self.request("GET", "/api/status", "reading Kibana's version", space=False)
+        number = status.get("version", {}).get("number", "0")
+        if version_tuple(number) < MIN_VERSION:
+            raise DeployError(f"Kibana {number} at {self.url} is too old: Logward's detection rules need "
+                              f"{'.'.join(map(str, MIN_VERSION))} or later")
+        privileges = self.request("GET", "/api/detection_engine/privileges", "checking detection privileges")
+        if not privileges.get("is_authenticated", False):
+            raise DeployError(f"Kibana at {self.url} did not authenticate the deploy user")
+        if not privileges.get("has_encryption_key", False):
+            raise DeployError(f"Kibana at {self.url} has no xpack.encryptedSavedObjects.encryptionKey set: "
+                              "detection rules cannot run without it")
+        if privileges.get("has_all_requested") is False:
+            missing = [f"{p} on {index}" for index, granted in privileges.get("index", {}).items()
+                       for p, ok in granted.items() if not ok]
+            raise DeployError("the Kibana user lacks privileges on the alerts index: " + (", ".join(missing) or "?"))
+        return [f"Kibana {number} at {self.url}, space {self.space!r}"]
+
+    # ---- state ----
+
+    def snapshot(self, wanted: list[Desired]) -> Snapshot:
+        rules = self._managed_rules()
+        current: dict[tuple[str, str], Any] = {("rule", rule_id): body for rule_id, body in rules.items()}
+        objects = [d for d in wanted if d.kind == "saved_object"]
+        if objects:
+            keys = [dict(zip(("type", "id"), d.id.split("/", 1))) for d in objects]
+            answer = self.request("POST", f"{SAVED_OBJECTS}/_bulk_get", "reading saved objects", body=keys)
+            for item in answer.get("saved_objects", []):
+                if "error" not in item:
+                    current[("saved_object", f"{item['type']}/{item['id']}")] = item
+        managed = {("rule", rule_id) for rule_id in rules} | self._managed_objects()
+        wanted_rules = {d.id for d in wanted if d.kind == "rule"}
+        return Snapshot({k: v for k, v in current.items() if k[0] != "rule" or k[1] in wanted_rules}, managed)
+
+    def _managed_rules(self) -> dict[str, dict[str, Any]]:
+        """Every rule in the space tagged as Logward's and marked so in its meta."""
+        found: dict[str, dict[str, Any]] = {}
+        page = 1
+        while True:
+            answer = self.request("GET", f"{RULES}/_find", "listing detection rules", query={
+                "filter": f'alert.attributes.tags: "{MANAGED_TAG}"', "per_page": PAGE, "page": page})
+            for rule in answer.get("data", []):
+                if rule.get("meta", {}).get("managed_by") == MANAGED and rule.get("rule_id", "").startswith("logward-"):
+                    found[rule["rule_id"]] = rule
+            if page * PAGE >= answer.get("total", 0):
+                return found
+            page += 1
+
+    def _managed_objects(self) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        page = 1
+        while True:
+            answer = self.request("GET", f"{SAVED_OBJECTS}/_find", "listing saved objects", query={
+                "type": list(SAVED_TYPES), "per_page": PAGE, "page": page})
+            for item in answer.get("saved_objects", []):
+                if str(item.get("id", "")).startswith("logward-"):
+                    found.add(("saved_object", f"{item['type']}/{item['id']}"))
+            if page * PAGE >= answer.get("total", 0):
+                return found
+            page += 1
+
+    def same(self, d: Desired, current: Any) -> bool:
+        if d.kind == "rule":
+            return current.get("meta", {}).get("fingerprint") == d.body["meta"]["fingerprint"]
+        return contains(current.get("attributes"), d.body["attributes"]) and \
+            _refs(current.get("references", [])) == _refs(d.body["references"])
+
+    # ---- changes ----
+
+    def write(self, d: Desired, current: Any | None) -> None:
+        what = f"{'updating' if current is not None else 'creating'} {d.label}"
+        if d.kind == "rule":
+            if current is None:
+                self.request("POST", RULES, what, body=d.body)
+            else:
+                kept = {k: current[k] for k in USER_OWNED if k in current}
+                self.request("PUT", RULES, what, body={**d.body, **kept})
+        elif d.kind == "saved_object":
+            self.request("POST", f"{SAVED_OBJECTS}/{d.id}", what, body=d.body, query={"overwrite": "true"})
+        else:
+            raise ValueError(d.kind)
+
+    def delete(self, kind: str, id: str) -> None:
+        what = f"deleting {kind.replace('_', ' ')} {id}"
+        if kind == "rule":
+            self.request("DELETE", RULES, what, query={"rule_id": id}, missing_ok=True)
+        elif kind == "saved_object":
+            self.request("DELETE", f"{SAVED_OBJECTS}/{id}", what, missing_ok=True)
+        else:
+            raise ValueError(kind)
+
+
+def _refs(references: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    return sorted((r.get("name", ""), r.get("type", ""), r.get("id", "")) for r in references)

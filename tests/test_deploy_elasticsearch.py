@@ -1,0 +1,213 @@
+"""`logward plan|deploy|destroy` against the real test node, through the official client.
+
+The client talks to the node through tests/cluster/adapter.py (product and media-type
+headers only; see its docstring). The node is OSS 7.10: no data streams and no transforms,
+so those steps are planned as left out, and the rest is exercised for real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from logward.content.detections import load_rules
+from logward.content.pipelines import Pipelines
+from logward.rules.model import FirstSeenRule
+from tests.cluster import node as test_node
+from tests.cluster.adapter import Adapter
+from tests.conftest import ROOT, install_pipelines
+from tests.deploy_helpers import clean_env, content_copy, run
+from tests.kibana.standin import KibanaStandIn
+
+SSHD = "Jan 12 10:00:01 web1 sshd[811]: Failed password for invalid user admin from 203.0.113.9 port 52311 ssh2"
+READS = ("GET", "HEAD")
+READ_POSTS = {"POST /_security/user/_has_privileges"}
+
+
+@pytest.fixture(scope="module")
+def adapter(node: test_node.Node, pipelines: Pipelines) -> Iterator[Adapter]:
+    with Adapter(node.url) as a:
+        yield a
+    install_pipelines(node, pipelines)  # as the simulate tests expect the node
+
+
+@pytest.fixture
+def es(adapter: Adapter, monkeypatch: pytest.MonkeyPatch) -> Adapter:
+    clean_env(monkeypatch)
+    monkeypatch.setenv("ES_URL", adapter.url)
+    adapter.overrides.clear()
+    return adapter
+
+
+@pytest.fixture
+def deployed(es: Adapter, capsys: pytest.CaptureFixture[str]) -> Adapter:
+    result = run(capsys, "deploy")
+    assert result.rc == 0, result.text
+    return es
+
+
+def writes(adapter: Adapter, since: int) -> list[str]:
+    return [r for r in adapter.requests[since:] if r.split()[0] not in READS and r not in READ_POSTS]
+
+
+def test_plan_writes_nothing_and_deploy_installs_everything(
+        es: Adapter, node: test_node.Node, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "destroy", "--yes").rc == 0
+    since = len(es.requests)
+    plan = run(capsys, "plan")
+    assert plan.rc == 0, plan.text
+    assert "create    elasticsearch pipeline logward-sshd" in plan.out
+    assert "no transform API on this cluster" in plan.out
+    assert writes(es, since) == []
+    with pytest.raises(RuntimeError, match="404"):
+        node.request("GET", "/_ingest/pipeline/logward-sshd")
+
+    deploy = run(capsys, "deploy")
+    assert deploy.rc == 0, deploy.text
+    assert "[1/" in deploy.out and "deploy: " in deploy.out
+    sshd = node.request("GET", "/_ingest/pipeline/logward-sshd")["logward-sshd"]
+    assert "[managed by Logward]" in sshd["description"] and isinstance(sshd["version"], int)
+    assert node.request("GET", "/_ingest/pipeline/logward@custom")["logward@custom"]["processors"] == []
+    settings = node.request("GET", "/_component_template/logward-auth@settings")
+    assert settings["component_templates"][0]["component_template"]["template"]["settings"]["index"][
+        "default_pipeline"] == "logward-auth"
+    assert node.request("GET", "/_scripts/logward-syslog-year")["found"]
+
+
+def test_events_sent_to_the_data_stream_are_parsed_on_the_node(
+        deployed: Adapter, node: test_node.Node) -> None:
+    index = "logs-logward.auth-deploytest"
+    node.request("DELETE", f"/{index}?ignore_unavailable=true")
+    node.request("PUT", f"/{index}/_doc/1?refresh=true", {"message": SSHD})
+    node.request("PUT", f"/{index}/_doc/2?refresh=true", {"message": "\x00 nothing any parser knows"})
+    parsed = node.request("GET", f"/{index}/_doc/1")["_source"]
+    assert parsed["source"]["ip"] == "203.0.113.9"
+    assert parsed["event"]["outcome"] == "failure"
+    unknown = node.request("GET", f"/{index}/_doc/2")["_source"]
+    assert unknown["event"]["original"] == "\x00 nothing any parser knows"
+    assert any(tag.startswith("logward_") for tag in unknown["tags"])
+    mapping = node.request("GET", f"/{index}/_mapping")[index]["mappings"]["properties"]
+    assert mapping["source"]["properties"]["ip"]["type"] == "ip"
+
+
+def test_redeploy_of_unchanged_content_makes_no_writes(deployed: Adapter, capsys: pytest.CaptureFixture[str]) -> None:
+    since = len(deployed.requests)
+    again = run(capsys, "deploy")
+    assert again.rc == 0, again.text
+    assert "nothing to change" in again.out
+    assert writes(deployed, since) == []
+
+
+def test_the_custom_pipeline_is_the_users(deployed: Adapter, node: test_node.Node,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    mine = {"processors": [{"set": {"field": "labels.site", "value": "dc1"}}]}
+    node.request("PUT", "/_ingest/pipeline/logward@custom", mine)
+    assert run(capsys, "deploy").rc == 0
+    assert node.request("GET", "/_ingest/pipeline/logward@custom")["logward@custom"] == mine
+    node.request("PUT", "/logs-logward.auth-custom/_doc/1?refresh=true", {"message": SSHD})
+    assert node.request("GET", "/logs-logward.auth-custom/_doc/1")["_source"]["labels"]["site"] == "dc1"
+    node.request("PUT", "/_ingest/pipeline/logward@custom", {"processors": []})
+
+
+def test_drift_is_planned_and_repaired(deployed: Adapter, node: test_node.Node,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    original = node.request("GET", "/_ingest/pipeline/logward-su")["logward-su"]
+    node.request("PUT", "/_ingest/pipeline/logward-su", {**original, "processors": original["processors"][:1]})
+    plan = run(capsys, "plan")
+    assert "update    elasticsearch pipeline logward-su" in plan.out
+    assert "plan: 0 to create, 1 to update, 0 to delete" in plan.out
+    assert run(capsys, "deploy").rc == 0
+    assert node.request("GET", "/_ingest/pipeline/logward-su")["logward-su"] == original
+
+
+def test_stale_managed_objects_go_and_the_users_stay(deployed: Adapter, node: test_node.Node,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    node.request("PUT", "/_ingest/pipeline/logward-retired",
+                 {"description": "an old one [managed by Logward]", "processors": []})
+    node.request("PUT", "/_ingest/pipeline/logward-mine", {"description": "a user's", "processors": []})
+    plan = run(capsys, "plan")
+    assert "delete    elasticsearch pipeline logward-retired" in plan.out
+    assert "logward-mine" not in plan.out
+    assert run(capsys, "deploy").rc == 0
+    with pytest.raises(RuntimeError, match="404"):
+        node.request("GET", "/_ingest/pipeline/logward-retired")
+
+    destroy = run(capsys, "destroy")
+    assert destroy.rc == 1 and "--yes" in destroy.out  # nothing deleted without it
+    node.request("GET", "/_ingest/pipeline/logward-sshd")
+    assert run(capsys, "destroy", "--yes").rc == 0
+    for gone in ("/_ingest/pipeline/logward-sshd", "/_scripts/logward-classify",
+                 "/_index_template/logs-logward.auth", "/_component_template/logward-auth@mappings"):
+        with pytest.raises(RuntimeError, match="404"):
+            node.request("GET", gone)
+    assert node.request("GET", "/_ingest/pipeline/logward-mine")
+    assert node.request("GET", "/_ingest/pipeline/logward@custom")
+    node.request("DELETE", "/_ingest/pipeline/logward-mine")
+
+
+def test_a_rejected_body_names_the_object_and_a_rerun_finishes(
+        es: Adapter, node: test_node.Node, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "destroy", "--yes").rc == 0
+    broken = content_copy(tmp_path)
+    su = broken / "pipelines" / "su" / "pipeline.yml"
+    body = yaml.safe_load(su.read_text())
+    body["processors"].append({"no_such_processor": {"field": "x"}})
+    su.write_text(yaml.safe_dump(body))
+
+    failed = run(capsys, "--content", str(broken), "deploy")
+    assert failed.rc == 1
+    assert "pipeline logward-su" in failed.err
+    assert "no_such_processor" in failed.err  # the node's own reason
+    assert "run the same command again" in failed.err
+    node.request("GET", "/_ingest/pipeline/logward-sshd")  # what came before it is in place
+
+    assert run(capsys, "deploy").rc == 0
+    assert "plan: 0 to create, 0 to update, 0 to delete" in run(capsys, "plan").out
+
+
+def test_unreachable_bad_credentials_forbidden_and_too_old(
+        es: Adapter, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ES_URL", f"http://127.0.0.1:{test_node.free_port()}")
+    down = run(capsys, "deploy")
+    assert down.rc == 1 and "cannot reach Elasticsearch" in down.err
+    assert len(down.err.strip().splitlines()) == 1
+
+    monkeypatch.setenv("ES_URL", es.url)
+    monkeypatch.setenv("ES_USERNAME", "elastic")
+    monkeypatch.setenv("ES_PASSWORD", "s3cret-pw")
+    es.overrides["*"] = (401, {"error": {"type": "security_exception", "reason": "unable to authenticate user"},
+                               "status": 401})
+    refused = run(capsys, "deploy")
+    assert refused.rc == 1 and "refused the credentials (401)" in refused.err
+    assert "s3cret-pw" not in refused.text
+
+    es.overrides.clear()
+    es.overrides["PUT *"] = (403, {"error": {"type": "security_exception",
+                                             "reason": "action [cluster:admin/script/put] is unauthorized"},
+                                   "status": 403})
+    run(capsys, "destroy", "--yes")
+    forbidden = run(capsys, "deploy")
+    assert forbidden.rc == 1
+    assert "was not allowed (403 from Elasticsearch)" in forbidden.err and "cluster:admin/script/put" in forbidden.err
+
+    es.overrides.clear()
+    es.overrides["GET /"] = (200, {"version": {"number": "7.9.3"}, "tagline": "You Know, for Search"})
+    old = run(capsys, "deploy")
+    assert old.rc == 1 and "7.9.3" in old.err and "too old" in old.err
+    es.overrides.clear()
+    assert run(capsys, "deploy").rc == 0
+
+
+def test_both_sides_at_once_leave_out_rules_the_cluster_cannot_feed(
+        es: Adapter, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with KibanaStandIn() as kibana:
+        monkeypatch.setenv("KIBANA_URL", kibana.url)
+        result = run(capsys, "deploy")
+        assert result.rc == 0, result.text
+        first_seen = {f"logward-{r.id}" for r in load_rules(ROOT).rules if isinstance(r, FirstSeenRule)}
+        assert first_seen and not first_seen & set(kibana.rules())  # no transforms on OSS: no entity index
+        assert len(kibana.rules()) == len(load_rules(ROOT).rules) - len(first_seen)
+        assert "first-time-seen transforms and their rules are left out" in result.out

@@ -1,0 +1,39 @@
+"""Deploy settings: flags over environment over a config file; secrets never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from logward.content.paths import ContentError
+from logward.deploy.errors import redact
+from logward.deploy.settings import load_settings
+
+
+def test_flags_win_over_environment_over_config(tmp_path: Path) -> None:
+    config = tmp_path / "deploy.yml"
+    config.write_text("es_url: https://from-config:9200\nkibana_url: https://kb-config:5601\nspace: soc\n"
+                      "nsm_index: [corelight-*]\n")
+    env = {"ES_URL": "https://from-env:9200", "KIBANA_SPACE": "secops", "ES_API_KEY": "key-from-env"}
+    settings = load_settings({"es_url": "https://from-flag:9200", "index": "a-*, b-*"}, env, config)
+    assert settings.es_url == "https://from-flag:9200"
+    assert settings.kibana_url == "https://kb-config:5601"
+    assert settings.space == "secops"
+    assert settings.index == ("a-*", "b-*") and settings.nsm_index == ("corelight-*",)
+    assert settings.verify_certs is True
+    assert settings.kibana_credentials() == ("key-from-env", None, None)  # Kibana falls back to ES's key
+
+
+def test_secrets_stay_out_of_repr_and_messages() -> None:
+    settings = load_settings({}, {"ES_PASSWORD": "pw-123456", "ES_USERNAME": "elastic", "ES_API_KEY": "k-98765"})
+    assert "pw-123456" not in repr(settings) and "k-98765" not in repr(settings)
+    text = redact("failed at https://elastic:pw-123456@es:9200 with k-98765", settings.secrets)
+    assert "pw-123456" not in text and "k-98765" not in text and "https://***@es:9200" in text
+
+
+def test_a_config_file_with_an_unknown_setting_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "deploy.yml"
+    config.write_text("es_ulr: https://typo:9200\n")
+    with pytest.raises(ContentError, match=r"deploy.yml: unknown settings \['es_ulr'\]"):
+        load_settings({}, {}, config)
