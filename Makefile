@@ -1,6 +1,6 @@
 # Logward. `make demo` and `make test` set up everything they need on a fresh machine:
 # a virtualenv with the package and its dependencies, and (for tests) the Elasticsearch
-# test node built by Maven from Maven Central.
+# test node built by Maven from Maven Central and Debian's headless Chromium.
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +8,9 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 NODE := tests/cluster/target/classpath.txt
 
-.PHONY: demo test lint bench fixtures node clean
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint bench fixtures node browser deploy plan clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +22,28 @@ $(NODE): tests/cluster/pom.xml $(wildcard tests/cluster/src/main/java/logward/cl
 
 node: $(NODE)
 
+# The HTML report test opens the report in a real browser.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the HTML report test"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 demo: $(INSTALLED)
 	$(BIN)/logward replay --reference-time 2025-01-01T00:00:00Z demo/attack-auth.log
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check plugin tests bench
 
-test: $(INSTALLED) $(NODE) lint
+test: $(INSTALLED) $(NODE) browser lint
 	$(BIN)/python -m pytest
+
+# Install or update Logward in your stack: ES_URL, KIBANA_URL and credentials from the
+# environment (see README); `make plan` shows what would change first.
+deploy: $(INSTALLED)
+	$(BIN)/logward deploy $(ARGS)
+
+plan: $(INSTALLED)
+	$(BIN)/logward plan $(ARGS)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/replay_speed.py

@@ -181,3 +181,15 @@ def test_charts_render_in_chromium(demo, chromium, tmp_path):
     assert pixels == 1400 * 2000 and len(colors) > 50 and colors.most_common(1)[0][1] < 0.95 * pixels
     low, high = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in (COLORS[0], COLORS[2]))
     assert colors[low] > 2000 and colors[high] > 500  # the bars were painted in the band colors
+
+
+def test_replay_html_flag_writes_the_report(tmp_path, capsys):
+    from logward.cli import main
+
+    page = tmp_path / "replay.html"
+    assert main(["replay", "--reference-time", REFERENCE, "--html", str(page),
+                 str(ROOT / "demo" / "attack-auth.log")]) == 0
+    assert f"wrote {page}" in capsys.readouterr().err
+    markup = page.read_text(encoding="utf-8")
+    assert browser.count_inside(markup, "alerts-over-time", "rect", "bar") >= 20
+    assert '<section id="brute-force"' in markup and "attack-auth.log" in markup

@@ -22,6 +22,7 @@ import orjson
 from ..engine import Engine, iso_time
 from ..engine.detect.format import ossec_text
 from ..engine.lines import iter_lines
+from ..report.html import HtmlReport
 from ..report.story import Story
 
 PROBLEM_TAGS = ("logward_unparsed", "logward_unknown_message", "logward_unknown_header", "logward_oversize",
@@ -35,6 +36,8 @@ def add_parser(commands: Any, name: str) -> None:
     p.add_argument("--reference-time", metavar="ISO8601",
                    help="when the logs were shipped (default: each file's modification time)")
     p.add_argument("--min-level", type=int, default=0, metavar="N", help="only alerts of this level or higher")
+    p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report (charts, brute force, "
+                                                  "first-time privilege use, the alert list)")
 
 
 class Summary:
@@ -83,11 +86,14 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout.buffer
     summary = Summary()
     story = Story()
+    report = HtmlReport(f"Logward replay of {', '.join(Path(f).name for f in args.files)}") if args.html else None
     for name, stream, created in _sources(args.files, args.reference_time):
         for number, line in enumerate(iter_lines(stream), 1):
             doc, alerts = engine.process(line, created)
             summary.note(doc, f"{name}:{number}")
             story.add(doc, alerts)
+            if report is not None:
+                report.add(doc, [a for a in alerts if a.rule.level >= args.min_level])
             for alert in alerts:
                 if alert.rule.level < args.min_level:
                     continue
@@ -100,4 +106,7 @@ def run(args: argparse.Namespace) -> int:
         out.write(story.text().encode())
     out.flush()
     sys.stderr.write(summary.report())
+    if report is not None:
+        report.write(args.html)
+        sys.stderr.write(f"logward replay: wrote {args.html}\n")
     return 0
