@@ -15,6 +15,7 @@ import yaml
 
 from logward.content.detections import load_rules
 from logward.content.pipelines import Pipelines
+from logward.deploy.elastic import transform_change
 from logward.rules.model import FirstSeenRule
 from tests.cluster import node as test_node
 from tests.cluster.adapter import Adapter
@@ -211,3 +212,33 @@ def test_both_sides_at_once_leave_out_rules_the_cluster_cannot_feed(
         assert first_seen and not first_seen & set(kibana.rules())  # no transforms on OSS: no entity index
         assert len(kibana.rules()) == len(load_rules(ROOT).rules) - len(first_seen)
         assert "first-time-seen transforms and their rules are left out" in result.out
+
+
+def test_transform_changes_update_in_place_unless_the_entity_key_changes() -> None:
+    wanted = {"description": "d", "source": {"index": ["logs-logward.auth-*"]}, "frequency": "1m",
+              "pivot": {"group_by": {"user.name": {"terms": {"field": "user.name"}}}}}
+    running = {**wanted, "id": "t", "version": "8.15.0", "_state": "started"}
+    assert transform_change(wanted, None) == "create"
+    assert transform_change(wanted, running) == "start"  # same body; `same` decides it is not running
+    assert transform_change({**wanted, "frequency": "5m"}, running) == "update"
+    assert transform_change({**wanted, "source": {"index": ["other-*"]}}, running) == "update"
+    rekeyed = {**wanted, "pivot": {"group_by": {"host.name": {"terms": {"field": "host.name"}}}}}
+    assert transform_change(rekeyed, running) == "rebuild"
+
+
+def test_preflight_names_missing_privileges_and_an_expired_license(
+        es: Adapter, capsys: pytest.CaptureFixture[str]) -> None:
+    features = {"security": {"available": True, "enabled": True}, "transform": {"available": True, "enabled": False}}
+    es.overrides["GET /_xpack"] = (200, {"license": {"status": "active"}, "features": features})
+    es.overrides["POST /_security/user/_has_privileges"] = (200, {
+        "username": "deployer", "has_all_requested": False,
+        "cluster": {"manage_pipeline": True, "manage_index_templates": False, "cluster:admin/script/put": True},
+        "index": {"logward-fts-*": {"read": True, "index": True, "create_index": False, "delete_index": True}}})
+    result = run(capsys, "plan")
+    assert result.rc == 1
+    assert "lacks privileges" in result.err
+    assert "manage_index_templates" in result.err and "create_index on logward-fts-*" in result.err
+
+    es.overrides["GET /_xpack"] = (200, {"license": {"status": "expired"}, "features": features})
+    expired = run(capsys, "plan")
+    assert expired.rc == 1 and "license" in expired.err and "expired" in expired.err

@@ -241,16 +241,12 @@ class Elastic:
 
     def _write_transform(self, d: Desired, current: Any | None) -> None:
         c = self.client
-        if current is not None and contains(current, d.body):
-            c.transform.start_transform(transform_id=d.id)  # only stopped
-            return
-        if current is not None and all(k in TRANSFORM_UPDATABLE or contains(current.get(k), v)
-                                       for k, v in d.body.items()):
+        change = transform_change(d.body, current)
+        if change == "update":
             c.transform.update_transform(transform_id=d.id, body={k: v for k, v in d.body.items()
                                                                    if k in TRANSFORM_UPDATABLE})
-        else:
-            if current is not None:
-                # The entity key or aggregations changed: rebuild the entity index from the events.
+        elif change in ("create", "rebuild"):
+            if change == "rebuild":
                 self._delete_transform(d.id)
                 c.indices.delete(index=d.body["dest"]["index"], ignore_unavailable=True)
             c.transform.put_transform(transform_id=d.id, body=d.body, defer_validation=True)
@@ -282,6 +278,18 @@ class Elastic:
         self.client.transform.stop_transform(transform_id=id, force=True, wait_for_completion=True,
                                              allow_no_match=True)
         self.client.transform.delete_transform(transform_id=id, force=True)
+
+
+def transform_change(wanted: dict[str, Any], current: dict[str, Any] | None) -> str:
+    """create; start (same body, stopped); update (only what _update may change differs); or
+    rebuild (the key or aggregations changed: the entity index is rebuilt from the events)."""
+    if current is None:
+        return "create"
+    if contains(current, wanted):
+        return "start"
+    if all(k in TRANSFORM_UPDATABLE or contains(current.get(k), v) for k, v in wanted.items()):
+        return "update"
+    return "rebuild"
 
 
 def _no_such_api(e: ApiError) -> bool:
