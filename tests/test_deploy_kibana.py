@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from logward.content.detections import load_rules
+from logward.content.kibana import load_saved_objects
 from tests.conftest import ROOT
 from tests.deploy_helpers import clean_env, content_copy, run
 from tests.kibana import openapi
@@ -22,6 +23,7 @@ from tests.kibana.standin import RULES, KibanaStandIn, call
 
 KEY = "kibana-test-key-9f2c"
 RULE_COUNT = len(load_rules(ROOT).rules)
+SAVED_COUNT = len(load_saved_objects(ROOT))
 
 
 @pytest.fixture
@@ -42,15 +44,17 @@ def deploy(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 def test_deploy_creates_every_rule_and_saved_object_and_redeploy_writes_nothing(
         kibana: KibanaStandIn, capsys: pytest.CaptureFixture[str]) -> None:
     plan = run(capsys, "plan")
-    assert plan.rc == 0 and f"plan: {RULE_COUNT + 4} to create" in plan.out
+    assert plan.rc == 0 and f"plan: {RULE_COUNT + SAVED_COUNT} to create" in plan.out
     assert kibana.writes() == []
 
     out = deploy(capsys)
-    assert f"[{RULE_COUNT + 4}/{RULE_COUNT + 4}]" in out
+    assert f"[{RULE_COUNT + SAVED_COUNT}/{RULE_COUNT + SAVED_COUNT}]" in out
     rules = kibana.rules()
     assert len(rules) == RULE_COUNT
     assert all(r["enabled"] and "Logward" in r["tags"] for r in rules.values())
     assert {k[1] for k in kibana.saved_objects(type="index-pattern")} >= {"logward-auth", "logward-zeek"}
+    assert ("dashboard", "logward-network-pivot") in kibana.saved_objects()
+    assert len(kibana.saved_objects()) == SAVED_COUNT
 
     kibana.clear_requests()
     out = deploy(capsys)

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..content.detections import RuleSet
 from ..rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, SequenceRule
+from . import pivots
 from .options import DEFAULT_TARGET, Target
 from .queries import EQL, KQL, render
 from .transforms import FIRST_INGESTED, FIRST_SEEN, entity_index, transform_id
@@ -81,7 +82,7 @@ def _key_fields(rule: Rule) -> list[str]:
     return fields or ["source.ip", "user.name", "host.hostname"]
 
 
-def _note(rule: Rule, target: Target) -> str:
+def _note(rule: Rule, target: Target, lookback: int) -> str:
     ossec = ", ".join(map(str, rule.ossec)) or "none"
     lines = [
         f"## {rule.title}", "", rule.description, "",
@@ -98,8 +99,9 @@ def _note(rule: Rule, target: Target) -> str:
     elif isinstance(rule, FirstSeenRule):
         lines.append(f"The first event ever seen for this {', '.join(rule.key)}. The entity index "
                      f"`{entity_index(rule, target)}` holds first_seen, last_seen and count for every key.")
-    lines += ["", "Check: " + ", ".join(f"`{f}`" for f in _key_fields(rule)) + "."]
-    return "\n".join(lines) + "\n"
+    lines += ["", "Check: " + ", ".join(f"`{f}`" for f in _key_fields(rule)) + ".", ""]
+    lines += pivots.guide(rule, target, lookback)
+    return "\n".join(lines)
 
 
 def rule_body(rule: Rule, rules: RuleSet, target: Target = DEFAULT_TARGET) -> dict[str, Any]:
@@ -121,7 +123,6 @@ def rule_body(rule: Rule, rules: RuleSet, target: Target = DEFAULT_TARGET) -> di
         "author": ["Logward"],
         "license": "Apache-2.0",
         "max_signals": 100,
-        "note": _note(rule, target),
         "investigation_fields": {"field_names": _key_fields(rule)},
         "meta": {"managed_by": "logward", "logward_rule": rule.id, "level": rule.level,
                  "ossec": list(rule.ossec), "source": rule.source},
@@ -141,6 +142,8 @@ def rule_body(rule: Rule, rules: RuleSet, target: Target = DEFAULT_TARGET) -> di
         body.update(type="query", language="kuery", query=f"{FIRST_SEEN}: *", index=[entity_index(rule, target)],
                     timestamp_override=FIRST_INGESTED)
         body["meta"]["transform"] = transform_id(rule)
+    lookback = int(body["from"].removeprefix("now-").removesuffix("s"))
+    body["note"] = _note(rule, target, lookback)
     return body
 
 

@@ -13,6 +13,7 @@ class Target:
     entity_prefix: str = "logward-fts-"  # first-time-seen entity indices, one per rule
     interval_minutes: int = 5  # how often Kibana runs each rule
     nsm_index: tuple[str, ...] = ("logs-zeek.*", "zeek-*")  # network records to pivot to
+    space: str = "default"  # the Kibana space, for links between Logward's objects
 
 
 DEFAULT_TARGET = Target()

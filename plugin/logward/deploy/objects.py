@@ -31,6 +31,7 @@ from .settings import Settings
 
 MANAGED = "logward"  # _meta.managed_by, and the tag on Kibana rules is "Logward"
 MARKER = "[managed by Logward]"  # in descriptions, where there is no _meta
+NSM_VIEW = "logward-zeek"
 DATA_STREAM = "logs-logward.auth"
 MAPPINGS = "logward-auth@mappings"
 SETTINGS = "logward-auth@settings"
@@ -156,11 +157,13 @@ def elasticsearch_objects(content: Content, caps: Capabilities, target: Target) 
 
 
 def kibana_objects(content: Content, caps: Capabilities, target: Target) -> list[Desired]:
-    out = [
-        Desired("kibana", "saved_object", f"{obj['type']}/{obj['id']}",
-                {"attributes": obj["attributes"], "references": obj["references"]})
-        for obj in content.saved_objects
-    ]
+    out = []
+    for obj in content.saved_objects:
+        attributes = obj["attributes"]
+        if obj["id"] == NSM_VIEW:  # the Zeek data view covers the deploy's NSM indices
+            attributes = {**attributes, "title": ",".join(target.nsm_index)}
+        out.append(Desired("kibana", "saved_object", f"{obj['type']}/{obj['id']}",
+                           {"attributes": attributes, "references": obj["references"]}))
     for rule in content.rules.rules:
         if isinstance(rule, FirstSeenRule) and not caps.transforms:
             continue  # its entity index would never fill

@@ -47,7 +47,7 @@ class Settings:
 
     def target(self) -> Target:
         """Where the compiled rules and transforms look for data."""
-        return Target(index=self.index, nsm_index=self.nsm_index)
+        return Target(index=self.index, nsm_index=self.nsm_index, space=self.space)
 
     def kibana_credentials(self) -> tuple[str | None, str | None, str | None]:
         """Kibana's own credentials if given, else Elasticsearch's (the usual setup)."""

@@ -1,0 +1,87 @@
+"""The pivot from a host alert to network records (Zeek), in investigation guides.
+
+Kibana's investigation guides take `!{investigate{...}}` buttons that open Timeline with a
+query built from the alert's own values ({{source.ip}}) over a window around the alert's
+time. Timeline searches the Security data view, which covers logs-* and so Elastic's
+Zeek integration (logs-zeek.*); other Zeek indices (zeek-*) need adding to it, or use the
+network pivot dashboard, whose data view follows the deploy's --nsm-index.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+from typing import Any
+
+from ..rules.model import FirstSeenRule, Rule
+from .options import Target
+
+PIVOT_DASHBOARD = "logward-network-pivot"
+# Rules whose events come from a remote address (sshd, PAM with rhost, their correlations);
+# local ones (su, sudo, accounts) pivot through the login that preceded them.
+REMOTE = {"sshd", "pam", "correlation"}
+CONN, SSH, DNS = "zeek.conn", "zeek.ssh", "zeek.dns"
+Clause = tuple[str, str]  # (field, value): a phrase filter
+
+
+def button(label: str, providers: list[list[Clause]], before: int, after: int = 900) -> str:
+    """One Timeline button: OR of AND-groups of phrase filters, `before`/`after` seconds around the alert."""
+    spec = {
+        "label": label,
+        "providers": [[{"field": f, "excluded": False, "queryType": "phrase", "value": v, "valueType": "string"}
+                       for f, v in group] for group in providers],
+        "relativeFrom": f"now-{before}s",
+        "relativeTo": f"now+{after}s",
+    }
+    return "!{investigate" + json.dumps(spec, separators=(",", ":")) + "}"
+
+
+def remote(rule: Rule) -> bool:
+    """Whether the alert holds the remote address (a first-seen alert holds only its key)."""
+    if isinstance(rule, FirstSeenRule) and "source.ip" not in rule.key:
+        return False
+    return PurePosixPath(rule.source).parent.name in REMOTE
+
+
+def dashboard_link(target: Target) -> str:
+    space = "" if target.space == "default" else f"/s/{target.space}"
+    return f"{space}/app/dashboards#/view/{PIVOT_DASHBOARD}?_g=(time:(from:now-24h,to:now))"
+
+
+def guide(rule: Rule, target: Target, lookback: int) -> list[str]:
+    """The investigation guide's network section, as Markdown lines."""
+    before = lookback + 3600  # the rule's look-back, and an hour of what led up to it
+    ip = "{{source.ip}}"
+    lines = ["### Network records (Zeek)", ""]
+    if remote(rule):
+        lines += [
+            "What the network saw of the source address around the alert:", "",
+            button("Zeek connections of this source", [[("source.ip", ip), ("event.dataset", CONN)],
+                                                       [("destination.ip", ip), ("event.dataset", CONN)]], before),
+            button("Zeek SSH sessions of this source", [[("source.ip", ip), ("event.dataset", SSH)]], before),
+            button("Zeek DNS records of this address", [[("source.ip", ip), ("event.dataset", DNS)],
+                                                        [("dns.resolved_ip", ip), ("event.dataset", DNS)]], before),
+        ]
+    else:
+        lines += [
+            "This event is local to the host. Find the login it came from, then pivot on its source.ip:", "",
+            button("SSH logins of this user to this host", [[
+                ("user.name", "{{user.name}}"), ("host.hostname", "{{host.hostname}}"),
+                ("event.action", "ssh_login"), ("event.outcome", "success")]], before=86400, after=0),
+        ]
+    lines += ["", f"Or open the [network pivot dashboard]({dashboard_link(target)}) "
+                  f"({', '.join(target.nsm_index)}) and filter on the address.", ""]
+    return lines
+
+
+def investigate_specs(note: str) -> list[dict[str, Any]]:
+    """The buttons in a note, parsed back (for tests and for reading)."""
+    out = []
+    for chunk in note.split("!{investigate")[1:]:
+        depth = 0
+        for end, char in enumerate(chunk):
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            if depth == 0:
+                out.append(json.loads(chunk[:end + 1]))
+                break
+    return out

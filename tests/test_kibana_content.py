@@ -1,0 +1,159 @@
+"""Kibana content as deployed: every saved object parses, its references resolve, every field
+it uses is in its data view's catalog, and every way to the network records works: panel
+drilldowns and each rule's investigation guide."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from logward.compiler.kibana import rule_body
+from logward.compiler.pivots import PIVOT_DASHBOARD, investigate_specs, remote
+from logward.content.detections import load_rules
+from logward.content.kibana import load_saved_objects, view_fields
+from logward.content.paths import ContentError
+from logward.deploy.objects import Capabilities, Content, desired
+from logward.deploy.settings import load_settings
+from tests.conftest import ROOT
+from tests.deploy_helpers import content_copy
+
+OBJECTS = load_saved_objects(ROOT)
+BY_KEY = {(o["type"], o["id"]): o for o in OBJECTS}
+VIEWS = {o["id"]: view_fields(ROOT, o["id"]) for o in OBJECTS if o["type"] == "index-pattern"}
+RULES = load_rules(ROOT)
+JSON_ATTRIBUTES = ("panelsJSON", "optionsJSON")
+META_FIELDS = {"_index", "_id"}
+KQL_FIELD = re.compile(r"(?:^|[\s(])(?:not\s+)?([A-Za-z_@][\w.@]*)\s*:")
+DASHBOARDS = {"logward-auth-overview", "logward-brute-force", "logward-privilege-use", "logward-account-changes",
+              "logward-alerts", PIVOT_DASHBOARD}
+
+
+def ids(objects: list[dict[str, Any]]) -> list[str]:
+    return [f"{o['type']}/{o['id']}" for o in objects]
+
+
+def lens_view(obj: dict[str, Any]) -> str:
+    return next(r["id"] for r in obj["references"] if r["type"] == "index-pattern")
+
+
+def kql_fields(query: str) -> set[str]:
+    return set(KQL_FIELD.findall(re.sub(r'"(?:[^"\\]|\\.)*"', '""', query)))
+
+
+def test_the_dashboards_the_analysts_need_are_there() -> None:
+    assert {o["id"] for o in OBJECTS if o["type"] == "dashboard"} == DASHBOARDS
+    assert set(VIEWS) == {"logward-auth", "logward-fts", "logward-alerts", "logward-zeek"}
+
+
+@pytest.mark.parametrize("obj", OBJECTS, ids=ids(OBJECTS))
+def test_each_saved_object_parses_and_its_references_resolve(obj: dict[str, Any]) -> None:
+    json.dumps(obj)
+    for name in JSON_ATTRIBUTES:
+        if name in obj["attributes"]:
+            json.loads(obj["attributes"][name])
+    if "kibanaSavedObjectMeta" in obj["attributes"]:
+        json.loads(obj["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])
+    for ref in obj["references"]:
+        assert (ref["type"], ref["id"]) in BY_KEY, f"{obj['id']}: reference {ref} resolves to nothing"
+    if obj["type"] == "dashboard":
+        names = {r["name"] for r in obj["references"]}
+        for panel in json.loads(obj["attributes"]["panelsJSON"]):
+            assert panel["panelRefName"] in names, f"{obj['id']}: panel {panel['panelIndex']} has no reference"
+
+
+LENSES = [o for o in OBJECTS if o["type"] == "lens"]
+
+
+@pytest.mark.parametrize("obj", LENSES, ids=ids(LENSES))
+def test_every_field_a_panel_uses_is_in_its_data_view(obj: dict[str, Any]) -> None:
+    view = lens_view(obj)
+    known = VIEWS[view].keys() | META_FIELDS
+    state = obj["attributes"]["state"]
+    for layer in state["datasourceStates"]["formBased"]["layers"].values():
+        assert layer["columnOrder"] == list(layer["columns"])
+        for column_id, column in layer["columns"].items():
+            if column["sourceField"] != "___records___":
+                assert column["sourceField"] in known, f"{obj['id']}: column {column_id} reads an unknown field"
+            if column["operationType"] == "terms":
+                assert column["params"]["orderBy"]["columnId"] in layer["columns"]
+    unknown = kql_fields(state["query"]["query"]) - known
+    assert not unknown, f"{obj['id']}: the query uses fields {sorted(unknown)} that {view} does not have"
+
+
+def test_every_panel_showing_a_source_address_drills_down_to_the_network_records() -> None:
+    drilled = 0
+    for dashboard in (o for o in OBJECTS if o["type"] == "dashboard" and o["id"] != PIVOT_DASHBOARD):
+        refs = {r["name"]: r for r in dashboard["references"]}
+        for panel in json.loads(dashboard["attributes"]["panelsJSON"]):
+            lens = BY_KEY[("lens", refs[panel["panelRefName"]]["id"])]
+            columns = next(iter(lens["attributes"]["state"]["datasourceStates"]["formBased"]["layers"].values()))
+            shows_source = any(c["sourceField"] == "source.ip" and c["isBucketed"] for c in columns["columns"].values())
+            events = panel["embeddableConfig"].get("enhancements", {}).get("dynamicActions", {}).get("events", [])
+            assert bool(events) == shows_source, f"{dashboard['id']}/{panel['panelIndex']}"
+            for event in events:
+                assert event["action"]["config"] == {"useCurrentFilters": True, "useCurrentDateRange": True,
+                                                     "openInNewTab": True}
+                target = refs[f"drilldown:DASHBOARD_TO_DASHBOARD_DRILLDOWN:{event['eventId']}:dashboardId"]
+                assert target["id"] == PIVOT_DASHBOARD
+                drilled += 1
+    assert drilled >= 5
+
+
+def test_the_network_pivot_dashboard_shows_conn_ssh_and_dns() -> None:
+    pivot = BY_KEY[("dashboard", PIVOT_DASHBOARD)]
+    queries = " ".join(BY_KEY[("lens", r["id"])]["attributes"]["state"]["query"]["query"]
+                       for r in pivot["references"] if r["type"] == "lens")
+    for dataset in ("zeek.conn", "zeek.ssh", "zeek.dns"):
+        assert f'"{dataset}"' in queries
+    assert all(lens_view(BY_KEY[("lens", r["id"])]) == "logward-zeek" for r in pivot["references"])
+
+
+@pytest.mark.parametrize("rule", RULES.rules, ids=lambda r: str(r.id))
+def test_every_rule_guide_pivots_to_network_records(rule: Any) -> None:
+    note = rule_body(rule, RULES)["note"]
+    assert f"/app/dashboards#/view/{PIVOT_DASHBOARD}" in note
+    buttons = investigate_specs(note)
+    assert buttons, f"rule {rule.id}: no Timeline button in its guide"
+    for spec in buttons:
+        assert spec["relativeFrom"].startswith("now-") and spec["relativeTo"].startswith("now+")
+        for group in spec["providers"]:
+            for clause in group:
+                catalog = VIEWS["logward-zeek"] if remote(rule) else VIEWS["logward-auth"]
+                assert clause["field"] in catalog, f"rule {rule.id}: {clause['field']} in {spec['label']}"
+                assert clause["queryType"] == "phrase" and clause["excluded"] is False
+    if remote(rule):
+        values = {c["value"] for s in buttons for g in s["providers"] for c in g}
+        assert {"{{source.ip}}", "zeek.conn", "zeek.ssh", "zeek.dns"} <= values
+
+
+def test_the_zeek_data_view_and_links_follow_the_deploy_settings() -> None:
+    settings = load_settings({"nsm_index": "corelight-*,zeek-*", "space": "soc"}, {})
+    objects = desired(Content.load(ROOT), settings, Capabilities())
+    view = next(d for d in objects if d.id == "index-pattern/logward-zeek")
+    assert view.body["attributes"]["title"] == "corelight-*,zeek-*"
+    note = next(d for d in objects if d.kind == "rule").body["note"]
+    assert "/s/soc/app/dashboards#/view/logward-network-pivot" in note and "corelight-*" in note
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"rows": ["source.address"]}, "field 'source.address' is not in data view logward-auth"),
+    ({"chart": "radar"}, "chart 'radar' is not one of"),
+    ({"data_view": "logward-nope"}, "no data view 'logward-nope'"),
+    ({"metric": "median"}, "metric 'median'"),
+])
+def test_a_bad_panel_names_the_file_the_panel_and_the_problem(tmp_path: Path, change: dict, message: str) -> None:
+    content = content_copy(tmp_path)
+    spec = content / "kibana" / "dashboards" / "brute-force.yml"
+    data = yaml.safe_load(spec.read_text())
+    data["panels"][0].update(change)
+    spec.write_text(yaml.safe_dump(data))
+    with pytest.raises(ContentError) as error:
+        load_saved_objects(content)
+    text = str(error.value)
+    assert "kibana/dashboards/brute-force.yml" in text and "Top sources of failed logins" in text
+    assert message in text
