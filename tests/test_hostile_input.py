@@ -106,3 +106,10 @@ def test_engine_reports_but_survives_a_pipeline_it_cannot_finish():
     engine = Engine.load()
     doc = engine.parse("Dec 30 06:55:46 LabSZ sshd[24200]: Invalid user x from 1.2.3.4", "not a time")
     assert doc["event"]["original"].startswith("Dec 30") and doc["tags"]
+
+
+def test_the_engine_refuses_undecoded_bytes_rather_than_finding_nothing() -> None:
+    from logward.engine import Engine
+
+    with pytest.raises(TypeError, match="decode it first"):
+        Engine.load().process(b"Nov 14 10:00:00 bastion sshd[1]: Invalid user x from 203.0.113.9 port 1")

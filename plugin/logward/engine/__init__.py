@@ -42,6 +42,9 @@ class Engine:
     def parse(self, line: str, created: str | None = None) -> dict[str, Any]:
         """The document the ingest node would index for this line. Never raises: a failure
         that would make the node reject the line still gives a tagged document."""
+        if not isinstance(line, str):  # bytes would parse as nothing, silently
+            raise TypeError(f"a log line is a str, not {type(line).__name__}: decode it first "
+                            "(logward.engine.lines.iter_lines decodes files as the CLI does)")
         try:
             if created is None:
                 result = self.ingest.run({"message": line})
