@@ -85,6 +85,17 @@ def test_an_update_keeps_what_analysts_set_in_kibana(
     assert updated["exceptions_list"] == exceptions
 
 
+def test_a_rule_edited_in_kibana_is_put_back(kibana: KibanaStandIn, capsys: pytest.CaptureFixture[str]) -> None:
+    deploy(capsys)
+    original = kibana.rules()["logward-100101"]["query"]
+    call(kibana, "PATCH", RULES, {"rule_id": "logward-100101", "query": "event.action: *"},
+         headers={"Authorization": f"ApiKey {KEY}"})
+    plan = run(capsys, "plan")
+    assert "update    kibana rule logward-100101" in plan.out and "1 to update" in plan.out
+    deploy(capsys)
+    assert kibana.rules()["logward-100101"]["query"] == original
+
+
 def test_destroy_removes_only_what_logward_installed(kibana: KibanaStandIn,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     deploy(capsys)

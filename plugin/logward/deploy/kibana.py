@@ -29,6 +29,10 @@ SAVED_OBJECTS = "/api/saved_objects"
 MANAGED_TAG = "Logward"
 SAVED_TYPES = ("index-pattern", "dashboard", "visualization", "lens", "search")
 PAGE = 100
+# What makes a rule detect what it detects. Kibana stores these as given, so an edit made
+# in Kibana shows as drift and a deploy puts the repository's back; the rest of a rule is
+# checked through its fingerprint, since Kibana rewrites parts of what it stores.
+RULE_SUBSTANCE = ("name", "type", "language", "query", "index", "severity", "risk_score", "interval", "from")
 
 
 class Kibana:
@@ -153,7 +157,8 @@ class Kibana:
 
     def same(self, d: Desired, current: Any) -> bool:
         if d.kind == "rule":
-            return current.get("meta", {}).get("fingerprint") == d.body["meta"]["fingerprint"]
+            return current.get("meta", {}).get("fingerprint") == d.body["meta"]["fingerprint"] and \
+                all(contains(current.get(k), d.body[k]) for k in RULE_SUBSTANCE if k in d.body)
         return contains(current.get("attributes"), d.body["attributes"]) and \
             _refs(current.get("references", [])) == _refs(d.body["references"])
 
