@@ -16,6 +16,7 @@ import yaml
 
 from logward.content.detections import load_rules
 from logward.content.kibana import load_saved_objects
+from tests.cluster.node import free_port
 from tests.conftest import ROOT
 from tests.deploy_helpers import clean_env, content_copy, run
 from tests.kibana import openapi
@@ -157,8 +158,6 @@ def test_errors_are_one_clear_line_without_secrets(
 
 
 def test_unreachable_kibana(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.cluster.node import free_port
-
     clean_env(monkeypatch)
     monkeypatch.setenv("KIBANA_URL", f"http://127.0.0.1:{free_port()}")
     result = run(capsys, "plan")

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from logward.compiler.dashboards import PIVOT_DASHBOARD
 from logward.compiler.kibana import rule_body
-from logward.compiler.pivots import PIVOT_DASHBOARD, investigate_specs, remote
+from logward.compiler.pivots import remote
 from logward.content.detections import load_rules
 from logward.content.kibana import load_saved_objects, view_fields
 from logward.content.paths import ContentError
@@ -43,6 +44,19 @@ def lens_view(obj: dict[str, Any]) -> str:
 
 def kql_fields(query: str) -> set[str]:
     return set(KQL_FIELD.findall(re.sub(r'"(?:[^"\\]|\\.)*"', '""', query)))
+
+
+def investigate_specs(note: str) -> list[dict[str, Any]]:
+    """The Timeline buttons in a note, parsed back."""
+    out = []
+    for chunk in note.split("!{investigate")[1:]:
+        depth = 0
+        for end, char in enumerate(chunk):
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            if depth == 0:
+                out.append(json.loads(chunk[:end + 1]))
+                break
+    return out
 
 
 def test_the_dashboards_the_analysts_need_are_there() -> None:

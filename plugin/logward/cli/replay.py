@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout.buffer
     summary = Summary()
     story = Story()
-    report = HtmlReport(f"Logward replay of {', '.join(Path(f).name for f in args.files)}") if args.html else None
+    title = f"Logward replay of {', '.join(Path(f).name for f in args.files)}"
+    report = HtmlReport(title, story) if args.html else None
     for name, stream, created in _sources(args.files, args.reference_time):
         for number, line in enumerate(iter_lines(stream), 1):
             doc, alerts = engine.process(line, created)

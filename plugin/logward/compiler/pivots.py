@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 from pathlib import PurePosixPath
-from typing import Any
 
 from ..rules.model import FirstSeenRule, Rule
+from .dashboards import PIVOT_DASHBOARD
 from .options import Target
 
-PIVOT_DASHBOARD = "logward-network-pivot"
 # Rules whose events come from a remote address (sshd, PAM with rhost, their correlations);
 # local ones (su, sudo, accounts) pivot through the login that preceded them.
 REMOTE = {"sshd", "pam", "correlation"}
@@ -72,16 +71,3 @@ def guide(rule: Rule, target: Target, lookback: int) -> list[str]:
     lines += ["", f"Or open the [network pivot dashboard]({dashboard_link(target)}) "
                   f"({', '.join(target.nsm_index)}) and filter on the address.", ""]
     return lines
-
-
-def investigate_specs(note: str) -> list[dict[str, Any]]:
-    """The buttons in a note, parsed back (for tests and for reading)."""
-    out = []
-    for chunk in note.split("!{investigate")[1:]:
-        depth = 0
-        for end, char in enumerate(chunk):
-            depth += {"{": 1, "}": -1}.get(char, 0)
-            if depth == 0:
-                out.append(json.loads(chunk[:end + 1]))
-                break
-    return out

@@ -9,6 +9,7 @@ Saved object ids start with "logward-": that is how Logward knows its own object
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -118,5 +119,5 @@ def _panel(data: Any, n: int, source: str, default_view: str, views: dict[str, d
     if not 1 <= panel.width <= 48:
         raise ContentError(f"{where}: width is 1 to 48 grid columns")
     if panel.metric_field and views[view][panel.metric_field] == "date":
-        panel = Panel(**{**panel.__dict__, "metric_type": "date"})
+        panel = replace(panel, metric_type="date")
     return panel

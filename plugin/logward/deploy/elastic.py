@@ -13,9 +13,10 @@ from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
+from ..content.pipelines import CUSTOM
 from .compare import contains
 from .errors import DeployError, redact
-from .objects import DATA_STREAM_NAME, MANAGED, MARKER, Capabilities, Desired
+from .objects import MANAGED, MARKER, Capabilities, Desired
 from .settings import Settings
 from .state import Snapshot
 
@@ -141,40 +142,57 @@ class Elastic:
     # ---- state ----
 
     def snapshot(self, wanted: list[Desired]) -> Snapshot:
-        current = {}
+        """One listing per kind: what is there, and which of it carries Logward's marker."""
+        found = self.inventory()
         for d in wanted:
-            found = self.read(d.kind, d.id)
-            if found is not None:
-                current[(d.kind, d.id)] = found
-        return Snapshot(current, self.managed())
+            if d.kind == "data_stream":  # holds data: read by name, never listed for deletion
+                stream = self.read_data_stream(d.id)
+                if stream is not None:
+                    found[(d.kind, d.id)] = stream
+        wanted_keys = {(d.kind, d.id) for d in wanted}
+        return Snapshot({k: v for k, v in found.items() if k in wanted_keys},
+                        {k for k, v in found.items() if _marked(k[0], v)})
 
-    def read(self, kind: str, id: str) -> Any | None:
-        what = f"reading {kind.replace('_', ' ')} {id}"
+    def inventory(self) -> dict[tuple[str, str], Any]:
+        """(kind, id) -> body of every object under Logward's names."""
         c = self.client
-        if kind == "script":
-            found = self._get(what, lambda: c.get_script(id=id))
-            return found.get("script") if found and found.get("found", True) else None
-        if kind in ("pipeline", "custom_pipeline"):
-            found = self._get(what, lambda: c.ingest.get_pipeline(id=id))
-            return found.get(id) if found else None
-        if kind == "component_template":
-            found = self._get(what, lambda: c.cluster.get_component_template(name=id))
-            return found["component_templates"][0]["component_template"] if found else None
-        if kind == "index_template":
-            found = self._get(what, lambda: c.indices.get_index_template(name=id))
-            return found["index_templates"][0]["index_template"] if found else None
-        if kind == "data_stream":
-            read = (lambda: c.indices.get_data_stream(name=id)) if self.caps.data_streams else \
-                (lambda: c.indices.get(index=id))
-            return self._get(what, read) or None
-        if kind == "transform":
-            found = self._get(what, lambda: c.transform.get_transform(transform_id=id))
-            if not found or not found.get("transforms"):
-                return None
-            stats = self._get(what, lambda: c.transform.get_transform_stats(transform_id=id))
-            state = stats["transforms"][0].get("state") if stats and stats.get("transforms") else None
-            return {**found["transforms"][0], "_state": state}
-        raise ValueError(kind)
+        found: dict[tuple[str, str], Any] = {}
+        state = self._get("listing stored scripts", lambda: c.cluster.state(
+            metric="metadata", filter_path="metadata.stored_scripts")) or {}
+        for script_id, script in state.get("metadata", {}).get("stored_scripts", {}).items():
+            if script_id.startswith("logward-"):
+                found[("script", script_id)] = script
+        pipelines = self._get("listing pipelines", lambda: c.ingest.get_pipeline(id="logward*")) or {}
+        for pipeline_id, body in pipelines.items():
+            found[("custom_pipeline" if pipeline_id == CUSTOM else "pipeline", pipeline_id)] = body
+        components = self._get("listing component templates",
+                               lambda: c.cluster.get_component_template(name="logward-*")) or {}
+        for item in components.get("component_templates", []):
+            found[("component_template", item["name"])] = item["component_template"]
+        templates = self._get("listing index templates",
+                              lambda: c.indices.get_index_template(name="logs-logward*")) or {}
+        for item in templates.get("index_templates", []):
+            found[("index_template", item["name"])] = item["index_template"]
+        if self.caps.transforms:
+            found.update(self.transforms("logward-*"))
+        return found
+
+    def transforms(self, pattern: str) -> dict[tuple[str, str], Any]:
+        """Transforms matching `pattern`, each with its state (started, stopped...) as `_state`."""
+        c = self.client
+        listed = self._get("listing transforms", lambda: c.transform.get_transform(
+            transform_id=pattern, allow_no_match=True)) or {}
+        stats = self._get("reading transform states", lambda: c.transform.get_transform_stats(
+            transform_id=pattern, allow_no_match=True)) or {}
+        states = {item["id"]: item.get("state") for item in stats.get("transforms", [])}
+        return {("transform", item["id"]): {**item, "_state": states.get(item["id"])}
+                for item in listed.get("transforms", [])}
+
+    def read_data_stream(self, id: str) -> Any | None:
+        c = self.client
+        read = (lambda: c.indices.get_data_stream(name=id)) if self.caps.data_streams else \
+            (lambda: c.indices.get(index=id))
+        return self._get(f"reading data stream {id}", read) or None
 
     def same(self, d: Desired, current: Any) -> bool:
         if d.create_only:
@@ -184,37 +202,6 @@ class Elastic:
         if d.kind == "transform":
             return contains(current, d.body) and current.get("_state") in ("started", "indexing")
         return contains(current, d.body)
-
-    def managed(self) -> set[tuple[str, str]]:
-        """Objects that carry Logward's marker, whether or not the content still has them."""
-        c = self.client
-        found: set[tuple[str, str]] = set()
-        state = self._get("listing stored scripts", lambda: c.cluster.state(
-            metric="metadata", filter_path="metadata.stored_scripts")) or {}
-        for script_id, script in state.get("metadata", {}).get("stored_scripts", {}).items():
-            if script.get("source", "").startswith(f"// {MARKER}"):
-                found.add(("script", script_id))
-        pipelines = self._get("listing pipelines", lambda: c.ingest.get_pipeline(id="logward-*")) or {}
-        for pipeline_id, body in pipelines.items():
-            if MARKER in body.get("description", "") or body.get("_meta", {}).get("managed_by") == MANAGED:
-                found.add(("pipeline", pipeline_id))
-        components = self._get("listing component templates",
-                               lambda: c.cluster.get_component_template(name="logward-*")) or {}
-        for item in components.get("component_templates", []):
-            if item["component_template"].get("_meta", {}).get("managed_by") == MANAGED:
-                found.add(("component_template", item["name"]))
-        templates = self._get("listing index templates",
-                              lambda: c.indices.get_index_template(name="logs-logward*")) or {}
-        for item in templates.get("index_templates", []):
-            if item["index_template"].get("_meta", {}).get("managed_by") == MANAGED:
-                found.add(("index_template", item["name"]))
-        if self.caps.transforms:
-            transforms = self._get("listing transforms", lambda: c.transform.get_transform(
-                transform_id="logward-*", allow_no_match=True)) or {}
-            for item in transforms.get("transforms", []):
-                if item.get("_meta", {}).get("managed_by") == MANAGED:
-                    found.add(("transform", item["id"]))
-        return found
 
     # ---- changes ----
 
@@ -250,7 +237,7 @@ class Elastic:
                 self._delete_transform(d.id)
                 c.indices.delete(index=d.body["dest"]["index"], ignore_unavailable=True)
             c.transform.put_transform(transform_id=d.id, body=d.body, defer_validation=True)
-        state = self.read("transform", d.id)
+        state = self.transforms(d.id).get(("transform", d.id))
         if state is None or state.get("_state") not in ("started", "indexing"):
             c.transform.start_transform(transform_id=d.id)
 
@@ -278,6 +265,17 @@ class Elastic:
         self.client.transform.stop_transform(transform_id=id, force=True, wait_for_completion=True,
                                              allow_no_match=True)
         self.client.transform.delete_transform(transform_id=id, force=True)
+
+
+def _marked(kind: str, body: Any) -> bool:
+    """Whether an object carries Logward's marker, and so is Logward's to update or delete."""
+    if kind == "script":
+        return str(body.get("source", "")).startswith(f"// {MARKER}")
+    if kind == "pipeline":
+        return MARKER in body.get("description", "") or body.get("_meta", {}).get("managed_by") == MANAGED
+    if kind in ("component_template", "index_template", "transform"):
+        return body.get("_meta", {}).get("managed_by") == MANAGED
+    return False  # the custom pipeline and the data stream are the user's
 
 
 def transform_change(wanted: dict[str, Any], current: dict[str, Any] | None) -> str:
@@ -311,6 +309,3 @@ def _reason(body: Any) -> str:
     if isinstance(body, dict) and body.get("error"):
         return str(body["error"])
     return str(body)[:500] or "no reason given"
-
-
-__all__ = ["DATA_STREAM_NAME", "PATHS", "Elastic"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -115,7 +116,12 @@ class Kibana:
     # ---- state ----
 
     def snapshot(self, wanted: list[Desired]) -> Snapshot:
-        rules = self._managed_rules()
+        # Every rule tagged and marked as Logward's; the plan looks up the ones it wants.
+        tagged = self._pages(f"{RULES}/_find", "data", "listing detection rules",
+                             {"filter": f'alert.attributes.tags: "{MANAGED_TAG}"'})
+        rules = {rule["rule_id"]: rule for rule in tagged
+                 if rule.get("meta", {}).get("managed_by") == MANAGED
+                 and rule.get("rule_id", "").startswith("logward-")}
         current: dict[tuple[str, str], Any] = {("rule", rule_id): body for rule_id, body in rules.items()}
         objects = [d for d in wanted if d.kind == "saved_object"]
         if objects:
@@ -124,35 +130,20 @@ class Kibana:
             for item in answer.get("saved_objects", []):
                 if "error" not in item:
                     current[("saved_object", f"{item['type']}/{item['id']}")] = item
-        managed = {("rule", rule_id) for rule_id in rules} | self._managed_objects()
-        wanted_rules = {d.id for d in wanted if d.kind == "rule"}
-        return Snapshot({k: v for k, v in current.items() if k[0] != "rule" or k[1] in wanted_rules}, managed)
+        saved = {("saved_object", f"{item['type']}/{item['id']}")
+                 for item in self._pages(f"{SAVED_OBJECTS}/_find", "saved_objects", "listing saved objects",
+                                         {"type": list(SAVED_TYPES)})
+                 if str(item.get("id", "")).startswith("logward-")}
+        return Snapshot(current, {("rule", rule_id) for rule_id in rules} | saved)
 
-    def _managed_rules(self) -> dict[str, dict[str, Any]]:
-        """Every rule in the space tagged as Logward's and marked so in its meta."""
-        found: dict[str, dict[str, Any]] = {}
+    def _pages(self, path: str, key: str, what: str, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item of a paged _find answer."""
         page = 1
         while True:
-            answer = self.request("GET", f"{RULES}/_find", "listing detection rules", query={
-                "filter": f'alert.attributes.tags: "{MANAGED_TAG}"', "per_page": PAGE, "page": page})
-            for rule in answer.get("data", []):
-                if rule.get("meta", {}).get("managed_by") == MANAGED and rule.get("rule_id", "").startswith("logward-"):
-                    found[rule["rule_id"]] = rule
+            answer = self.request("GET", path, what, query={**query, "per_page": PAGE, "page": page})
+            yield from answer.get(key, [])
             if page * PAGE >= answer.get("total", 0):
-                return found
-            page += 1
-
-    def _managed_objects(self) -> set[tuple[str, str]]:
-        found: set[tuple[str, str]] = set()
-        page = 1
-        while True:
-            answer = self.request("GET", f"{SAVED_OBJECTS}/_find", "listing saved objects", query={
-                "type": list(SAVED_TYPES), "per_page": PAGE, "page": page})
-            for item in answer.get("saved_objects", []):
-                if str(item.get("id", "")).startswith("logward-"):
-                    found.add(("saved_object", f"{item['type']}/{item['id']}"))
-            if page * PAGE >= answer.get("total", 0):
-                return found
+                return
             page += 1
 
     def same(self, d: Desired, current: Any) -> bool:

@@ -128,9 +128,11 @@ class HtmlReport:
     max_bars = 72  # bars drawn in the alerts-over-time chart
     max_line = 2000  # characters kept of a log line
 
-    def __init__(self, title: str = "Logward replay") -> None:
+    def __init__(self, title: str = "Logward replay", story: Story | None = None) -> None:
+        """`story`: one the caller already feeds (replay's text summary), so it is built once."""
         self.title = title
-        self.story = Story()
+        self.story = story if story is not None else Story()
+        self._feeds_story = story is None
         self.lines = 0
         self.problems = 0
         self.alerts = 0
@@ -159,7 +161,8 @@ class HtmlReport:
                     self.first_ts = stamp
                 if self.last_ts is None or stamp > self.last_ts:
                     self.last_ts = stamp
-        self.story.add(doc, alerts)
+        if self._feeds_story:
+            self.story.add(doc, alerts)
         for alert in alerts:
             self._alert(alert)
 

@@ -95,6 +95,16 @@ def _tokens(pattern: str) -> tuple[_Token, ...]:
     return tuple(tokens)
 
 
+def _digit_widths(tok: _Token) -> tuple[int, int]:
+    """How many digits a numeric token takes, at least and at most (Java's DateTimeFormatter:
+    "yyyy" exactly 4, "yy" exactly 2, "y" 1 to 19; a one-letter field 1 to 19; others fixed)."""
+    if tok.kind == "year":
+        return (4, 4) if tok.width == 4 else (tok.width, tok.width if tok.width == 2 else 19)
+    if tok.kind == "fraction":
+        return tok.width, tok.width
+    return (1, 19) if tok.width == 1 else (tok.width, tok.width)
+
+
 @lru_cache(maxsize=64)
 def _regex(pattern: str) -> re.Pattern[str]:
     """The pattern as one regex that accepts exactly what the token parser below accepts
@@ -109,12 +119,7 @@ def _regex(pattern: str) -> re.Pattern[str]:
         elif tok.kind == "offset":
             parts.append(f"(?P<offset>{_OFFSET.pattern})")
         else:
-            if tok.kind == "year":
-                least, most = (4, 4) if tok.width == 4 else (tok.width, tok.width if tok.width == 2 else 19)
-            elif tok.kind == "fraction":
-                least = most = tok.width
-            else:
-                least, most = (1, 19) if tok.width == 1 else (tok.width, tok.width)
+            least, most = _digit_widths(tok)
             parts.append(f"(?P<{tok.kind}>[0-9]{{{least},{most}}}+)")
     return re.compile("".join(parts))
 
@@ -179,12 +184,7 @@ def _parse_pattern(text: str, pattern: str) -> dict:
             fields["offset"] = m.group(0)
             pos = m.end()
             continue
-        if tok.kind == "year":
-            least, most = (4, 4) if tok.width == 4 else (tok.width, tok.width if tok.width == 2 else 19)
-        elif tok.kind == "fraction":
-            least = most = tok.width
-        else:
-            least, most = (1, 19) if tok.width == 1 else (tok.width, tok.width)
+        least, most = _digit_widths(tok)
         got = _digits(text, pos, least, most)
         if got is None:
             raise DateError(f"Text '{text}' could not be parsed at index {pos}")
