@@ -46,7 +46,7 @@ plan: $(INSTALLED)
 	$(BIN)/logward plan $(ARGS)
 
 bench: $(INSTALLED)
-	$(BIN)/python bench/replay_speed.py
+	$(BIN)/python -m bench.replay_speed
 
 # Rewrite pipelines/*/test-*.log-expected.json from the real node; review the diff.
 fixtures: $(INSTALLED) $(NODE)

@@ -10,7 +10,9 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
-SOURCE = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "loghub" / "OpenSSH_2k.log"
+from tests.shared import shared_root
+
+SOURCE = shared_root() / "corpora" / "loghub" / "OpenSSH_2k.log"
 _STAMP = re.compile(r"^([A-Z][a-z]{2}) +(\d{1,2}) ")
 
 

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-import corpus
+from bench import corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_LINES_PER_SECOND = 60_000

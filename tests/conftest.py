@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -12,10 +11,15 @@ from logward.content.paths import content_root
 from logward.content.pipelines import Pipelines, load_pipelines
 from logward.engine.ingest import Ingest
 from tests.cluster import node as test_node
+from tests.shared import ROOT, SHARED
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 LOGHUB = SHARED / "corpora" / "loghub"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not SHARED.is_dir():
+        pytest.exit(f"the shared reference data is not at {SHARED}: the tests read its corpora, ECS field "
+                    "list and Kibana API spec; put it there or set LOGWARD_SHARED", returncode=2)
 
 
 def in_ci() -> bool:

@@ -25,9 +25,10 @@ import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.shared import SHARED
+
 SPEC_FILE = "security_solution_detections_api_2023_10_31.bundled.schema.yaml"
-DEFAULT_SPEC_PATH = REPO_ROOT.parent / "shared" / "kibana" / SPEC_FILE
+DEFAULT_SPEC_PATH = SHARED / "kibana" / SPEC_FILE
 
 # Properties that pick the branch of an anyOf: a rule's `type`, a bulk action's `action`, plus every
 # `discriminator.propertyName` the spec declares (collected when the spec is loaded).
