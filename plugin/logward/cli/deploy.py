@@ -21,12 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..content.paths import content_root
-from ..deploy.elastic import Elastic
 from ..deploy.errors import DeployError
-from ..deploy.export import export
-from ..deploy.kibana import Kibana
-from ..deploy.objects import Capabilities, Content, desired
-from ..deploy.plan import System, apply, make_plan, summary
 from ..deploy.settings import load_settings
 from ..rules.model import FirstSeenRule
 
@@ -72,6 +67,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Imported here: the Elasticsearch client takes a third of a second to import, which
+    # every other command (replay above all) would pay for nothing.
+    from ..deploy.elastic import Elastic
+    from ..deploy.export import export
+    from ..deploy.kibana import Kibana
+    from ..deploy.objects import Capabilities, Content, desired
+    from ..deploy.plan import System, apply, make_plan, summary
+
     flags = {name: getattr(args, name, None) for name in ("es_url", "kibana_url", "space", "ca_cert", "index",
                                                           "nsm_index")}
     if getattr(args, "insecure", False):
