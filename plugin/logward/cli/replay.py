@@ -47,12 +47,12 @@ class Summary:
         self.first_problem: dict[str, str] = {}
         self.alerts: Counter[tuple[int, str]] = Counter()
 
-    def note(self, doc: dict[str, Any], where: str) -> None:
+    def note(self, doc: dict[str, Any], name: str, number: int) -> None:
         self.lines += 1
         for tag in doc.get("tags") or ():
             if tag in PROBLEM_TAGS:
                 self.problems[tag] += 1
-                self.first_problem.setdefault(tag, where)
+                self.first_problem.setdefault(tag, f"{name}:{number}")
 
     def report(self) -> str:
         out = [f"logward replay: {self.lines} lines, {sum(self.alerts.values())} alerts"]
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     for name, stream, created in _sources(args.files, args.reference_time):
         for number, line in enumerate(iter_lines(stream), 1):
             doc, alerts = engine.process(line, created)
-            summary.note(doc, f"{name}:{number}")
+            summary.note(doc, name, number)
             story.add(doc, alerts)
             if report is not None:
                 report.add(doc, [a for a in alerts if a.rule.level >= args.min_level])

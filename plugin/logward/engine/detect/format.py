@@ -16,17 +16,22 @@ def _get(doc: dict[str, Any], a: str, b: str) -> Any:
         return None
 
 
-_WHEN: dict[int, str] = {}
+_DAYS: dict[int, str] = {}
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
 
 
 def _when(seconds: float) -> str:
-    second = int(seconds)
-    text = _WHEN.get(second)
+    """OSSEC's "2024 Dec 10 06:55:48", in UTC. Alerts come many to a day but seldom two to
+    a second, so the date is remembered per day and the clock is put together each time."""
+    day, second = divmod(int(seconds), 86400)
+    text = _DAYS.get(day)
     if text is None:
-        if len(_WHEN) > 10_000:
-            _WHEN.clear()
-        text = _WHEN[second] = time.strftime("%Y %b %d %H:%M:%S", time.gmtime(second))
-    return text
+        if len(_DAYS) > 10_000:
+            _DAYS.clear()
+        text = _DAYS[day] = time.strftime("%Y %b %d ", time.gmtime(day * 86400))
+    hour, second = divmod(second, 3600)
+    minute, second = divmod(second, 60)
+    return text + _TWO_DIGITS[hour] + ":" + _TWO_DIGITS[minute] + ":" + _TWO_DIGITS[second]
 
 
 _RULES: dict[int, tuple[str, str]] = {}

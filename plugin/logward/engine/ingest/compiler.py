@@ -409,7 +409,8 @@ class _Compiler:
         if emit.split is not None:
             self.lines.insert(start, "    " * self.depth + "found = matched = None")
             self.w("if matched is not None:")
-            self.w(f"    return {emit.split.dispatch}.fast(doc, meta, matched)")
+            d = emit.split.dispatch
+            self.w(f"    return {d}.by_group.get(matched.lastgroup, {d}.fast)(doc, meta, matched)")
             self.w("if found is not None:")
             self.w(f"    return {emit.split.dispatch}(doc, meta, found)")
             # Below, found is None: the grok was skipped or failed and was handled.
@@ -571,8 +572,9 @@ class Specializer(_Generic):
             return False
         frames = [*self.frames, (pipeline, siblings, index + 1)]
         taken = self.assume(self.state, condition, True)
-        fork = self.const(_Lazy(lambda: self.compile_path(
-            taken, frames, "", lambda: self.processors(callee, body.get("processors") or []))))
+        fork = self.const_name("K")
+        self.namespace[fork] = _Lazy(self.namespace, fork, lambda: self.compile_path(
+            taken, frames, "", lambda: self.processors(callee, body.get("processors") or [])))
         emit = Emit(self, pipeline, kind, config.get("tag"))
         self.w(f"# pipeline {callee}")
         self.w(f"if {painless.to_python(condition, emit.read)}:")
@@ -629,15 +631,16 @@ class Specializer(_Generic):
 
 
 class _Lazy:
-    """A function compiled the first time it is called."""
+    """A function compiled the first time it is called, which then takes this object's place
+    under its constant's name, so later calls go straight to it."""
 
-    def __init__(self, make: Callable[[], Callable]):
-        self.make = make
+    def __init__(self, namespace: dict[str, Any], name: str, make: Callable[[], Callable]):
+        self.namespace, self.name, self.make = namespace, name, make
         self.fn: Callable | None = None
 
     def __call__(self, doc: dict, meta: dict) -> None:
         if self.fn is None:
-            self.fn = self.make()
+            self.fn = self.namespace[self.name] = self.make()
         self.fn(doc, meta)
 
 
@@ -679,7 +682,8 @@ class _Dispatch:
         self.by_literal: dict[tuple[int, str], Callable] = {}  # by pattern and literal
 
     def fast(self, doc: dict, meta: dict, m: Any) -> None:
-        """The combined regex matched: go on with the continuation for its pattern."""
+        """The combined regex matched a pattern for the first time: make its continuation
+        (the compiled code looks in by_group first) and go on with it."""
         fn = self.by_group.get(m.lastgroup)
         if fn is None:
             k = int(m.lastgroup[1:])
