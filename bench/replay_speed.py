@@ -3,7 +3,7 @@
 Builds the corpus (OpenSSH_2k.log repeated to 200,000 lines, see corpus.py), then runs
 `logward replay` on it in a child process pinned to one CPU, several times, and prints
 lines per second (best and median run, whole command including start-up) and the child's
-peak resident memory. The target is 60,000 lines/s.
+peak resident memory, then where the time goes (phases.py). The target is 60,000 lines/s.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import corpus
+from bench import corpus, phases
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_LINES_PER_SECOND = 60_000
@@ -57,6 +57,9 @@ def main() -> int:
     target = f"{verdict} the {TARGET_LINES_PER_SECOND:,} target"
     print(f"  best {best:,.0f} lines/s, median {median:,.0f} lines/s ({target})")
     print(f"  peak RSS {peak_mib:.0f} MiB")
+    steps = phases.measure(path)
+    print(f"  start-up {steps.pop('start-up s'):.2f} s; per line: "
+          + ", ".join(f"{name} {micros:.1f} µs" for name, micros in steps.items()))
     return 0
 
 
