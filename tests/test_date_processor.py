@@ -12,6 +12,7 @@ pytestmark = pytest.mark.node
 FORMATS = {
     "bsd": ["uuuu MMM d HH:mm:ss", "ISO8601"],  # what the syslog pipeline reads
     "loose": ["uuuu-MM-dd H:m:s.SSS"],  # one-digit clock fields and a fraction
+    "iso": ["ISO8601"],  # RFC 3339 headers (rsyslog, journald)
 }
 
 
@@ -31,6 +32,12 @@ def _values() -> list[str]:
             "2024 Dec 10 6:55:48", "2024 Dec 10 06:55:48", "2024 Dec  10 06:55:48", "2024-12-10T06:55:48Z"]
     out += [f"{year}-{month:02d}-{day:02d} {clock}" for year in (2023, 2024) for month in (2, 4, 12)
             for day in (28, 29, 30, 31) for clock in ("3:4:5.007", "23:59:59.999", "24:00:00.000")]
+    days = (("02", "29"), ("03", "01"), ("04", "31"), ("12", "31"))
+    out += [f"2024-{month}-{day}T{clock}{offset}" for month, day in days
+            for clock in ("00:10:00", "23:59:59.999", "06:55:46.123456", "06:55:46,5", "24:00:00")
+            for offset in ("", "Z", "+01:00", "-05", "+0130", "-14:00", "+19:00", "+00:00")]
+    out += ["2023-02-29T10:00:00Z", "2024-12-10", "2024-12-10T06", "2024-12-10T06:55", "0999-12-31T23:00:00-02:00",
+            "1000-01-01T00:30:00+01:00", "2024-12-10t06:55:46Z", "2024-12-10 06:55:46Z"]
     return out
 
 

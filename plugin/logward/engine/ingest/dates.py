@@ -291,11 +291,17 @@ _TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
 _MILLIS = tuple(f".{n:03d}Z" for n in range(1000))
 
 
+# What a quick printer returns for a value its format rejects outright (the next format
+# may take it); None means "ask the general path", which also gives the errors.
+REJECTED = ""
+
+
 @lru_cache(maxsize=64)
 def _utc_printer(pattern: str) -> Callable[[str], str | None] | None:
     """For a pattern with a full date and time and no zone, a function printing a value
-    read in UTC straight to the output text, or None to say "take the general path"
-    (the value did not match, or needs a check that only the general path makes)."""
+    read in UTC straight to the output text; REJECTED if the pattern does not accept the
+    value (its regex accepts exactly what the pattern does), None if a check only the
+    general path makes is needed. None for other patterns."""
     fields = [t for t in _tokens(pattern) if t.kind != "literal"]
     kinds = [t.kind for t in fields]
     month_kinds = {"month", "month_text"} & set(kinds)
@@ -323,7 +329,7 @@ def _utc_printer(pattern: str) -> Callable[[str], str | None] | None:
 def printer(text):
     m = rx.fullmatch(text)
     if m is None:
-        return None
+        return ""
     {names}, = m.groups()
     month, day = {month}, int(_day)
     if not (1 <= month <= 12 and {" and ".join(checks)}):
@@ -338,13 +344,58 @@ def printer(text):
     return namespace["printer"]
 
 
+# ISO8601's most common form (RFC 3339, as rsyslog and journald write it): a full date and
+# time, maybe a fraction, maybe an offset. Other forms ISO8601 accepts take the general path.
+_ISO_FULL = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+                       r"(?:[.,]([0-9]{1,9}))?(?:Z|([+-])([0-9]{2})(?::?([0-5][0-9]))?)?")
+
+
+def _iso_printer(text: str) -> str | None:
+    """ISO8601 printed in UTC, or None: another form, or a value that needs the checks and
+    messages of the general path."""
+    m = _ISO_FULL.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day, hour, minute, second, fraction, sign, offset_hours, offset_minutes = m.groups()
+    month_number, day_number = int(month), int(day)
+    if not (1 <= month_number <= 12 and hour <= "23" and minute <= "59" and second <= "59" and year >= "1000"):
+        return None
+    if not 1 <= day_number <= 28 and not 28 < day_number <= _month_days(int(year), month_number):
+        return None
+    millis = _MILLIS[int((fraction + "00")[:3])] if fraction else ".000Z"
+    if sign is None:
+        return year + "-" + month + "-" + day + "T" + hour + ":" + minute + ":" + second + millis
+    if int(offset_hours) > 18:
+        return None
+    shift = int(offset_hours) * 60 + int(offset_minutes or 0)
+    local = datetime(int(year), month_number, day_number, int(hour), int(minute), int(second))
+    try:
+        utc = local - timedelta(minutes=shift) if sign == "+" else local + timedelta(minutes=shift)
+    except OverflowError:
+        return None
+    if utc.year < 1000:
+        return None
+    two = _TWO_DIGITS
+    return (str(utc.year) + "-" + two[utc.month] + "-" + two[utc.day] + "T" + two[utc.hour] + ":"
+            + two[utc.minute] + ":" + two[utc.second] + millis)
+
+
+def _quick_printer(fmt: str) -> Callable[[str], str | None] | None:
+    if fmt == "ISO8601":
+        return _iso_printer
+    return None if fmt in ("UNIX", "UNIX_MS") else _utc_printer(fmt)
+
+
 def format_date(text: str, formats: list[str], tz: tzinfo) -> str:
     """Parse with the first format that accepts `text`, and print as the processor does."""
-    if tz is UTC and formats[0] not in ("ISO8601", "UNIX", "UNIX_MS"):
-        printer = _utc_printer(formats[0])
-        out = printer(text) if printer is not None else None
-        if out is not None:
-            return out
+    if tz is UTC:
+        for fmt in formats:
+            printer = _quick_printer(fmt)
+            out = printer(text) if printer is not None else None
+            if out is None:
+                break
+            if out != REJECTED:
+                return out
     return format_output(parse(text, formats, tz), tz)
 
 
@@ -358,4 +409,4 @@ def format_output(instant: datetime, tz: tzinfo) -> str:
         minutes = int(offset.total_seconds()) // 60
         sign = "+" if minutes >= 0 else "-"
         suffix = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    return f"{local:%Y-%m-%dT%H:%M:%S}.{local.microsecond // 1000:03d}{suffix}"
+    return f"{local.year:04d}-{local:%m-%dT%H:%M:%S}.{local.microsecond // 1000:03d}{suffix}"
