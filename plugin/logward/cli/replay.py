@@ -45,7 +45,8 @@ class Summary:
         self.lines = 0
         self.problems: Counter[str] = Counter()
         self.first_problem: dict[str, str] = {}
-        self.alerts: Counter[tuple[int, str]] = Counter()
+        self.alerts: Counter[int] = Counter()  # by rule id
+        self.titles: dict[int, str] = {}
 
     def note(self, doc: dict[str, Any], name: str, number: int) -> None:
         self.lines += 1
@@ -56,8 +57,8 @@ class Summary:
 
     def report(self) -> str:
         out = [f"logward replay: {self.lines} lines, {sum(self.alerts.values())} alerts"]
-        for (rule_id, title), n in sorted(self.alerts.items()):
-            out.append(f"  {n:7d}  {rule_id}  {title}")
+        for rule_id, n in sorted(self.alerts.items()):
+            out.append(f"  {n:7d}  {rule_id}  {self.titles[rule_id]}")
         for tag, n in sorted(self.problems.items()):
             out.append(f"  {n} lines tagged {tag} (first at {self.first_problem[tag]})")
         return "\n".join(out) + "\n"
@@ -85,24 +86,27 @@ def run(args: argparse.Namespace) -> int:
     gc.set_threshold(100_000, 50, 100)
     out = sys.stdout.buffer
     summary = Summary()
+    summary.titles = {rule.id: rule.title for rule in engine.rules.rules}
     story = Story()
     title = f"Logward replay of {', '.join(Path(f).name for f in args.files)}"
     report = HtmlReport(title, story) if args.html else None
+    write, counts, min_level, as_json = out.write, summary.alerts, args.min_level, args.json
     for name, stream, created in _sources(args.files, args.reference_time):
         for number, line in enumerate(iter_lines(stream), 1):
             doc, alerts = engine.process(line, created)
             summary.note(doc, name, number)
             story.add(doc, alerts)
             if report is not None:
-                report.add(doc, [a for a in alerts if a.rule.level >= args.min_level])
+                report.add(doc, [a for a in alerts if a.rule.level >= min_level])
             for alert in alerts:
-                if alert.rule.level < args.min_level:
+                rule = alert.rule
+                if rule.level < min_level:
                     continue
-                summary.alerts[(alert.rule.id, alert.rule.title)] += 1
-                if args.json:
-                    out.write(orjson.dumps(alert.to_json()) + b"\n")
+                counts[rule.id] += 1
+                if as_json:
+                    write(orjson.dumps(alert.to_json()) + b"\n")
                 else:
-                    out.write(ossec_text(alert).encode("utf-8", errors="replace") + b"\n")
+                    write(ossec_text(alert).encode("utf-8", errors="replace") + b"\n")
     if not args.json:
         out.write(story.text().encode())
     out.flush()
