@@ -571,15 +571,24 @@ class Specializer(_Generic):
         if body.get("on_failure"):
             return False
         frames = [*self.frames, (pipeline, siblings, index + 1)]
-        taken = self.assume(self.state, condition, True)
-        fork = self.const_name("K")
-        self.namespace[fork] = _Lazy(self.namespace, fork, lambda: self.compile_path(
-            taken, frames, "", lambda: self.processors(callee, body.get("processors") or [])))
         emit = Emit(self, pipeline, kind, config.get("tag"))
         self.w(f"# pipeline {callee}")
-        self.w(f"if {painless.to_python(condition, emit.read)}:")
-        self.w(f"    return {fork}(doc, meta)")
-        self.state = self.assume(self.state, condition, False)
+        # `a || b || c` forks once per part, tested in the same order: each fork knows
+        # which part held and that the ones before it did not.
+        parts = _disjuncts(condition)
+        if any(isinstance(painless.fold(part, self.state.knowledge, self.state.assumed), painless.Const)
+               for part in parts):
+            parts = [condition]
+        before = self.state
+        for part in parts:
+            taken = self.assume(self.assume(self.state, part, True), condition, True)
+            fork = self.const_name("K")
+            self.namespace[fork] = _Lazy(self.namespace, fork, lambda taken=taken: self.compile_path(
+                taken, frames, "", lambda: self.processors(callee, body.get("processors") or [])))
+            self.w(f"if {painless.to_python(part, emit.read)}:")
+            self.w(f"    return {fork}(doc, meta)")
+            self.state = self.assume(self.state, part, False)
+        self.state = self.assume(before, condition, False)
         return True
 
     def continuation(self, d: _Dispatch, k: int, literal: str | None, fast: bool = False) -> Callable:
@@ -628,6 +637,13 @@ class Specializer(_Generic):
         fn = self.namespace[name]
         self.lines, self.depth, self.state, self.frames, self.can_split = saved
         return fn
+
+
+def _disjuncts(node: painless.Node) -> list[painless.Node]:
+    """The parts of `a || b || c`, in the order they are tested."""
+    if isinstance(node, painless.Or):
+        return _disjuncts(node.left) + _disjuncts(node.right)
+    return [node]
 
 
 class _Lazy:
