@@ -329,7 +329,7 @@ def _utc_printer(pattern: str) -> Callable[[str], str | None] | None:
 def printer(text):
     m = rx.fullmatch(text)
     if m is None:
-        return ""
+        return _REJECTED
     {names}, = m.groups()
     month, day = {month}, int(_day)
     if not (1 <= month <= 12 and {" and ".join(checks)}):
@@ -339,7 +339,8 @@ def printer(text):
     return _year + "-" + _2[month] + "-" + _2[day] + "T" + {' + ":" + '.join(clock)} + {millis}
 """
     namespace = {"rx": re.compile(_regex(pattern).pattern.replace("?P<", "?P<_")), "_MONTH_NUMBERS": _MONTH_NUMBERS,
-                 "_month_days": _month_days, "_2": _TWO_DIGITS, "_MILLIS": _MILLIS}
+                 "_month_days": _month_days, "_2": _TWO_DIGITS, "_MILLIS": _MILLIS,
+                 "_REJECTED": REJECTED}
     exec(source, namespace)
     return namespace["printer"]
 
