@@ -167,6 +167,15 @@ def event_time(doc: dict[str, Any]) -> float:
     return t
 
 
+def _matched_steps(live: list[tuple[int, str]], taken: tuple[int, ...] = ()) -> str:
+    """An expression for the tuple of step indexes whose test holds: nested conditionals,
+    each test evaluated once (sequences have a few steps, so the nesting stays small)."""
+    if not live:
+        return repr(taken)
+    (i, test), rest = live[0], live[1:]
+    return f"({_matched_steps(rest, (*taken, i))} if {test} else {_matched_steps(rest, taken)})"
+
+
 class _PlanBuilder:
     """Python for one action's plan. Constants go into the plan's namespace."""
 
@@ -213,11 +222,7 @@ class _PlanBuilder:
                 live = [(i, expr) for i, expr in enumerate(steps) if expr is not None]
                 if not live:
                     continue
-                if len(live) == 1:
-                    self.lines.append(f"    m = ({live[0][0]},) if {live[0][1]} else ()")
-                else:
-                    pairs = ", ".join(f"({i}, {expr})" for i, expr in live)
-                    self.lines.append(f"    m = tuple(i for i, hit in ({pairs},) if hit)")
+                self.lines.append(f"    m = {_matched_steps(live)}")
                 self.lines.append(f"    if m and (r := {name}.hit(doc, t, m)) is not None:")
             else:
                 expr = self.selector(rule.events, fired)  # type: ignore[attr-defined]
