@@ -48,11 +48,24 @@ def _key_of(fields: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple | None]
     return namespace["key"]
 
 
+# Correlation state is kept per key (a source address, a user). Keys whose window has
+# passed are dropped whenever the number of keys has doubled since the last sweep, so a
+# replay of months of logs from millions of sources holds only the keys still in play.
+SWEEP_FROM = 4096
+
+
 class _Frequency:
     def __init__(self, rule: FrequencyRule):
         self.rule = rule
         self.key = _key_of(rule.same)
         self.windows: dict[tuple, deque[float]] = {}
+        self.sweep_at = SWEEP_FROM
+
+    def sweep(self, t: float) -> None:
+        """Forget keys with no event within the timeframe: their next event starts afresh."""
+        timeframe = self.rule.timeframe
+        self.windows = {key: times for key, times in self.windows.items() if t - times[-1] <= timeframe}
+        self.sweep_at = max(SWEEP_FROM, 2 * len(self.windows))
 
     def hit(self, doc: dict[str, Any], t: float) -> dict[str, Any] | None:
         """An event of the rule's input: count it, and say if that makes `count`."""
@@ -61,6 +74,8 @@ class _Frequency:
             return None
         times = self.windows.get(key)
         if times is None:
+            if len(self.windows) >= self.sweep_at:
+                self.sweep(t)
             times = self.windows[key] = deque()
         times.append(t)
         while t - times[0] > self.rule.timeframe:
@@ -81,6 +96,17 @@ class _Sequence:
         self.key = _key_of(rule.same)
         self.starts: dict[tuple, deque[float]] = {}  # first-step times per key
         self.reached: dict[tuple, dict[int, float]] = {}  # step index -> start time of partial
+        self.sweep_at = SWEEP_FROM
+
+    def sweep(self, t: float) -> None:
+        """Forget keys whose every start is too old to complete a sequence."""
+        within, reached = self.rule.within, self.reached
+        live = {key for key, starts in self.starts.items()
+                if t - max(starts[-1] if starts else float("-inf"),
+                           max(reached.get(key, {}).values(), default=float("-inf"))) <= within}
+        self.starts = {key: self.starts[key] for key in live}
+        self.reached = {key: reached[key] for key in live if key in reached}
+        self.sweep_at = max(SWEEP_FROM, 2 * len(self.starts))
 
     def hit(self, doc: dict[str, Any], t: float, matched: tuple[int, ...]) -> dict[str, Any] | None:
         """An event that matched the given steps (ascending)."""
@@ -92,6 +118,8 @@ class _Sequence:
         if starts is None:
             if 0 not in matched:
                 return None  # nothing has started for this key, and this does not start it
+            if len(self.starts) >= self.sweep_at:
+                self.sweep(t)
             starts = self.starts[key] = deque()
         while starts and t - starts[0] > within:
             starts.popleft()
