@@ -1,5 +1,6 @@
 """The date processor's edge cases on the real node and in the engine: month lengths, leap
-years and out-of-range clocks, through both the engine's quick printer and its general parser."""
+years and out-of-range clocks, through both the engine's quick printers and its general
+parser; epoch numbers in Java's syntax, and instants far outside four-digit years."""
 
 from __future__ import annotations
 
@@ -9,17 +10,23 @@ from logward.engine.ingest import Ingest, without
 
 pytestmark = pytest.mark.node
 
-FORMATS = {
-    "bsd": ["uuuu MMM d HH:mm:ss", "ISO8601"],  # what the syslog pipeline reads
-    "loose": ["uuuu-MM-dd H:m:s.SSS"],  # one-digit clock fields and a fraction
-    "iso": ["ISO8601"],  # RFC 3339 headers (rsyslog, journald)
+CASES = {  # formats, timezone
+    "bsd": (["uuuu MMM d HH:mm:ss", "ISO8601"], "UTC"),  # what the syslog pipeline reads
+    "loose": (["uuuu-MM-dd H:m:s.SSS"], "UTC"),  # one-digit clock fields and a fraction
+    "iso": (["ISO8601"], "UTC"),  # RFC 3339 headers (rsyslog, journald)
+    "unix_ms": (["UNIX_MS"], "UTC"),  # journald's __REALTIME_TIMESTAMP
+    "unix": (["UNIX"], "UTC"),
+    "unix_ms-zoned": (["UNIX_MS"], "Europe/Paris"),
 }
 
 
-def _body(formats: list[str]) -> dict:
+def _body(formats: list[str], timezone: str) -> dict:
+    # Failures of epoch numbers carry Java's messages exactly; for patterns only the
+    # outcome is compared.
+    epoch = set(formats) <= {"UNIX", "UNIX_MS"}
     return {
-        "processors": [{"date": {"field": "t", "target_field": "out", "formats": formats, "timezone": "UTC"}}],
-        "on_failure": [{"set": {"field": "failed", "value": True}}],
+        "processors": [{"date": {"field": "t", "target_field": "out", "formats": formats, "timezone": timezone}}],
+        "on_failure": [{"set": {"field": "failed", "value": "{{ _ingest.on_failure_message }}" if epoch else True}}],
     }
 
 
@@ -41,12 +48,23 @@ def _values() -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("name", sorted(FORMATS))
+def _epoch_values() -> list[str]:
+    """Epoch numbers: Java's long and double syntax, and instants beyond four-digit years."""
+    dst = ["1711846799999", "1711846800000", "1729990799999", "1729990800000"]  # Paris, 2024
+    return [*dst, "1740909600123", "1740909600.5", "-1000", "0", "-0", "+5", "007", "1,5", " 12 ", "\t5\n", "12\u00a0",
+            "1_000", "\uff11\uff12\uff13", "1e12", "5.e2", ".5", "+.5", "1.5d", "1.5F", "0x1p3", "0x1.8p1d", "0x10",
+            "NaN", "+NaN", "Infinity", "-Infinity", "1e400", "-1e400", "", "  ", " abc ", "99999999999999",
+            "253402300799999", "253402300800000", "-62135596800000", "-62135596800001", "-62198755200000",
+            "9223372036854775807", "9223372036854775808", "-9223372036854775808"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_dates_same_on_node_and_engine(node, name: str):
     pipeline = f"logward-test-date-{name}"
-    body = _body(FORMATS[name])
+    formats, timezone = CASES[name]
+    body = _body(formats, timezone)
     node.request("PUT", f"/_ingest/pipeline/{pipeline}", body)
-    values = _values()
+    values = _epoch_values() if set(formats) <= {"UNIX", "UNIX_MS"} else _values()
     result = node.request("POST", f"/_ingest/pipeline/{pipeline}/_simulate",
                           {"docs": [{"_source": {"t": v}} for v in values]})
     from_node = [without(item["doc"]["_source"]) for item in result["docs"]]

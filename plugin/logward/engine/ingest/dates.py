@@ -260,8 +260,47 @@ def _resolve(fields: dict, tz: tzinfo) -> datetime:
     return local.replace(tzinfo=source_zone)
 
 
-def parse(text: str, formats: list[str], tz: tzinfo) -> datetime:
-    """The instant `text` names under the first format that accepts it.
+# Java's Long.parseLong: a sign, then decimal digits of any script.
+_LONG = re.compile(r"[+-]?\d+")
+# Java's Double.parseDouble, after trimming: decimal or hexadecimal, with an optional
+# type suffix; NaN and Infinity spelled out.
+_DOUBLE = re.compile(
+    r"[+-]?(?:NaN|Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFdD]?"
+    r"|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+[fFdD]?)"
+)
+_JAVA_TRIM = "".join(chr(i) for i in range(33))
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+
+
+def _epoch_millis(text: str, fmt: str) -> int:
+    """UNIX_MS reads a Java long; UNIX a Java double of seconds, cast to long milliseconds."""
+    if fmt == "UNIX_MS":
+        if _LONG.fullmatch(text) is None or not _LONG_MIN <= (millis := int(text)) <= _LONG_MAX:
+            raise DateError(f'For input string: "{text}"')
+        return millis
+    trimmed = text.strip(_JAVA_TRIM)
+    if not trimmed:
+        raise DateError("empty String")
+    if _DOUBLE.fullmatch(trimmed) is None:
+        raise DateError(f'For input string: "{trimmed}"')
+    number = trimmed[:-1] if trimmed[-1] in "fFdD" else trimmed  # the type suffix comes last
+    if "x" in number or "X" in number:
+        seconds = float.fromhex(number)
+    else:
+        seconds = float(number.replace("Infinity", "inf"))
+    scaled = seconds * 1000.0
+    if scaled != scaled:  # NaN: Java's cast gives 0
+        return 0
+    if scaled >= 2.0**63:
+        return _LONG_MAX
+    if scaled <= -(2.0**63):
+        return _LONG_MIN
+    return int(scaled)
+
+
+def parse(text: str, formats: list[str], tz: tzinfo) -> datetime | int:
+    """The instant `text` names under the first format that accepts it: a datetime, or
+    for UNIX and UNIX_MS milliseconds since the epoch (their range is far wider).
 
     When none does, the first format's error is the one reported, as Elasticsearch does.
     """
@@ -271,8 +310,7 @@ def parse(text: str, formats: list[str], tz: tzinfo) -> datetime:
             if fmt == "ISO8601":
                 return _resolve(_parse_iso(text), tz)
             if fmt in ("UNIX", "UNIX_MS"):
-                seconds = float(text) / (1000 if fmt == "UNIX_MS" else 1)
-                return datetime.fromtimestamp(seconds, UTC)
+                return _epoch_millis(text, fmt)
             return _resolve(_parse_pattern(text, fmt), tz)
         except DateError as e:
             first = first or e
@@ -400,8 +438,58 @@ def format_date(text: str, formats: list[str], tz: tzinfo) -> str:
     return format_output(parse(text, formats, tz), tz)
 
 
-def format_output(instant: datetime, tz: tzinfo) -> str:
+def _civil(days: int) -> tuple[int, int, int]:
+    """Proleptic Gregorian year, month and day of a day number (0 is 1970-01-01), for any
+    year: the era arithmetic of the civil calendar, 400 years to an era."""
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (month <= 2), month, day
+
+
+def _offset_millis(millis: int, tz: tzinfo) -> int:
+    """The zone's offset at that instant. Beyond datetime's years (1 to 9999), the offset on
+    the same day of the nearest year it has: zone rules past then only repeat."""
+    days, rest = divmod(millis, 86_400_000)
+    year, month, day = _civil(days)
+    if 1 < year < 9999:
+        when = datetime(year, month, day) + timedelta(milliseconds=rest)
+    else:
+        when = datetime(9998 if year >= 9999 else 2, month, min(day, 28) if month == 2 else day)
+        when += timedelta(milliseconds=rest)
+    return int((tz.fromutc(when.replace(tzinfo=tz)).utcoffset() or timedelta(0)).total_seconds()) * 1000
+
+
+def _print_millis(millis: int, tz: tzinfo) -> str:
+    """Milliseconds since the epoch as format_output prints them, beyond datetime's years too:
+    the year of the era, with a "+" when it takes more than four digits (Java's yyyy)."""
+    offset = 0 if tz is UTC else _offset_millis(millis, tz)
+    days, rest = divmod(millis + offset, 86_400_000)
+    year, month, day = _civil(days)
+    era_year = year if year > 0 else 1 - year
+    year_text = f"+{era_year}" if era_year > 9999 else f"{era_year:04d}"
+    hour, rest = divmod(rest, 3_600_000)
+    minute, rest = divmod(rest, 60_000)
+    second, milli = divmod(rest, 1000)
+    two = _TWO_DIGITS
+    if offset == 0:
+        suffix = "Z"
+    else:
+        minutes = offset // 60_000
+        suffix = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return (f"{year_text}-{two[month]}-{two[day]}T{two[hour]}:{two[minute]}:{two[second]}."
+            f"{milli:03d}{suffix}")
+
+
+def format_output(instant: datetime | int, tz: tzinfo) -> str:
     """yyyy-MM-dd'T'HH:mm:ss.SSSXXX in the processor's zone."""
+    if isinstance(instant, int):
+        return _print_millis(instant, tz)
     local = instant.astimezone(tz)
     offset = local.utcoffset() or timedelta(0)
     if offset == timedelta(0):
