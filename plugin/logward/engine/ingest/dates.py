@@ -204,8 +204,11 @@ def _parse_iso(text: str) -> dict:
     m = _ISO.match(text)
     if not m:
         raise DateError(f"Text '{text}' could not be parsed at index 0")
-    if m.end() != len(text):
-        raise DateError(f"Text '{text}' could not be parsed, unparsed text found at index {m.end()}")
+    end = m.end()
+    if m.group("offset") and m.group("offset")[1:3].isdigit() and int(m.group("offset")[1:3]) > 18:
+        end = m.start("offset") + 3  # Java's offset parser stops after hours above 18
+    if end != len(text):
+        raise DateError(f"Text '{text}' could not be parsed, unparsed text found at index {end}")
     fields = {k: int(v) for k, v in m.groupdict().items() if v is not None and k not in ("offset", "fraction")}
     if m.group("fraction"):
         fields["fraction"] = int(m.group("fraction").ljust(9, "0"))
@@ -233,19 +236,25 @@ def _month_days(year: int, month: int) -> int:
 
 
 def _check(fields: dict) -> None:
-    """Java's range checks, then its check that the day exists in that month."""
-    for name, high in _LIMITS.items():
-        value = fields.get(name)
-        if value is not None:
-            label, low, shown = _FIELD_NAMES[name]
-            if not low <= value <= high:
-                raise DateError(f"Invalid value for {label} (valid values {low} - {shown}): {value}")
+    """Java's checks in the order its resolver makes them: the date's fields, that the day
+    exists in that month, then the time's fields."""
+    _check_ranges(fields, ("month", "day"))
     year = fields.get("year") or datetime.now(UTC).year
     month, day = fields.get("month", 1), fields.get("day", 1)
     if day > _month_days(year, month):
         if month == 2 and day == 29:
             raise DateError(f"Invalid date 'February 29' as '{year}' is not a leap year")
         raise DateError(f"Invalid date '{_FULL_MONTHS[month - 1].upper()} {day}'")
+    _check_ranges(fields, ("hour", "minute", "second"))
+
+
+def _check_ranges(fields: dict, names: tuple[str, ...]) -> None:
+    for name in names:
+        value = fields.get(name)
+        if value is not None:
+            label, low, shown = _FIELD_NAMES[name]
+            if not low <= value <= _LIMITS[name]:
+                raise DateError(f"Invalid value for {label} (valid values {low} - {shown}): {value}")
 
 
 def _resolve(fields: dict, tz: tzinfo) -> datetime:
