@@ -20,13 +20,14 @@ def field_access(field: str, doc: str = "doc") -> str:
     return doc + "".join(f"[{key!r}]" for key in field.split("."))
 
 
-def field_getter(field: str) -> Callable[[dict[str, Any]], Any]:
-    """A function reading a dotted field from a nested document (None when absent)."""
-    source = (f"def get(doc):\n    try:\n        return {field_access(field)}\n"
-              "    except (KeyError, TypeError, IndexError):\n        return None\n")
-    namespace: dict[str, Any] = {}
-    exec(compile(source, f"<logward field {field}>", "exec"), namespace)
-    return namespace["get"]
+def field_read(field: str) -> str:
+    """A Python expression reading a dotted field of `doc`, None when it is absent or a
+    parent is not an object; inline, so a condition makes no call to read a field."""
+    keys = field.split(".")
+    expr = f"doc.get({keys[0]!r})"
+    for depth, key in enumerate(keys[1:]):
+        expr = f"(_t{depth}.get({key!r}) if (_t{depth} := {expr}).__class__ is dict else None)"
+    return expr
 
 
 def _equals(value: Any, wanted: frozenset) -> bool:
@@ -50,13 +51,13 @@ class _Builder:
 
     def expr(self, cond: Condition) -> str:
         if isinstance(cond, Equals):
-            get = self.const(field_getter(cond.field))
+            read = field_read(cond.field)
             if len(cond.values) == 1 and isinstance(cond.values[0], str):
                 wanted = self.const(cond.values[0])
-                return f"((v := {get}(doc)) == {wanted} or (v.__class__ is list and {wanted} in v))"
-            return f"_equals({get}(doc), {self.const(frozenset(cond.values))})"
+                return f"((v := {read}) == {wanted} or (v.__class__ is list and {wanted} in v))"
+            return f"_equals({read}, {self.const(frozenset(cond.values))})"
         if isinstance(cond, Exists):
-            return f"({self.const(field_getter(cond.field))}(doc) is not None)"
+            return f"({field_read(cond.field)} is not None)"
         if isinstance(cond, Not):
             return f"(not {self.expr(cond.inner)})"
         joiner = " and " if isinstance(cond, All) else " or "
