@@ -2,7 +2,12 @@
 # a virtualenv with the package and its dependencies, and (for tests) the Elasticsearch
 # test node built by Maven from Maven Central and Debian's headless Chromium.
 
-PYTHON ?= python3
+# The first Python 3.11 or newer of these that can make a virtualenv. The distribution's
+# own build comes first: Debian's is compiled with profile-guided optimisation, which
+# interpreters built from source (pyenv's, by default) are not, and replays about a fifth
+# faster on it. Set PYTHON to choose another.
+PYTHON ?= $(firstword $(foreach p,/usr/bin/python3 python3,$(shell $(p) -c 'import sys, ensurepip; \
+	print("$(p)" if sys.version_info >= (3, 11) else "")' 2>/dev/null)))
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
@@ -13,6 +18,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: demo test lint bench fixtures node browser deploy plan clean
 
 $(INSTALLED): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Logward needs Python 3.11 or newer with venv: set PYTHON=/path/to/python3"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	$(BIN)/python -m compileall -q plugin >/dev/null
