@@ -162,8 +162,27 @@ def split(value: Any, regex: re.Pattern[str], field: str) -> list[str]:
     return parts
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):  # Elasticsearch's parser refuses duplicate keys
+        seen: set[str] = set()
+        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise ValueError(f"Duplicate field '{duplicate}'")
+    return found
+
+
+def _non_numeric(token: str) -> Any:
+    raise ValueError(f"Non-standard token '{token}': enable JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS to allow")
+
+
 def json_parse(value: Any) -> Any:
-    return json.loads(templates.render(value))
+    """JSON as Elasticsearch's parser reads it: no duplicate keys, no NaN or Infinity. Text
+    after the value fails, as on Elasticsearch 8 and later (strict_json_parsing); no value
+    at all is null."""
+    text = templates.render(value)
+    if not text.strip(" \t\n\r"):
+        return None
+    return json.loads(text, object_pairs_hook=_object, parse_constant=_non_numeric)
 
 
 NAMESPACE: dict[str, Any] = {
