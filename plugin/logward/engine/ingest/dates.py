@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import java
+
 _SHORT_MONTHS = [calendar.month_abbr[i] for i in range(1, 13)]
 _FULL_MONTHS = [calendar.month_name[i] for i in range(1, 13)]
 _FIELD_NAMES = {
@@ -269,42 +271,14 @@ def _resolve(fields: dict, tz: tzinfo) -> datetime:
     return local.replace(tzinfo=source_zone)
 
 
-# Java's Long.parseLong: a sign, then decimal digits of any script.
-_LONG = re.compile(r"[+-]?\d+")
-# Java's Double.parseDouble, after trimming: decimal or hexadecimal, with an optional
-# type suffix; NaN and Infinity spelled out.
-_DOUBLE = re.compile(
-    r"[+-]?(?:NaN|Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFdD]?"
-    r"|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+[fFdD]?)"
-)
-_JAVA_TRIM = "".join(chr(i) for i in range(33))
-_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
-
-
 def _epoch_millis(text: str, fmt: str) -> int:
     """UNIX_MS reads a Java long; UNIX a Java double of seconds, cast to long milliseconds."""
-    if fmt == "UNIX_MS":
-        if _LONG.fullmatch(text) is None or not _LONG_MIN <= (millis := int(text)) <= _LONG_MAX:
-            raise DateError(f'For input string: "{text}"')
-        return millis
-    trimmed = text.strip(_JAVA_TRIM)
-    if not trimmed:
-        raise DateError("empty String")
-    if _DOUBLE.fullmatch(trimmed) is None:
-        raise DateError(f'For input string: "{trimmed}"')
-    number = trimmed[:-1] if trimmed[-1] in "fFdD" else trimmed  # the type suffix comes last
-    if "x" in number or "X" in number:
-        seconds = float.fromhex(number)
-    else:
-        seconds = float(number.replace("Infinity", "inf"))
-    scaled = seconds * 1000.0
-    if scaled != scaled:  # NaN: Java's cast gives 0
-        return 0
-    if scaled >= 2.0**63:
-        return _LONG_MAX
-    if scaled <= -(2.0**63):
-        return _LONG_MIN
-    return int(scaled)
+    try:
+        if fmt == "UNIX_MS":
+            return java.parse_long(text)
+        return java.double_to_long(java.parse_double(text) * 1000.0)
+    except ValueError as e:
+        raise DateError(str(e)) from None
 
 
 def parse(text: str, formats: list[str], tz: tzinfo) -> datetime | int:

@@ -7,7 +7,7 @@ import re
 from datetime import tzinfo
 from typing import Any
 
-from . import dates, fields, painless, scripts, templates
+from . import dates, fields, java, painless, scripts, templates
 from .errors import ProcessorError
 from .fields import MISSING, assign, delete, java_type, lookup, require
 from .grok import convert
@@ -95,29 +95,23 @@ def zone(name: str) -> tzinfo:
     return found
 
 
-_JAVA_WHITESPACE = "".join(chr(i) for i in range(33))
-_INTEGER = re.compile(r"[+-]?[0-9]+\Z")
-
-
 def _convert_one(value: Any, kind: str) -> Any:
     text = templates.render(value)
-    if kind in ("integer", "long"):
-        limit = 2**31 if kind == "integer" else 2**63
-        if _INTEGER.match(text) and -limit <= int(text) < limit:
-            return int(text)
-        raise ValueError(f'For input string: "{text}"')
-    if kind in ("float", "double"):
-        try:
-            return float(text)
-        except ValueError:
-            raise ValueError(f'For input string: "{text}"') from None
+    if kind == "integer":
+        return java.decode_long(text, java.INT_MIN, java.INT_MAX)
+    if kind == "long":
+        return java.decode_long(text)
+    if kind == "float":
+        return java.parse_float(text)
+    if kind == "double":
+        return java.parse_double(text)
     if kind == "boolean":
         if text.lower() in ("true", "false"):
             return text.lower() == "true"
         raise ValueError(f"[{text}] is not a boolean value, cannot convert to boolean")
     if kind == "string":
         return text
-    for attempt in ("long", "double", "boolean"):  # auto
+    for attempt in ("boolean", "integer", "long", "float", "double"):  # auto: the first that takes it
         try:
             return _convert_one(text, attempt)
         except ValueError:
@@ -144,7 +138,7 @@ def string_op(value: Any, operation: str, field: str) -> Any:
             return text.lower()
         if operation == "upper":
             return text.upper()
-        return text.strip(_JAVA_WHITESPACE)
+        return text.strip(java.TRIM)
 
     return [one(v) for v in value] if value.__class__ is list else one(value)
 
