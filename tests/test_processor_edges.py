@@ -6,6 +6,8 @@ the same failure with the same message.
   outside four-digit years, in UTC and in a zone with daylight saving.
 - convert: numbers as Java reads them (hexadecimal, digits of other scripts, trimming,
   ranges, float precision).
+- set: field values of every type rendered into a template (Java's toString inside
+  lists and maps).
 - json: what Elasticsearch's parser refuses (duplicate keys, NaN); its failure messages
   are Jackson's and are not compared (the journald pipeline sets its own).
 
@@ -65,9 +67,13 @@ JSON = ['{"a":1}', '{"a":[1,{"b":null}]}', "{}", '{"":1}', '{"a.b":1}', "[1,2]",
 FLOAT_PRINTED_APART = {"2147483647", "-2147483648", "2147483648"}
 
 
+FIELD_VALUES = ["s", 12, 1.5, True, None, [1, "a", None], {"k": "v", "n": [1, 2]}, "", "<&>\"'\n", "a{{b}}c", [],
+                {}, 1e20, -0.0, 1.0, 100.0, 1e-5, 0.1, "\u00e9", [[1, 2], [3]], {"a": {"b": None}}, [{"a": [None]}]]
+
+
 class Case(NamedTuple):
     processor: dict
-    values: list[str]
+    values: list
     messages: bool = True  # compare failure messages, not only that it failed
     fails: bool = True  # some of the values fail
 
@@ -91,6 +97,7 @@ CASES = {
        for kind in ("integer", "long", "float", "double", "boolean")},
     "convert-auto": Case(_convert("auto"), [v for v in NUMBERS if v not in FLOAT_PRINTED_APART], fails=False),
     "convert-string": Case(_convert("string"), NUMBERS, fails=False),
+    "set-template": Case({"set": {"field": "out", "value": "{{{t}}} {{t}}"}}, FIELD_VALUES, fails=False),
     "json": Case({"json": {"field": "t", "target_field": "out"}}, JSON, messages=False),
 }
 

@@ -52,11 +52,20 @@ def render(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         return java_double(value)
+    if isinstance(value, list):  # a list is handed to the template as a map of its indexes
+        return "{" + ", ".join(f"{i}={_java_string(v)}" for i, v in enumerate(value)) + "}"
+    return _java_string(value)
+
+
+def _java_string(value: Any) -> str:
+    """Java's toString of a value inside a list or map: null, [a, b], {k=v}."""
+    if value is None:
+        return "null"
     if isinstance(value, list):
-        return "{" + ", ".join(f"{i}={render(v)}" for i, v in enumerate(value)) + "}"
+        return "[" + ", ".join(_java_string(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={render(v)}" for k, v in value.items()) + "}"
-    return str(value)
+        return "{" + ", ".join(f"{k}={_java_string(v)}" for k, v in value.items()) + "}"
+    return render(value)
 
 
 def _escape_char(match: re.Match[str]) -> str:
