@@ -4,6 +4,7 @@ The corpora and fixtures show the engine agrees with the node on logs as they ar
 takes those lines and mutates them (names with spaces, quotes and addresses in them, cut
 lines, other programs, other timestamp forms, repeated-message wrappers), with a fixed
 seed, and asks for the same documents from both, and from the engine's specialized path.
+Journal entries get fields of the wrong type, or lose them.
 """
 
 from __future__ import annotations
@@ -72,12 +73,40 @@ def _mutate(line: str, rng: random.Random) -> str:
     return f"{head}{sep}{message}"
 
 
+# Journal entries whose fields hold other types than journalctl writes, or are missing.
+JOURNAL_KEYS = ["__REALTIME_TIMESTAMP", "_HOSTNAME", "SYSLOG_IDENTIFIER", "_COMM", "_PID", "SYSLOG_PID", "PRIORITY",
+                "SYSLOG_FACILITY", "MESSAGE"]
+JOURNAL_VALUES = [None, 5, -1, 1.5, True, [], ["a", "b"], [1], {}, {"x": 1}, "", " ", "12", "0x10",
+                  "1740909600123456", "sshd", "sudo", "Failed password for root from 1.2.3.4 port 22 ssh2",
+                  "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=1.2.3.4"]
+
+
+def _journal_entry(entry: dict, rng: random.Random) -> str:
+    entry = dict(entry)
+    for _ in range(rng.randint(1, 3)):
+        key = rng.choice(JOURNAL_KEYS)
+        if rng.random() < 0.15:
+            entry.pop(key, None)
+        else:
+            entry[key] = rng.choice(JOURNAL_VALUES)
+    return json.dumps(entry)
+
+
 def _lines(pipelines: Pipelines) -> list[str]:
     base = [line for name in ("OpenSSH_2k.log", "Linux_2k.log")
             for line in split_lines((LOGHUB / name).read_text(encoding="utf-8"))]
     base += [line for f in fixtures(pipelines) for line in f.lines()]
+    journal = []
+    for line in base:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            journal.append(entry)
     rng = random.Random(SEED)
-    return [_mutate(rng.choice(base), rng) for _ in range(COUNT)]
+    lines = [_mutate(rng.choice(base), rng) for _ in range(COUNT)]
+    return lines + [_journal_entry(rng.choice(journal), rng) for _ in range(COUNT // 4)]
 
 
 def _json_with_more(line: str) -> bool:
