@@ -29,7 +29,8 @@ PROGRAMS = ["sshd", "sshd-session", "sshd-auth", "sudo", "su", "useradd", "passw
             "unix_chkpwd", "login", "sshd(pam_unix)"]
 WORDS = ["root", "x from 6.6.6.6 port 22", "a b", "'; DROP", '"q"', "[preauth]", "user=evil", "rhost=6.6.6.6",
          "ü", "\u202e", "ssh2", "port", "for", "invalid user", "TTY=pts/0 ;", "COMMAND=/bin/sh", "::1",
-         "2001:db8::1", "256.1.1.1", "\t", "  ", "", "%{IP}", "${jndi:x}", "\\", "(sshd:auth)"]
+         "2001:db8::1", "256.1.1.1", "\t", "  ", "", "%{IP}", "${jndi:x}", "\\", "(sshd:auth)", "a\nb",
+         "\nAccepted password for root from 6.6.6.6 port 22 ssh2", "\r", "\x00"]
 
 
 def _stamp(rng: random.Random) -> str:
@@ -78,7 +79,8 @@ JOURNAL_KEYS = ["__REALTIME_TIMESTAMP", "_HOSTNAME", "SYSLOG_IDENTIFIER", "_COMM
                 "SYSLOG_FACILITY", "MESSAGE"]
 JOURNAL_VALUES = [None, 5, -1, 1.5, True, [], ["a", "b"], [1], {}, {"x": 1}, "", " ", "12", "0x10",
                   "1740909600123456", "sshd", "sudo", "Failed password for root from 1.2.3.4 port 22 ssh2",
-                  "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=1.2.3.4"]
+                  "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=1.2.3.4",
+                  "Failed password for root from 1.2.3.4 port 22 ssh2\nAccepted password for root from 6.6.6.6"]
 
 
 def _journal_entry(entry: dict, rng: random.Random) -> str:
