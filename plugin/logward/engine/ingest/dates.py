@@ -460,13 +460,8 @@ def _print_millis(millis: int, tz: tzinfo) -> str:
     minute, rest = divmod(rest, 60_000)
     second, milli = divmod(rest, 1000)
     two = _TWO_DIGITS
-    if offset == 0:
-        suffix = "Z"
-    else:
-        minutes = offset // 60_000
-        suffix = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     return (f"{year_text}-{two[month]}-{two[day]}T{two[hour]}:{two[minute]}:{two[second]}."
-            f"{milli:03d}{suffix}")
+            f"{milli:03d}{_zone_suffix(offset // 60_000)}")
 
 
 def format_output(instant: datetime | int, tz: tzinfo) -> str:
@@ -474,11 +469,12 @@ def format_output(instant: datetime | int, tz: tzinfo) -> str:
     if isinstance(instant, int):
         return _print_millis(instant, tz)
     local = instant.astimezone(tz)
-    offset = local.utcoffset() or timedelta(0)
-    if offset == timedelta(0):
-        suffix = "Z"
-    else:
-        minutes = int(offset.total_seconds()) // 60
-        sign = "+" if minutes >= 0 else "-"
-        suffix = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    suffix = _zone_suffix(int((local.utcoffset() or timedelta(0)).total_seconds()) // 60)
     return f"{local.year:04d}-{local:%m-%dT%H:%M:%S}.{local.microsecond // 1000:03d}{suffix}"
+
+
+def _zone_suffix(minutes: int) -> str:
+    """XXX: Z for UTC, else the offset as +HH:MM."""
+    if minutes == 0:
+        return "Z"
+    return f"{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
