@@ -4,8 +4,8 @@ the same failure with the same message.
 - date: month lengths, leap years and out-of-range clocks, through the engine's quick
   printers and its general parser; epoch numbers in Java's syntax, and instants far
   outside four-digit years, in UTC and in a zone with daylight saving.
-- convert: numbers as Java reads them (hexadecimal, digits of other scripts, trimming,
-  ranges, float precision).
+- convert, and grok's :int/:long/:float/:double suffixes: numbers as Java reads them
+  (hexadecimal in convert, digits of other scripts, trimming, ranges, float precision).
 - set: field values of every type rendered into a template (Java's toString inside
   lists and maps).
 - json: what Elasticsearch's parser refuses (duplicate keys, NaN); its failure messages
@@ -97,6 +97,11 @@ CASES = {
        for kind in ("integer", "long", "float", "double", "boolean")},
     "convert-auto": Case(_convert("auto"), [v for v in NUMBERS if v not in FLOAT_PRINTED_APART], fails=False),
     "convert-string": Case(_convert("string"), NUMBERS, fails=False),
+    **{f"grok-{kind}": Case({"grok": {"field": "t", "patterns": [f"%{{ANY:out:{kind}}}"],
+                                      "pattern_definitions": {"ANY": "[\\s\\S]*"}}},
+                            [v for v in NUMBERS if kind != "float" or v not in FLOAT_PRINTED_APART],
+                            fails=kind != "boolean")
+       for kind in ("int", "long", "float", "double", "boolean")},
     "set-template": Case({"set": {"field": "out", "value": "{{{t}}} {{t}}"}}, FIELD_VALUES, fails=False),
     "json": Case({"json": {"field": "t", "target_field": "out"}}, JSON, messages=False),
 }

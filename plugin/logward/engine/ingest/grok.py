@@ -16,12 +16,12 @@ from re import _constants
 from re import _parser as _sre
 from typing import Any
 
+from . import java
 from .errors import PipelineDefinitionError
 
 _REF = re.compile(r"%\{(?P<name>[A-Za-z0-9_]+)(?::(?P<field>[^:}]+))?(?::(?P<type>[a-z]+))?\}")
 _CONVERTERS = {"int", "long", "float", "double", "boolean"}
-_INT_RANGE = {"int": 2**31, "long": 2**63}
-_INTEGER = re.compile(r"[+-]?[0-9]+\Z")
+_INT_RANGE = {"int": (java.INT_MIN, java.INT_MAX), "long": (java.LONG_MIN, java.LONG_MAX)}
 
 
 @dataclass(frozen=True)
@@ -246,22 +246,15 @@ def _walk(sub: Any, optional: bool, by_group: dict[int, str], found: dict) -> No
 
 
 def convert(value: str, kind: str) -> object:
-    """Grok's `:int`, `:long`, `:float`, `:double` and `:boolean` suffixes."""
+    """Grok's `:int`, `:long`, `:float`, `:double` and `:boolean` suffixes: Java's
+    Integer.parseInt, Long.parseLong, Float.parseFloat, Double.parseDouble."""
     if kind in _INT_RANGE:
-        limit = _INT_RANGE[kind]
-        if value.isdigit() and value.isascii() and len(value) < 19:
-            return int(value)  # plain digits in range: the usual case
-        if _INTEGER.match(value):
-            number = int(value)
-            if -limit <= number < limit:
-                return number
-        raise ValueError(f'For input string: "{value}"')
+        if value.isdigit() and value.isascii() and len(value) < 10:
+            return int(value)  # a few plain digits, in range of both: the usual case
+        return java.parse_long(value, *_INT_RANGE[kind])
     if kind == "boolean":
         return value.lower() == "true"
-    try:
-        return float(value)
-    except ValueError:
-        raise ValueError(f'For input string: "{value}"') from None
+    return java.parse_float(value) if kind == "float" else java.parse_double(value)
 
 
 class Grok:
