@@ -41,12 +41,12 @@ def add_parser(commands: Any, name: str) -> None:
 
 
 class Summary:
-    def __init__(self) -> None:
+    def __init__(self, titles: dict[int, str]) -> None:
         self.lines = 0
         self.problems: Counter[str] = Counter()
         self.first_problem: dict[str, str] = {}
         self.alerts: Counter[int] = Counter()  # by rule id
-        self.titles: dict[int, str] = {}
+        self.titles = titles
 
     def note(self, doc: dict[str, Any], name: str, number: int) -> None:
         self.lines += 1
@@ -85,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
     out = sys.stdout.buffer
-    summary = Summary()
-    summary.titles = {rule.id: rule.title for rule in engine.rules.rules}
+    summary = Summary({rule.id: rule.title for rule in engine.rules.rules})
     story = Story()
     title = f"Logward replay of {', '.join(Path(f).name for f in args.files)}"
     report = HtmlReport(title, story) if args.html else None

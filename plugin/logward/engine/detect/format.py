@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from ...rules.model import Rule
+from ..ingest.dates import TWO_DIGITS
 from .alerts import Alert
 
 
@@ -17,7 +18,6 @@ def _get(doc: dict[str, Any], a: str, b: str) -> Any:
 
 
 _DAYS: dict[int, str] = {}
-_TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
 
 
 def _when(seconds: float) -> str:
@@ -31,7 +31,7 @@ def _when(seconds: float) -> str:
         text = _DAYS[day] = time.strftime("%Y %b %d ", time.gmtime(day * 86400))
     hour, second = divmod(second, 3600)
     minute, second = divmod(second, 60)
-    return text + _TWO_DIGITS[hour] + ":" + _TWO_DIGITS[minute] + ":" + _TWO_DIGITS[second]
+    return text + TWO_DIGITS[hour] + ":" + TWO_DIGITS[minute] + ":" + TWO_DIGITS[second]
 
 
 _RULES: dict[int, tuple[str, str]] = {}

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...rules.conditions import All, Any_, Condition, Equals, Exists, Not
+from ..ingest.fields import read_expression
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -21,13 +22,9 @@ def field_access(field: str, doc: str = "doc") -> str:
 
 
 def field_read(field: str) -> str:
-    """A Python expression reading a dotted field of `doc`, None when it is absent or a
-    parent is not an object; inline, so a condition makes no call to read a field."""
-    keys = field.split(".")
-    expr = f"doc.get({keys[0]!r})"
-    for depth, key in enumerate(keys[1:]):
-        expr = f"(_t{depth}.get({key!r}) if (_t{depth} := {expr}).__class__ is dict else None)"
-    return expr
+    """A Python expression reading a dotted field of `doc` (None when absent); inline, so a
+    condition makes no call to read a field."""
+    return read_expression("doc", field.split("."))
 
 
 def _equals(value: Any, wanted: frozenset) -> bool:

@@ -27,6 +27,7 @@ from typing import Any
 from . import facts, painless, runtime, templates
 from .errors import PipelineDefinitionError
 from .facts import Fact, State
+from .fields import read_expression
 from .grok import Grok
 from .processors import COMMON_OPTIONS, EMITTERS
 from .scripts import SPECIALIZERS, TWINS
@@ -56,11 +57,7 @@ class Path:
         """An inline expression for the value, None when absent (no call on the way)."""
         if any(key.isdigit() for key in self.keys):
             return f"_val({self.root}, {self.keys!r})"
-        expr = f"{self.root}.get({self.keys[0]!r})"
-        for depth, key in enumerate(self.keys[1:]):
-            temp = f"_t{depth}"
-            expr = f"({temp}.get({key!r}) if ({temp} := {expr}).__class__ is dict else None)"
-        return expr
+        return read_expression(self.root, self.keys)
 
     @property
     def dotted(self) -> str:
@@ -412,7 +409,7 @@ class _Compiler:
             d = emit.split.dispatch
             self.w(f"    return {d}.by_group.get(matched.lastgroup, {d}.fast)(doc, meta, matched)")
             self.w("if found is not None:")
-            self.w(f"    return {emit.split.dispatch}(doc, meta, found)")
+            self.w(f"    return {d}(doc, meta, found)")
             # Below, found is None: the grok was skipped or failed and was handled.
             rest = State(dead=True)
             if condition != painless.Const(True) or emit.split.may_skip or config.get("ignore_failure", False):

@@ -308,7 +308,7 @@ _MONTH_NUMBERS = {name: k + 1 for names in (_SHORT_MONTHS, _FULL_MONTHS) for k, 
 
 # Numbers as the printer pads them. Concatenating these is several times quicker than
 # format specs, in a path taken for every line.
-_TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
+TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
 _MILLIS = tuple(f".{n:03d}Z" for n in range(1000))
 
 
@@ -360,7 +360,7 @@ def printer(text):
     return _year + "-" + _2[month] + "-" + _2[day] + "T" + {' + ":" + '.join(clock)} + {millis}
 """
     namespace = {"rx": re.compile(_regex(pattern).pattern.replace("?P<", "?P<_")), "_MONTH_NUMBERS": _MONTH_NUMBERS,
-                 "_month_days": _month_days, "_2": _TWO_DIGITS, "_MILLIS": _MILLIS,
+                 "_month_days": _month_days, "_2": TWO_DIGITS, "_MILLIS": _MILLIS,
                  "_REJECTED": REJECTED}
     exec(source, namespace)
     return namespace["printer"]
@@ -397,7 +397,7 @@ def _iso_printer(text: str) -> str | None:
         return None
     if utc.year < 1000:
         return None
-    two = _TWO_DIGITS
+    two = TWO_DIGITS
     return (str(utc.year) + "-" + two[utc.month] + "-" + two[utc.day] + "T" + two[utc.hour] + ":"
             + two[utc.minute] + ":" + two[utc.second] + millis)
 
@@ -459,7 +459,7 @@ def _print_millis(millis: int, tz: tzinfo) -> str:
     hour, rest = divmod(rest, 3_600_000)
     minute, rest = divmod(rest, 60_000)
     second, milli = divmod(rest, 1000)
-    two = _TWO_DIGITS
+    two = TWO_DIGITS
     return (f"{year_text}-{two[month]}-{two[day]}T{two[hour]}:{two[minute]}:{two[second]}."
             f"{milli:03d}{_zone_suffix(offset // 60_000)}")
 

@@ -20,6 +20,15 @@ _JAVA_TYPES = {
 }
 
 
+def read_expression(root: str, keys: tuple[str, ...] | list[str]) -> str:
+    """Python reading a nested field of `root` inline: None when it is absent or a parent
+    is not an object, with no call on the way (object keys only, no list indexes)."""
+    expr = f"{root}.get({keys[0]!r})"
+    for depth, key in enumerate(keys[1:]):
+        expr = f"(_t{depth}.get({key!r}) if (_t{depth} := {expr}).__class__ is dict else None)"
+    return expr
+
+
 def java_type(value: object) -> str:
     """The Java class name Elasticsearch would report for a value."""
     return _JAVA_TYPES.get(type(value), type(value).__name__)

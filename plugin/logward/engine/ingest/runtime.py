@@ -160,8 +160,10 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found = dict(pairs)
     if len(found) != len(pairs):  # Elasticsearch's parser refuses duplicate keys
         seen: set[str] = set()
-        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
-        raise ValueError(f"Duplicate field '{duplicate}'")
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"Duplicate field '{key}'")
+            seen.add(key)
     return found
 
 
