@@ -182,3 +182,15 @@ def test_export_writes_importable_rules_and_requests(tmp_path: Path, monkeypatch
     assert any(p.startswith("/_transform/logward-fts-") for p in paths)
     custom = next(r for r in requests if r["path"] == "/_ingest/pipeline/logward@custom")
     assert custom["create_only"] is True
+
+
+@pytest.mark.parametrize(("version", "suppressed"), [("8.15.0", False), ("8.18.0", True), ("9.1.0", True)])
+def test_correlations_are_suppressed_where_kibana_takes_it_on_sequences(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], version: str, suppressed: bool) -> None:
+    clean_env(monkeypatch)
+    with KibanaStandIn(api_key=KEY, version=version) as standin:
+        monkeypatch.setenv("KIBANA_URL", standin.url)
+        monkeypatch.setenv("KIBANA_API_KEY", KEY)
+        deploy(capsys)
+        eql = [r for r in standin.rules().values() if r["type"] == "eql"]
+    assert eql and all(("alert_suppression" in r) == suppressed for r in eql)

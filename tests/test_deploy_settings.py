@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from logward.content.paths import ContentError
-from logward.deploy.errors import redact
+from logward.deploy.errors import DeployError, redact
 from logward.deploy.settings import load_settings
 
 
@@ -37,3 +37,10 @@ def test_a_config_file_with_an_unknown_setting_is_named(tmp_path: Path) -> None:
     config.write_text("es_ulr: https://typo:9200\n")
     with pytest.raises(ContentError, match=r"deploy.yml: unknown settings \['es_ulr'\]"):
         load_settings({}, {}, config)
+
+
+@pytest.mark.parametrize("url", ["es.invalid:9200", "kibana", "ftp://es:9200", "elastic:pw-123456@es:9200"])
+def test_an_address_that_is_not_a_url_is_refused_by_name(url: str) -> None:
+    with pytest.raises(DeployError, match=r"ES_URL '.*' is not a URL") as caught:
+        load_settings({"es_url": url}, {})
+    assert "pw-123456" not in str(caught.value)

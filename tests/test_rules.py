@@ -67,6 +67,34 @@ def test_correlations_compile_to_eql_with_their_window_key_and_count():
     assert sequence[1].endswith("with runs=8") and 'event.outcome == "success"' in sequence[2]
 
 
+def test_correlations_select_by_ingest_time_and_order_by_event_time():
+    for rule in (r for r in RULES.rules if isinstance(r, FrequencyRule | SequenceRule)):
+        body = rule_body(rule, RULES)
+        assert (body["timestamp_override"], body["timestamp_field"]) == ("event.ingested", "@timestamp"), rule.id
+
+
+def test_correlations_alert_once_per_burst_and_key():
+    """EQL matches a sequence ending at every event past the count; suppression by the key
+    for the window leaves one alert per burst, as the engine gives."""
+    for rule in (r for r in RULES.rules if isinstance(r, FrequencyRule | SequenceRule)):
+        window = rule.timeframe if isinstance(rule, FrequencyRule) else rule.within
+        suppression = rule_body(rule, RULES)["alert_suppression"]
+        assert suppression["group_by"] == list(rule.same), rule.id
+        assert suppression["duration"] == {"value": window, "unit": "s"}, rule.id
+        assert "alert_suppression" not in rule_body(rule, RULES, Target(suppression=False))
+
+
+def test_first_seen_rules_look_back_past_the_transforms_lag():
+    """An entity appears in its index up to the sync delay plus two checks after its first
+    event is ingested; a run that misses it must leave it inside the next run's look-back."""
+    for rule in (r for r in RULES.rules if isinstance(r, FirstSeenRule)):
+        body, transform = rule_body(rule, RULES), transform_body(rule, RULES, Target())
+        lag = 60 * int(transform["frequency"].removesuffix("m")) * 2 + int(transform["sync"]["time"]["delay"][:-1])
+        interval = 60 * int(body["interval"].removesuffix("m"))
+        assert int(body["from"].removeprefix("now-").removesuffix("s")) >= interval + lag, rule.id
+        assert body["alert_suppression"]["group_by"] == list(rule.key), rule.id
+
+
 def test_first_seen_rules_build_an_entity_transform():
     for rule in (r for r in RULES.rules if isinstance(r, FirstSeenRule)):
         body = transform_body(rule, RULES, Target())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,7 @@ def _run(args: argparse.Namespace) -> int:
         kibana = Kibana(settings)
         for note in kibana.preflight():
             say(note)
+        caps = replace(caps, kibana_version=kibana.version)
         systems.append(kibana)
     if not systems:
         raise DeployError("nothing to deploy to: set ES_URL and/or KIBANA_URL (or --es-url, --kibana-url)")

@@ -15,7 +15,7 @@ from ..rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, Sequenc
 from . import pivots
 from .options import DEFAULT_TARGET, Target
 from .queries import EQL, KQL, render
-from .transforms import FIRST_INGESTED, FIRST_SEEN, entity_index, transform_id
+from .transforms import ENTITY_LAG_SECONDS, FIRST_INGESTED, FIRST_SEEN, entity_index, transform_id
 
 MANAGED_TAG = "Logward"
 
@@ -77,6 +77,11 @@ def _eql(rule: FrequencyRule | SequenceRule, rules: RuleSet) -> str:
     return "\n".join(lines)
 
 
+def _suppression(fields: tuple[str, ...], seconds: int) -> dict[str, Any]:
+    return {"group_by": list(fields), "duration": {"value": seconds, "unit": "s"},
+            "missing_fields_strategy": "suppress"}
+
+
 def _key_fields(rule: Rule) -> list[str]:
     fields = list(getattr(rule, "same", ()) or getattr(rule, "key", ()))
     return fields or ["source.ip", "user.name", "host.hostname"]
@@ -129,18 +134,32 @@ def rule_body(rule: Rule, rules: RuleSet, target: Target = DEFAULT_TARGET) -> di
     }
     if rule.level < 3:
         body["building_block_type"] = "default"  # OSSEC logs these without alerting
+    # Every rule selects what was ingested since its last runs, whatever time the log gave
+    # its events: late, replayed and other-timezone logs are still seen once.
     if isinstance(rule, EventRule):
         body.update(type="query", language="kuery", query=render(rule.where, KQL), index=list(target.index),
                     timestamp_override="event.ingested")
     elif isinstance(rule, FrequencyRule | SequenceRule):
         window = rule.timeframe if isinstance(rule, FrequencyRule) else rule.within
         # Look back over one interval plus the whole window, so a burst that began before
-        # the previous run is still seen complete.
+        # the previous run is still seen complete. The sequence itself is ordered and timed
+        # by the events' own @timestamp.
         body.update(type="eql", language="eql", query=_eql(rule, rules), index=list(target.index),
+                    timestamp_override="event.ingested", timestamp_field="@timestamp",
                     **{"from": f"now-{interval + window + 60}s"})
+        # EQL matches a sequence ending at every event after the count is reached (40
+        # failures make 33 matches of 8); the engine starts counting afresh after an alert.
+        # Suppressing by the key for the window gives one alert per burst, as it does.
+        if target.suppression:
+            body["alert_suppression"] = _suppression(rule.same, window)
     elif isinstance(rule, FirstSeenRule):
+        # An entity reaches its index up to ENTITY_LAG_SECONDS after its first event is
+        # ingested, so runs overlap by that much; suppression keeps the overlap to one alert.
+        lookback = interval + ENTITY_LAG_SECONDS + 60
         body.update(type="query", language="kuery", query=f"{FIRST_SEEN}: *", index=[entity_index(rule, target)],
-                    timestamp_override=FIRST_INGESTED)
+                    timestamp_override=FIRST_INGESTED, **{"from": f"now-{lookback}s"})
+        if target.suppression:
+            body["alert_suppression"] = _suppression(rule.key, lookback)
         body["meta"]["transform"] = transform_id(rule)
     lookback = int(body["from"].removeprefix("now-").removesuffix("s"))
     body["note"] = _note(rule, target, lookback)

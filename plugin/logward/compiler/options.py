@@ -14,6 +14,9 @@ class Target:
     interval_minutes: int = 5  # how often Kibana runs each rule
     nsm_index: tuple[str, ...] = ("logs-zeek.*", "zeek-*")  # network records to pivot to
     space: str = "default"  # the Kibana space, for links between Logward's objects
+    # Suppress repeats of a correlation's alert by its key (Kibana 8.18 and later accept it
+    # on EQL sequences; Kibana applies it with a Platinum license or better).
+    suppression: bool = True
 
 
 DEFAULT_TARGET = Target()

@@ -11,12 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from ..content.detections import RuleSet
+from ..rules.limits import WINDOW
 from ..rules.model import FirstSeenRule
 from .options import Target
 from .queries import query_dsl
 
 # The entity fields, beside the key fields.
 FIRST_SEEN, LAST_SEEN, COUNT, FIRST_INGESTED = "first_seen", "last_seen", "count", "first_ingested"
+# How often the transform checks for new data, and how long it waits for late documents.
+FREQUENCY, SYNC_DELAY = "1m", "60s"
+# The longest an entity can take to appear in its index after its first event is ingested:
+# the delay, then up to two checks (one may have just begun without it).
+ENTITY_LAG_SECONDS = WINDOW.parse(SYNC_DELAY, "delay") + 2 * WINDOW.parse(FREQUENCY, "frequency")
 
 
 def transform_id(rule: FirstSeenRule) -> str:
@@ -32,10 +38,10 @@ def transform_body(rule: FirstSeenRule, rules: RuleSet, target: Target) -> dict[
         "description": f"Logward {rule.id}: {rule.title} (entities keyed by {', '.join(rule.key)})",
         "source": {"index": list(target.index), "query": query_dsl(rules.condition(rule.events))},
         "dest": {"index": entity_index(rule, target)},
-        "frequency": "1m",
+        "frequency": FREQUENCY,
         # Sync on ingest time: old logs replayed today are still read, and counted as new
         # entities if they are.
-        "sync": {"time": {"field": "event.ingested", "delay": "60s"}},
+        "sync": {"time": {"field": "event.ingested", "delay": SYNC_DELAY}},
         "pivot": {
             "group_by": {field: {"terms": {"field": field}} for field in rule.key},
             "aggregations": {

@@ -51,6 +51,7 @@ class Kibana:
         self.url = redact(settings.kibana_url)
         self.space = settings.space
         self.secrets = settings.secrets
+        self.version: tuple[int, ...] = (0,)  # read by preflight
         self.headers = {"kbn-xsrf": "logward", "elastic-api-version": API_VERSION, "accept": "application/json"}
         api_key, username, password = settings.kibana_credentials()
         if api_key:
@@ -98,7 +99,8 @@ class Kibana:
     def preflight(self) -> list[str]:
         status = self.request("GET", "/api/status", "reading Kibana's version", space=False)
         number = status.get("version", {}).get("number", "0")
-        if version_tuple(number) < MIN_VERSION:
+        self.version = version_tuple(number)
+        if self.version < MIN_VERSION:
             raise DeployError(f"Kibana {number} at {self.url} is too old: Logward's detection rules need "
                               f"{'.'.join(map(str, MIN_VERSION))} or later")
         privileges = self.request("GET", "/api/detection_engine/privileges", "checking detection privileges")

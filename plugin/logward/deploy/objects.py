@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +45,10 @@ USER_OWNED = ("enabled", "exceptions_list", "actions")
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What the Elasticsearch cluster can do. The defaults are a current 8.x/9.x stack."""
+    """What the stack can do. The defaults are a current 8.x/9.x stack."""
 
-    version: tuple[int, ...] = (9, 0, 0)
+    version: tuple[int, ...] = (9, 0, 0)  # Elasticsearch's
+    kibana_version: tuple[int, ...] = (9, 0, 0)
     data_streams: bool = True
     pipeline_meta: bool = True
     transforms: bool = True
@@ -174,7 +175,8 @@ def kibana_objects(content: Content, caps: Capabilities, target: Target) -> list
 
 
 def desired(content: Content, settings: Settings, caps: Capabilities) -> list[Desired]:
-    target = settings.target()
+    # Kibana before 8.18 refuses alert suppression on EQL sequences.
+    target = replace(settings.target(), suppression=caps.kibana_version >= (8, 18))
     objects = elasticsearch_objects(content, caps, target) + kibana_objects(content, caps, target)
     return sorted(objects, key=lambda d: ORDER.index(d.kind))  # stable: keeps order within a kind
 

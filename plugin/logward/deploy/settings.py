@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..compiler.options import Target
 from ..content.paths import ContentError, read_yaml
+from .errors import DeployError
 
 SECRET_FIELDS = ("es_api_key", "es_password", "kibana_api_key", "kibana_password")
 _ENV = {
@@ -77,4 +79,9 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] = os.envi
             values[name] = tuple(p.strip() for p in values[name].split(",") if p.strip())
         elif isinstance(values.get(name), list):
             values[name] = tuple(values[name])
+    for name in ("es_url", "kibana_url"):
+        url = values.get(name)
+        if url and not (urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname):
+            shown = url.rpartition("@")[2]  # never a password, even in a malformed URL
+            raise DeployError(f"{_ENV[name]} {shown!r} is not a URL: write it as https://host:port")
     return Settings(**values)
