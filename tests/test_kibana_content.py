@@ -110,7 +110,7 @@ def test_every_panel_showing_a_source_address_drills_down_to_the_network_records
             events = panel["embeddableConfig"].get("enhancements", {}).get("dynamicActions", {}).get("events", [])
             assert bool(events) == shows_source, f"{dashboard['id']}/{panel['panelIndex']}"
             for event in events:
-                assert event["action"]["config"] == {"useCurrentFilters": True, "useCurrentDateRange": True,
+                assert event["action"]["config"] == {"useCurrentFilters": False, "useCurrentDateRange": True,
                                                      "openInNewTab": True}
                 target = refs[f"drilldown:DASHBOARD_TO_DASHBOARD_DRILLDOWN:{event['eventId']}:dashboardId"]
                 assert target["id"] == PIVOT_DASHBOARD
@@ -119,10 +119,12 @@ def test_every_panel_showing_a_source_address_drills_down_to_the_network_records
 
 
 def test_the_network_pivot_dashboard_shows_conn_ssh_and_dns() -> None:
+    """By the datasets Elastic's Zeek integration writes (its data streams connection, ssh
+    and dns; its sample events carry event.dataset "zeek.connection")."""
     pivot = BY_KEY[("dashboard", PIVOT_DASHBOARD)]
     queries = " ".join(BY_KEY[("lens", r["id"])]["attributes"]["state"]["query"]["query"]
                        for r in pivot["references"] if r["type"] == "lens")
-    for dataset in ("zeek.conn", "zeek.ssh", "zeek.dns"):
+    for dataset in ("zeek.connection", "zeek.ssh", "zeek.dns"):
         assert f'"{dataset}"' in queries
     assert all(lens_view(BY_KEY[("lens", r["id"])]) == "logward-zeek" for r in pivot["references"])
 
@@ -142,7 +144,7 @@ def test_every_rule_guide_pivots_to_network_records(rule: Any) -> None:
                 assert clause["queryType"] == "phrase" and clause["excluded"] is False
     if remote(rule):
         values = {c["value"] for s in buttons for g in s["providers"] for c in g}
-        assert {"{{source.ip}}", "zeek.conn", "zeek.ssh", "zeek.dns"} <= values
+        assert {"{{source.ip}}", "zeek.connection", "zeek.ssh", "zeek.dns"} <= values
 
 
 def test_the_zeek_data_view_and_links_follow_the_deploy_settings() -> None:

@@ -180,11 +180,13 @@ def dashboard_object(dashboard: Dashboard) -> dict[str, Any]:
         config: dict[str, Any] = {}
         if panel.pivots and not dashboard.pivot_target:
             event_id = f"{dashboard.id}-{index}-zeek"
+            # The clicked address and the time range go along; this dashboard's own filters
+            # (a host, a user) do not, as Zeek's records do not have those fields.
             config["enhancements"] = {"dynamicActions": {"events": [{
                 "eventId": event_id,
                 "triggers": ["FILTER_TRIGGER"],
                 "action": {"factoryId": DRILLDOWN, "name": "Network records of this source (Zeek)",
-                           "config": {"useCurrentFilters": True, "useCurrentDateRange": True,
+                           "config": {"useCurrentFilters": False, "useCurrentDateRange": True,
                                       "openInNewTab": True}},
             }]}}
             references.append({"name": f"drilldown:{DRILLDOWN}:{event_id}:dashboardId", "type": "dashboard",

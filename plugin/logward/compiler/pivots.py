@@ -19,7 +19,7 @@ from .options import Target
 # Rules whose events come from a remote address (sshd, PAM with rhost, their correlations);
 # local ones (su, sudo, accounts) pivot through the login that preceded them.
 REMOTE = {"sshd", "pam", "correlation"}
-CONN, SSH, DNS = "zeek.conn", "zeek.ssh", "zeek.dns"
+CONN, SSH, DNS = "zeek.connection", "zeek.ssh", "zeek.dns"
 Clause = tuple[str, str]  # (field, value): a phrase filter
 
 
