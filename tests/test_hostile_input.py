@@ -31,6 +31,18 @@ CRAFTED = [
     ("Mar  2 10:00:07 web-1 sshd[1]: User x from 6.6.6.6 not allowed because y from 203.0.113.50 not allowed because "
      "not listed in AllowUsers", "x from 6.6.6.6 not allowed because y"),
 ]
+# A certificate's ID is the client's text too: an ID that reads as a second address is
+# either left in the signature, or, where the user name could have been crafted to complete
+# it, makes the line ambiguous, and then no address is kept.
+CERTIFICATES = [
+    ("Mar  2 10:00:12 web-1 sshd[1]: Failed publickey for invalid user admin from 203.0.113.50 port 1 ssh2: "
+     "ED25519-CERT SHA256:Qk1fp ID x from 6.6.6.6 port 22 ssh2: (serial 0) CA ED25519 SHA256:Zz9ca", REAL),
+    ("Mar  2 10:00:13 web-1 sshd[1]: Failed publickey for invalid user admin from 203.0.113.50 port 1 ssh2: "
+     "ED25519-CERT SHA256:Qk1fp ID x from 6.6.6.6 port 22 ssh2: RSA SHA256:abc ID y (serial 0) CA ED25519 "
+     "SHA256:Zz9ca", None),
+    ("Mar  2 10:00:14 web-1 sshd[1]: Failed publickey for u from 6.6.6.6 port 2 ssh2: RSA SHA256:x ID y from "
+     "203.0.113.50 port 1 ssh2: ED25519 SHA256:f", REAL),
+]
 HOSTILE = [
     "\x00\x01\x02\x03 binary \x7f junk \x1b[31m",
     "Mar  2 10:00:08 web-1 sshd[1]: Failed password for root from 203.0.113.50 port 1 ssh2" + "A" * (1024 * 1024),
@@ -60,6 +72,22 @@ def test_crafted_user_names_in_the_engine(ingest: Ingest):
 @pytest.mark.node
 def test_crafted_user_names_on_the_node(node_with_pipelines, pipelines):
     _check_crafted(simulate(node_with_pipelines, pipelines.entry, _docs([line for line, _ in CRAFTED])))
+
+
+def _check_certificates(docs: list[dict]) -> None:
+    for doc, (line, source) in zip(docs, CERTIFICATES):
+        assert doc.get("source", {}).get("ip") == source, line
+        assert "6.6.6.6" not in doc.get("related", {}).get("ip", []), line
+        assert ("logward_sshd_ambiguous" in doc.get("tags", [])) == (source is None), line
+
+
+def test_crafted_certificates_in_the_engine(ingest: Ingest):
+    _check_certificates([ingest.run(d) for d in _docs([line for line, _ in CERTIFICATES])])
+
+
+@pytest.mark.node
+def test_crafted_certificates_on_the_node(node_with_pipelines, pipelines):
+    _check_certificates(simulate(node_with_pipelines, pipelines.entry, _docs([line for line, _ in CERTIFICATES])))
 
 
 def _check_hostile(docs: list[dict]) -> None:

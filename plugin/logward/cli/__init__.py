@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from ..content.paths import ContentError
+from ..engine.ingest.errors import PipelineDefinitionError
 from . import deploy, logtest, replay, ruletest
 
 COMMANDS = {"logtest": logtest, "replay": replay, "test": ruletest,
@@ -23,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command].run(args)
-    except ContentError as e:
+    except (ContentError, PipelineDefinitionError) as e:
         print(f"logward: {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:
