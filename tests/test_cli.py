@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import shutil
@@ -95,3 +96,41 @@ def test_test_command_reports_per_rule_and_fails_on_a_broken_case(tmp_path: Path
     out = capsys.readouterr().out
     assert "100101  FAILED  2/3 cases" in out
     assert "FAIL: OpenSSH 9.8+ writes it as sshd-session, with the port: fired 1, expected 2" in out
+
+
+def test_replay_reads_gzipped_rotations_and_reports_a_broken_one(tmp_path: Path, monkeypatch, capsys):
+    lines = "".join(f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} ssh2\n"
+                    for i in range(8)).encode()
+    (tmp_path / "auth.log.2.gz").write_bytes(gzip.compress(lines))
+    (tmp_path / "auth.log.3.gz").write_bytes(gzip.compress(lines)[:40])
+    out = _stdout(monkeypatch)
+    code = main(["replay", "--reference-time", "2025-01-01T00:00:00Z", "--json",
+                 str(tmp_path / "auth.log.3.gz"), str(tmp_path / "auth.log.2.gz")])
+    assert code == 0
+    alerts = [json.loads(line) for line in out.getvalue().decode().splitlines()]
+    assert [a["rule"]["id"] for a in alerts].count("100111") == 1
+    assert "auth.log.3.gz: stopped reading" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["--reference-time", "yesterday"], ["--reference-time", "2025-13-01T00:00:00Z"],
+                                  ["--reference-time", "2025-01-01T00:00:00"], ["--min-level", "16"],
+                                  ["--min-level", "-1"]])
+def test_replay_refuses_bad_options_before_reading(args: list[str], capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["replay", *args, str(ROOT / "demo" / "attack-auth.log")])
+    assert stop.value.code == 2 and "logward replay: error: argument" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where", ["folder", "missing/report.html"])
+def test_replay_checks_the_report_path_before_replaying(where: str, tmp_path: Path, capsys):
+    with pytest.raises(SystemExit, match="cannot write the report"):
+        main(["replay", "--html", str(tmp_path / where if where != "folder" else tmp_path),
+              str(ROOT / "demo" / "attack-auth.log")])
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("folder", ["/nonexistent-logward", "empty"])
+def test_a_content_folder_named_but_not_there_is_an_error(folder: str, tmp_path: Path, capsys):
+    path = folder if folder.startswith("/") else str(tmp_path)
+    assert main(["--content", path, "test"]) == 2
+    assert "not a Logward content folder" in capsys.readouterr().err

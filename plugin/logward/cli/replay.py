@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import argparse
 import gc
+import gzip
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +36,38 @@ def add_parser(commands: Any, name: str) -> None:
     p = commands.add_parser(name, help="replay log files and print the alerts", description=__doc__)
     p.add_argument("files", nargs="+", metavar="FILE", help="log files ('-' for stdin)")
     p.add_argument("--json", action="store_true", help="alerts as JSON lines instead of OSSEC's text form")
-    p.add_argument("--reference-time", metavar="ISO8601",
+    p.add_argument("--reference-time", metavar="ISO8601", type=_instant,
                    help="when the logs were shipped (default: each file's modification time)")
-    p.add_argument("--min-level", type=int, default=0, metavar="N", help="only alerts of this level or higher")
+    p.add_argument("--min-level", type=_level, default=0, metavar="N",
+                   help="only alerts of this level (0-15) or higher")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report (charts, brute force, "
                                                   "first-time privilege use, the alert list)")
+
+
+def _instant(text: str) -> str:
+    """An ISO 8601 instant with its offset, as event.created holds it: the year of every
+    year-less line is taken from it, so a bad one would lose every line."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time with an offset (2025-01-01T00:00:00Z)")
+    return iso_time(moment.timestamp())
+
+
+def _level(text: str) -> int:
+    if not text.lstrip("-").isdigit() or not 0 <= int(text) <= 15:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a level from 0 to 15")
+    return int(text)
+
+
+def _writable(path: str) -> None:
+    """Fail before a long replay, not after it, if its report cannot be written."""
+    target = Path(path)
+    if target.is_dir() or not target.resolve().parent.is_dir():
+        raise SystemExit(f"logward replay: cannot write the report to {path}: "
+                         f"{'it is a folder' if target.is_dir() else 'no such folder'}")
 
 
 class Summary:
@@ -75,10 +105,23 @@ def _sources(files: list[str], reference: str | None):
         except OSError as e:
             raise SystemExit(f"logward replay: cannot read {name}: {e.strerror}") from None
         with handle:
-            yield name, handle, reference or iso_time(os.stat(path).st_mtime)
+            # Rotated logs are often gzipped (auth.log.2.gz): read them as the text they hold.
+            stream = gzip.GzipFile(fileobj=handle) if handle.peek(2)[:2] == b"\x1f\x8b" else handle
+            yield name, stream, reference or iso_time(os.stat(path).st_mtime)
+
+
+def _lines(name: str, stream: Any) -> Iterator[str]:
+    """The file's lines; a file that breaks off (a truncated or corrupt .gz) is reported, and
+    the replay goes on with what was read and with the next file."""
+    try:
+        yield from iter_lines(stream)
+    except (OSError, EOFError) as e:
+        sys.stderr.write(f"logward replay: {name}: stopped reading: {e}\n")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.html:
+        _writable(args.html)
     engine = Engine.load(args.content)
     # A replay makes millions of small, short-lived objects and no reference cycles to
     # speak of: keep the collector off the loaded content and rarely run it.
@@ -91,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     report = HtmlReport(title, story) if args.html else None
     write, counts, min_level, as_json = out.write, summary.alerts, args.min_level, args.json
     for name, stream, created in _sources(args.files, args.reference_time):
-        for number, line in enumerate(iter_lines(stream), 1):
+        for number, line in enumerate(_lines(name, stream), 1):
             doc, alerts = engine.process(line, created)
             summary.note(doc, name, number)
             story.add(doc, alerts)

@@ -20,11 +20,17 @@ def content_root(explicit: str | Path | None = None) -> Path:
     """The folder holding pipelines/ and detections/.
 
     An explicit path wins, then $LOGWARD_CONTENT, then the repository this package sits in.
+    A folder named by the user that holds no content is an error, never passed over: its
+    rules would silently not be the ones tested or deployed.
     """
-    candidates = [explicit, os.environ.get("LOGWARD_CONTENT"), Path(__file__).resolve().parents[3]]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "pipelines").is_dir():
-            return Path(candidate)
+    for named, how in ((explicit, "--content"), (os.environ.get("LOGWARD_CONTENT"), "LOGWARD_CONTENT")):
+        if named:
+            if not (Path(named) / "pipelines").is_dir() or not (Path(named) / "detections").is_dir():
+                raise ContentError(f"{how} {named}: not a Logward content folder (no pipelines/ and detections/)")
+            return Path(named)
+    bundled = Path(__file__).resolve().parents[3]
+    if (bundled / "pipelines").is_dir():
+        return bundled
     raise ContentError("cannot find Logward's content (pipelines/, detections/); set LOGWARD_CONTENT")
 
 
