@@ -44,3 +44,17 @@ def test_keys_past_their_window_are_forgotten():
                        CREATED)
         largest = max(largest, *(len(getattr(s, "windows", getattr(s, "starts", {}))) for s in states))
     assert largest <= detector.SWEEP_FROM < 20_000
+
+
+def test_a_sequence_alert_counts_the_events_of_its_own_window():
+    """Twenty failures, then a success: the alert stands for the last eight failures and the
+    success, between the first of those eight and the success, not every failure in 240 s."""
+    lines = [f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} ssh2"
+             for i in range(20)]
+    lines.append("Mar  2 10:00:30 bastion sshd[2]: Accepted password for root from 203.0.113.9 port 99 ssh2")
+    engine = Engine.load(ROOT)
+    alerts = [a for line in lines for a in engine.process(line, CREATED)[1] if a.rule.id == 100112]
+    assert len(alerts) == 1
+    correlation = alerts[0].correlation
+    assert correlation["count"] == 9
+    assert alerts[0].time - correlation["first"] == 30 - 12  # from the 13th failure (10:00:12) on
