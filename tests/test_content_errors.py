@@ -89,3 +89,17 @@ def test_pipeline_definition_errors_name_the_pipeline_and_processor(processor: d
         Ingest({"logward-x": {"processors": [{"set": {"field": "ok", "value": 1}}, processor]}}, "logward-x")
     message = str(error.value)
     assert message.startswith("pipeline [logward-x]: ") and why in message, message
+
+
+def test_a_rule_file_named_yaml_is_a_rule_too(content: Path):
+    source = content / "detections" / "sshd" / "invalid_user.yml"
+    source.rename(source.with_suffix(".yaml"))
+    assert 100101 in load_rules(content).by_id
+
+
+def test_a_broken_pipeline_is_one_line_from_the_cli(content: Path, capsys):
+    path = content / "pipelines" / "sshd" / "pipeline.yml"
+    path.write_text(path.read_text().replace("if: ctx.message != null\n", "if: ctx.message.x != null\n", 1))
+    assert main(["--content", str(content), "test"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("logward: pipeline [logward-sshd]: ") and "Traceback" not in err

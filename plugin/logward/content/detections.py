@@ -101,7 +101,7 @@ def load_rules(root: Path) -> RuleSet:
     problems: list[str] = []
     parsed: dict[int, Rule] = {}
     broken: set[Any] = set()  # ids of rules with errors: references to them are not errors too
-    for path in sorted(base.rglob("*.yml")):
+    for path in sorted(p for p in base.rglob("*") if p.suffix in (".yml", ".yaml")):
         if path.name.startswith("_"):
             continue
         source = str(path.relative_to(root))
