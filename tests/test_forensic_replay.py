@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import io
 import sys
+from pathlib import Path
 
 from logward.cli import main
 from tests.conftest import ROOT
 
 
-def _replay(monkeypatch) -> str:
+def _replay(monkeypatch, log: Path = ROOT / "demo" / "attack-auth.log") -> str:
     buffer = io.BytesIO()
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer))
-    assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", str(ROOT / "demo" / "attack-auth.log")]) == 0
+    assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", str(log)]) == 0
     sys.stdout.flush()
     return buffer.getvalue().decode()
 
@@ -44,3 +45,64 @@ def test_every_alert_is_printed_before_the_summary(monkeypatch):
     alerts = text[: text.index("== Summary")]
     for rule in (100110, 100111, 100112, 100201, 100203, 100304, 100501, 100503, 100104):
         assert f"Rule: {rule} (level" in alerts, rule
+
+
+# 203.0.113.50 guesses deploy's password and gets in; deploy then opens a root shell.
+_BREAK_IN = [f"Nov 14 10:02:{i:02d} bastion sshd[{4200 + i}]: Failed password for deploy from 203.0.113.50 "
+             f"port {40100 + i} ssh2" for i in range(8)] + """\
+Nov 14 10:02:50 bastion sshd[4303]: Accepted password for deploy from 203.0.113.50 port 40200 ssh2
+Nov 14 10:03:50 bastion sudo:   deploy : TTY=pts/1 ; PWD=/home/deploy ; USER=root ; COMMAND=/bin/bash
+Nov 14 10:03:50 bastion sudo[4410]: pam_unix(sudo:session): session opened for user root(uid=0) by deploy(uid=1002)
+""".splitlines()
+_ACCOUNT_CHANGES = """\
+Nov 14 10:04:20 bastion useradd[4420]: new user: name=support, UID=1010, GID=1010, home=/home/support, \
+shell=/bin/bash, from=/dev/pts/1
+Nov 14 10:04:35 bastion usermod[4430]: add 'support' to group 'sudo'
+Nov 14 10:04:50 bastion passwd[4440]: pam_unix(passwd:chauthtok): password changed for support
+""".splitlines()
+
+
+def _opened(time: str, process: str, by: str) -> str:
+    """A PAM line for a root session opened by sudo or su."""
+    service = process.split("[")[0]
+    return f"Nov 14 {time} bastion {process}: pam_unix({service}:session): session opened for user root(uid=0) by {by}"
+
+
+def _deploy_story(monkeypatch, tmp_path: Path, lines: list[str]) -> str:
+    """The steps printed under deploy's login from 203.0.113.50."""
+    log = tmp_path / "auth.log"
+    log.write_text("\n".join(lines) + "\n")
+    text = _replay(monkeypatch, log)
+    story = text[text.index("then logged in as deploy"):]
+    assert "203.0.113.50" in text[text.index("== Summary"):]
+    return story
+
+
+def test_account_changes_in_overlapping_root_sessions_stay_in_every_holders_story(monkeypatch, tmp_path):
+    """alice opens a root session after the attacker's: the changes could be either's, so
+    the attacker's story keeps them, marked as ambiguous, instead of losing them to alice."""
+    alice = _opened("10:04:00", "sudo[4450]", "alice(uid=1001)")
+    story = _deploy_story(monkeypatch, tmp_path, [*_BREAK_IN, alice, *_ACCOUNT_CHANGES])
+    ambiguous = "(as root, ambiguous: root session of deploy or alice)"
+    assert f"deploy: created user support {ambiguous} [rules 100501]" in story
+    assert f"deploy: added support to group sudo {ambiguous} [rules 100503]" in story
+    assert f"deploy: changed the password of support {ambiguous} [rules 100405]" in story
+
+
+def test_a_closed_root_session_is_told_by_its_pid(monkeypatch, tmp_path):
+    """alice's sudo session (pid 4450) opens before the attacker's root shell (pid 4410) and
+    ends while it stays open: the close line names only root, its pid says whose ended."""
+    alice_opens = _opened("10:03:00", "sudo[4450]", "alice(uid=1001)")
+    alice_closes = "Nov 14 10:04:00 bastion sudo[4450]: pam_unix(sudo:session): session closed for user root"
+    lines = [*_BREAK_IN[:-2], alice_opens, *_BREAK_IN[-2:], alice_closes, *_ACCOUNT_CHANGES]
+    story = _deploy_story(monkeypatch, tmp_path, lines)
+    assert "deploy: created user support (as root) [rules 100501]" in story
+    assert "deploy: added support to group sudo (as root) [rules 100503]" in story
+    assert "ambiguous" not in story
+
+
+def test_two_root_sessions_of_one_user_are_not_ambiguous(monkeypatch, tmp_path):
+    second = _opened("10:04:00", "su[4460]", "deploy(uid=1002)")
+    story = _deploy_story(monkeypatch, tmp_path, [*_BREAK_IN, second, *_ACCOUNT_CHANGES])
+    assert "deploy: created user support (as root) [rules 100501]" in story
+    assert "ambiguous" not in story

@@ -157,7 +157,7 @@ def test_the_zeek_data_view_and_links_follow_the_deploy_settings() -> None:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"rows": ["source.address"]}, "field 'source.address' is not in data view logward-auth"),
+    ({"rows": ["source.nat.ip"]}, "field 'source.nat.ip' is not in data view logward-auth"),
     ({"chart": "radar"}, "chart 'radar' is not one of"),
     ({"data_view": "logward-nope"}, "no data view 'logward-nope'"),
     ({"metric": "median"}, "metric 'median'"),

@@ -92,6 +92,11 @@ def _describe(alert: Alert) -> str:
     return alert.rule.title
 
 
+def _either(names: list[str]) -> str:
+    """"a or b", "a, b or c"."""
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 SWITCHES = ("sudo", "sudo-i", "su", "su-l", "runuser", "runuser-l")
 _SESSION_ACTIONS = frozenset({"pam_session_opened", "pam_session_closed"})
 
@@ -100,22 +105,36 @@ class Story:
     def __init__(self) -> None:
         self.attacks: dict[tuple[str, str], Attack] = {}
         self.steps: dict[tuple[str, str], dict[tuple[float, str], Step]] = defaultdict(dict)
-        # Who holds a root session (through sudo or su) on each host right now: account
-        # changes name the account, not who made them, so they go to that user.
-        self.root_sessions: dict[str, list[str]] = defaultdict(list)
+        # Who holds a root session (through sudo or su) on each host right now, as (pid of
+        # the sudo or su process, user), oldest first: account changes name the account,
+        # not who made them, so they go to these users.
+        self.root_sessions: dict[str, list[tuple[int | None, str]]] = defaultdict(list)
 
     def add(self, doc: dict[str, Any], alerts: list[Alert]) -> None:
         event = doc.get("event")
         action = event.get("action") if event.__class__ is dict else None
         if action in _SESSION_ACTIONS and _get(doc, "logward.pam.service") in SWITCHES \
                 and _get(doc, "user.target.name") == "root":
-            holders = self.root_sessions[_get(doc, "host.hostname") or "-"]
-            if action == "pam_session_opened" and _get(doc, "user.name"):
-                holders.append(_get(doc, "user.name"))
-            elif action == "pam_session_closed" and holders:
-                holders.pop()
+            self._root_session(doc, action)
         for alert in alerts:
             self._add(alert)
+
+    def _root_session(self, doc: dict[str, Any], action: str) -> None:
+        """Open or close a root session. The close line names only root, not who opened
+        it, so its pid says which session ended; without a pid, the latest one did."""
+        sessions = self.root_sessions[_get(doc, "host.hostname") or "-"]
+        pid, user = _get(doc, "process.pid"), _get(doc, "user.name")
+        if action == "pam_session_opened":
+            if user:
+                sessions.append((pid, user))
+            return
+        ended = [i for i, (opened_by, _) in enumerate(sessions) if pid is None or opened_by == pid]
+        if ended:  # a pid never seen opening was opened before the log began: nothing to close
+            del sessions[ended[-1]]
+
+    def root_users(self, host: str) -> list[str]:
+        """Who holds an open root session on the host, each once, oldest first."""
+        return list(dict.fromkeys(user for _, user in self.root_sessions.get(host, ())))
 
     def _add(self, alert: Alert) -> None:
         groups = _GROUPS.get(alert.rule.id)
@@ -142,10 +161,13 @@ class Story:
                 self._login(attack, user, alert)
         if not groups & AFTERWARDS:
             return
-        actor, what = user, _describe(alert)
-        if groups & _ACCOUNTS and self.root_sessions.get(host):
-            actor, what = self.root_sessions[host][-1], f"{what} (as root)"
-        if actor:
+        actors, what = [user] if user else [], _describe(alert)
+        if groups & _ACCOUNTS and (holders := self.root_users(host)):
+            # Nothing in the line says which root session made the change: with several
+            # open, each holder's story keeps it, marked, rather than only the latest's.
+            actors = holders
+            what += " (as root)" if len(holders) == 1 else f" (as root, ambiguous: root session of {_either(holders)})"
+        for actor in actors:
             step = self.steps[(host, actor)].setdefault((alert.time, what), Step(alert.time, what))
             step.rules.add(alert.rule.id)
 
