@@ -68,6 +68,8 @@ def test_replay_carries_correlation_across_files(tmp_path: Path, monkeypatch):
     assert len(brute) == 1 and brute[0]["correlation"]["count"] == 8
     assert brute[0]["correlation"]["key"] == {"source.ip": "203.0.113.9"}
     assert brute[0]["@timestamp"] == "2024-03-02T10:00:07.000Z"  # March is after the January reference
+    assert brute[0]["correlation"]["first"] == "2024-03-02T10:00:00.000Z"
+    assert brute[0]["document"]["event"]["action"] == "ssh_login"
 
 
 def test_replay_text_is_ossec_alert_form(monkeypatch, capsys):

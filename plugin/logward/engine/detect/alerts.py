@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from ...rules.model import Rule
@@ -19,7 +20,9 @@ class Alert:
         self.correlation = correlation or {}  # count, window, key, first
 
     def to_json(self) -> dict[str, Any]:
-        """The alert as one JSON object: ECS `rule.*` plus Logward's own details."""
+        """The alert as one JSON object: ECS `rule.*`, the correlation if any (its first
+        event's time written as @timestamp is), and the document under `document` as
+        logtest --json has it (not under `event`, which ECS keeps for event.*)."""
         rule = self.rule
         out: dict[str, Any] = {
             "@timestamp": self.event.get("@timestamp"),
@@ -32,8 +35,10 @@ class Alert:
                 "ossec": list(rule.ossec),
                 "mitre": list(rule.mitre),
             },
-            "event": self.event,
+            "document": self.event,
         }
         if self.correlation:
-            out["correlation"] = self.correlation
+            first = datetime.fromtimestamp(self.correlation["first"], UTC)
+            out["correlation"] = {**self.correlation, "first": first.isoformat(timespec="milliseconds")
+                                  .replace("+00:00", "Z")}
         return out
