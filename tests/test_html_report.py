@@ -193,3 +193,17 @@ def test_replay_html_flag_writes_the_report(tmp_path, capsys):
     markup = page.read_text(encoding="utf-8")
     assert browser.count_inside(markup, "alerts-over-time", "rect", "bar") >= 20
     assert '<section id="brute-force"' in markup and "attack-auth.log" in markup
+
+
+def test_every_rule_link_has_its_target_with_a_minimum_level(tmp_path, capsys):
+    import re
+
+    from logward.cli import main
+
+    page = tmp_path / "replay.html"
+    assert main(["replay", "--reference-time", REFERENCE, "--min-level", "10", "--html", str(page),
+                 str(ROOT / "demo" / "attack-auth.log")]) == 0
+    markup = page.read_text(encoding="utf-8")
+    links = set(re.findall(r'href="#(rule-[0-9]+)"', markup))
+    targets = set(re.findall(r'id="(rule-[0-9]+)"', markup))
+    assert links and links <= targets, sorted(links - targets)

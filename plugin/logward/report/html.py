@@ -461,7 +461,10 @@ class HtmlReport:
         out = []
         for rule_id in sorted(ids):
             seen = self.rules.get(rule_id)
-            title = f' title="{esc(seen.title)} (level {seen.level})"' if seen else ""
+            if seen is None:  # below --min-level: in the story, not in the rule table
+                out.append(str(rule_id))
+                continue
+            title = f' title="{esc(seen.title)} (level {seen.level})"'
             out.append(f'<a class="rule" href="#rule-{rule_id}"{title}>{rule_id}</a>')
         return ", ".join(out) or "–"
 
