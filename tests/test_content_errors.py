@@ -103,3 +103,14 @@ def test_a_broken_pipeline_is_one_line_from_the_cli(content: Path, capsys):
     assert main(["--content", str(content), "test"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("logward: pipeline [logward-sshd]: ") and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    (b"id: 100101\n  title: [\n", "invalid_user.yml, line 2, column 8: "),
+    (b"id: 100101\ntitle: caf\xe9\n", "invalid_user.yml, line 2: not UTF-8 text (byte 0xe9)"),
+])
+def test_unreadable_yaml_names_the_line(content: Path, text: bytes, where: str):
+    (content / "detections" / "sshd" / "invalid_user.yml").write_bytes(text)
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    assert where in str(error.value) and "<unicode string>" not in str(error.value)

@@ -103,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
         caps = replace(caps, kibana_version=kibana.version)
         systems.append(kibana)
     if not systems:
-        raise DeployError("nothing to deploy to: set ES_URL and/or KIBANA_URL (or --es-url, --kibana-url)")
+        raise DeployError(f"no stack to {args.command}: set ES_URL and/or KIBANA_URL (or --es-url, --kibana-url)")
 
     wanted = [] if args.command == "destroy" else desired(content, settings, caps)
     steps = make_plan(wanted, systems)

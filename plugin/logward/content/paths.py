@@ -37,6 +37,17 @@ def content_root(explicit: str | Path | None = None) -> Path:
 def read_yaml(path: Path) -> Any:
     """A YAML file's data; a ContentError naming the file if it cannot be read or parsed."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise ContentError(f"{path}: {e}") from None
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as e:
+        raise ContentError(f"{path}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise ContentError(f"{path}, line {line}: not UTF-8 text (byte 0x{raw[e.start]:02x})") from None
+    try:
+        return yaml.load(text, Loader=_LOADER)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e)
+        raise ContentError(f"{path}{where}: {problem}") from None
