@@ -5,7 +5,6 @@ drilldowns and each rule's investigation guide."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from logward.compiler.dashboards import PIVOT_DASHBOARD
 from logward.compiler.kibana import rule_body
 from logward.compiler.pivots import remote
 from logward.content.detections import load_rules
-from logward.content.kibana import load_saved_objects, view_fields
+from logward.content.kibana import META_FIELDS, kql_fields, load_saved_objects, view_fields
 from logward.content.paths import ContentError
 from logward.deploy.objects import Capabilities, Content, desired
 from logward.deploy.settings import load_settings
@@ -28,8 +27,6 @@ BY_KEY = {(o["type"], o["id"]): o for o in OBJECTS}
 VIEWS = {o["id"]: view_fields(ROOT, o["id"]) for o in OBJECTS if o["type"] == "index-pattern"}
 RULES = load_rules(ROOT)
 JSON_ATTRIBUTES = ("panelsJSON", "optionsJSON")
-META_FIELDS = {"_index", "_id"}
-KQL_FIELD = re.compile(r"(?:^|[\s(])(?:not\s+)?([A-Za-z_@][\w.@]*)\s*:")
 DASHBOARDS = {"logward-auth-overview", "logward-brute-force", "logward-privilege-use", "logward-account-changes",
               "logward-alerts", PIVOT_DASHBOARD}
 
@@ -40,10 +37,6 @@ def ids(objects: list[dict[str, Any]]) -> list[str]:
 
 def lens_view(obj: dict[str, Any]) -> str:
     return next(r["id"] for r in obj["references"] if r["type"] == "index-pattern")
-
-
-def kql_fields(query: str) -> set[str]:
-    return set(KQL_FIELD.findall(re.sub(r'"(?:[^"\\]|\\.)*"', '""', query)))
 
 
 def investigate_specs(note: str) -> list[dict[str, Any]]:
@@ -161,6 +154,7 @@ def test_the_zeek_data_view_and_links_follow_the_deploy_settings() -> None:
     ({"chart": "radar"}, "chart 'radar' is not one of"),
     ({"data_view": "logward-nope"}, "no data view 'logward-nope'"),
     ({"metric": "median"}, "metric 'median'"),
+    ({"query": 'event.outcom: "failure"'}, "the query reads ['event.outcom'], not in data view logward-auth"),
 ])
 def test_a_bad_panel_names_the_file_the_panel_and_the_problem(tmp_path: Path, change: dict, message: str) -> None:
     content = content_copy(tmp_path)
@@ -173,3 +167,10 @@ def test_a_bad_panel_names_the_file_the_panel_and_the_problem(tmp_path: Path, ch
     text = str(error.value)
     assert "kibana/dashboards/brute-force.yml" in text and "Top sources of failed logins" in text
     assert message in text
+
+
+def test_a_dashboard_naming_a_rule_that_is_gone_is_refused(tmp_path: Path) -> None:
+    content = content_copy(tmp_path)
+    (content / "detections" / "su" / "su_first_time.yml").unlink()  # rule 100305
+    with pytest.raises(ContentError, match=r"privilege-use.yml: names rules \[100305\]"):
+        Content.load(content)

@@ -9,6 +9,7 @@ Saved object ids start with "logward-": that is how Logward knows its own object
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,33 @@ ID_PREFIX = "logward-"
 LOGWARD_CATALOG = "logward"  # in a fields file's _include: pipelines/fields.yml
 PANEL_KEYS = {"title", "chart", "data_view", "query", "rows", "split", "metric", "size", "width"}
 DASHBOARD_KEYS = {"id", "title", "description", "data_view", "query", "panels", "pivot_target"}
+META_FIELDS = {"_index", "_id"}  # every data view can be queried on these
+# A field name before ":" in a KQL query, once quoted values are blanked out.
+_KQL_FIELD = re.compile(r"(?:^|[\s(])(?:not\s+)?([A-Za-z_@][\w.@]*)\s*:")
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+# A detection rule named in a query, as Kibana's alerts carry it (kibana.alert.rule.rule_id).
+_RULE_ID = re.compile(r"\blogward-([0-9]{6})\b")
+
+
+def kql_fields(query: str) -> set[str]:
+    """The fields a KQL query reads."""
+    return set(_KQL_FIELD.findall(_QUOTED.sub('""', query)))
+
+
+def _check_query(query: str, view: str, fields: dict[str, str], where: str) -> None:
+    unknown = kql_fields(query) - fields.keys() - META_FIELDS
+    if unknown:
+        raise ContentError(f"{where}: the query reads {sorted(unknown)}, not in data view {view} "
+                           f"(kibana/fields/{view}.yml)")
+
+
+def check_rule_references(objects: list[dict[str, Any]], rule_ids: set[int]) -> None:
+    """Dashboards that count a rule's alerts name it by rule_id: each must still exist."""
+    for obj in objects:
+        missing = {int(n) for n in _RULE_ID.findall(json.dumps(obj.get("attributes", {})))} - rule_ids
+        if missing:
+            raise ContentError(f"{obj.get('source', obj['id'])}: names rules {sorted(missing)}, which are not in "
+                               "detections/")
 
 
 def load_saved_objects(root: Path) -> list[dict[str, Any]]:
@@ -86,6 +114,8 @@ def _dashboard(path: Path, root: Path, views: dict[str, dict[str, str]]) -> Dash
                            + (f"; unknown keys {sorted(unknown)}" if unknown else ""))
     if not str(data["id"]).startswith(ID_PREFIX):
         raise ContentError(f"{source}: dashboard ids start with {ID_PREFIX!r}, got {data['id']!r}")
+    if data["data_view"] in views:
+        _check_query(data.get("query", ""), data["data_view"], views[data["data_view"]], source)
     panels = tuple(_panel(p, n, source, data["data_view"], views) for n, p in enumerate(data["panels"] or []))
     if not panels:
         raise ContentError(f"{source}: a dashboard needs panels")
@@ -116,6 +146,7 @@ def _panel(data: Any, n: int, source: str, default_view: str, views: dict[str, d
     for name in panel.fields:
         if name not in views[view]:
             raise ContentError(f"{where}: field {name!r} is not in data view {view} (kibana/fields/{view}.yml)")
+    _check_query(panel.query, view, views[view], where)
     if not 1 <= panel.width <= 48:
         raise ContentError(f"{where}: width is 1 to 48 grid columns")
     if panel.metric_field and views[view][panel.metric_field] == "date":

@@ -23,7 +23,7 @@ from ..compiler.options import Target
 from ..compiler.transforms import transform_body, transform_id
 from ..content.detections import RuleSet, load_rules
 from ..content.fields import Field, load_fields
-from ..content.kibana import load_saved_objects
+from ..content.kibana import check_rule_references, load_saved_objects
 from ..content.pipelines import CUSTOM, Pipelines, load_pipelines
 from ..rules.model import FirstSeenRule
 from .compare import fingerprint
@@ -78,7 +78,9 @@ class Content:
 
     @classmethod
     def load(cls, root: Path) -> Content:
-        return cls(root, load_pipelines(root), load_rules(root), load_fields(root), load_saved_objects(root))
+        content = cls(root, load_pipelines(root), load_rules(root), load_fields(root), load_saved_objects(root))
+        check_rule_references(content.saved_objects, {rule.id for rule in content.rules.rules})
+        return content
 
     @property
     def version(self) -> int:
