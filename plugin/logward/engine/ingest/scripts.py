@@ -102,9 +102,19 @@ def _specialize_classify(e: Emit, params: dict) -> bool:
     return True
 
 
+def journal_bytes(doc: dict, meta: dict, params: dict) -> None:
+    """A journal MESSAGE exported as byte values: decoded as UTF-8, U+FFFD for bad bytes."""
+    journal = doc["_tmp"]["journal"]
+    values = journal["MESSAGE"]
+    if values.__class__ is not list or not all(v.__class__ is int and 0 <= v <= 255 for v in values):
+        return
+    journal["MESSAGE"] = bytes(values).decode("utf-8", errors="replace")
+
+
 TWINS: dict[str, Twin] = {
     "logward-syslog-year": syslog_year,
     "logward-classify": classify,
+    "logward-journal-bytes": journal_bytes,
 }
 
 def bsd_timestamp(reference: str, month: str, day: str, clock: str) -> str:
