@@ -38,7 +38,7 @@ def measure(path: Path) -> dict[str, float]:
             t2 = clock()
             story.add(doc, alerts)
             for alert in alerts:
-                ossec_text(alert).encode()
+                ossec_text(alert, str(path)).encode()
             output += clock() - t2
             parse += t1 - t0
             detect += t2 - t1

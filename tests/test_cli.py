@@ -78,7 +78,7 @@ def test_replay_text_is_ossec_alert_form(monkeypatch, capsys):
     text = out.getvalue().decode()
     first = text.split("\n\n")[0].splitlines()
     assert first[0].startswith("** Alert ") and first[0].endswith(": - sshd,invalid_login,authentication_failed,")
-    assert first[1] == "2016 Dec 10 06:55:46 LabSZ->sshd"
+    assert first[1] == f"2016 Dec 10 06:55:46 LabSZ->{LOGHUB / 'OpenSSH_2k.log'}"  # OSSEC's host->log file
     assert first[2] == "Rule: 100101 (level 5) -> 'sshd: attempt to log in with a non-existent user' [OSSEC 5710]"
     assert "Src IP: 173.234.31.186" in first and "User: webmaster" in first
     assert "Rule: 100110 (level 10)" in text and "Correlated: 8 events with source.ip=" in text

@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
                 if as_json:
                     write(orjson.dumps(alert.to_json()) + b"\n")
                 else:
-                    write(ossec_text(alert).encode("utf-8", errors="replace") + b"\n")
+                    write(ossec_text(alert, name).encode("utf-8", errors="replace") + b"\n")
     if not args.json:
         out.write(story.text().encode())
     out.flush()

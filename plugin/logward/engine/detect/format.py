@@ -47,7 +47,9 @@ def _rule_lines(rule: Rule) -> tuple[str, str]:
     return found
 
 
-def ossec_text(alert: Alert) -> str:
+def ossec_text(alert: Alert, location: str | None = None) -> str:
+    """`location`: the log the line came from, which OSSEC writes after the host
+    ("web-1->/var/log/auth.log"); without one, the program that logged it."""
     doc = alert.event
     groups, rule_line = _rule_lines(alert.rule)
     source, user = doc.get("source"), doc.get("user")
@@ -72,5 +74,6 @@ def ossec_text(alert: Alert) -> str:
     if original is None:
         original = doc.get("message", "")
     return (f"** Alert {int(alert.time)}.{alert.sequence}: - {groups}\n"
-            f"{_when(alert.time)} {_get(doc, 'host', 'hostname') or '-'}->{_get(doc, 'process', 'name') or '-'}\n"
+            f"{_when(alert.time)} {_get(doc, 'host', 'hostname') or '-'}->"
+            f"{location or _get(doc, 'process', 'name') or '-'}\n"
             f"{rule_line}\n{details}{original}\n")
