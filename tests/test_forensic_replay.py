@@ -28,14 +28,18 @@ def test_summary_tells_who_got_in_and_what_they_did(monkeypatch):
     assert summary[scanner + 1].strip() == "no login from it succeeded"
     guesser = next(i for i, line in enumerate(summary) if line.startswith("bastion: 203.0.113.50"))
     assert "failed 17 logins (root, deploy)" in summary[guesser] and "100111" in summary[guesser]
-    login = summary[guesser + 1]
+    # Among its failures, one proved it had root's password (refused only by PermitRootLogin).
+    assert summary[guesser + 1].strip() == ("2024-11-14 10:01:53  had root's password: sshd refused it only "
+                                            "because root may not log in [rules 100107]")
+    login = summary[guesser + 2]
     assert "then logged in as deploy (password) at 2024-11-14 10:02:50" in login
     assert "100112" in login and "100902" in login and "100120" in login  # incl. first login
-    after = "\n".join(summary[guesser + 2:guesser + 9])
+    after = "\n".join(summary[guesser + 3:guesser + 11])
     assert "deploy: failed su to root [rules 100303, 100304]" in after
     assert "deploy: sudo as root: /bin/bash [rules 100201, 100203]" in after  # 100203: first sudo
     assert "deploy: created user support (as root) [rules 100501]" in after
     assert "deploy: added support to group sudo (as root) [rules 100503]" in after
+    assert "deploy: created user toor (as root) [rules 100501, 100507]" in after  # a second root
     # alice's own sudo, on the same host, is not mixed into deploy's story.
     assert "apt-get" not in after
 

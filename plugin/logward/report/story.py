@@ -16,9 +16,11 @@ from typing import Any
 from ..engine.detect import Alert
 
 FAILED, BRUTE_FORCE, SUCCESS = "authentication_failed", "authentication_failures", "authentication_success"
+# A failure that proves the source had the right credentials (sshd's ROOT LOGIN REFUSED).
+KNEW = "root_credentials"
 # What a user does after logging in that an investigation wants to see.
 AFTERWARDS = {"sudo", "su", "accounts", "privilege_use", "privilege_change", "account_changed"}
-_RELEVANT = frozenset({FAILED, BRUTE_FORCE, SUCCESS, *AFTERWARDS})
+_RELEVANT = frozenset({FAILED, BRUTE_FORCE, SUCCESS, KNEW, *AFTERWARDS})
 _ACCOUNTS = frozenset({"accounts", "account_changed"})
 _GROUPS: dict[int, frozenset[str]] = {}
 
@@ -68,6 +70,7 @@ class Attack:
     last: float = 0.0
     rules: set[int] = field(default_factory=set)  # the brute-force rules that fired
     logins: list[Login] = field(default_factory=list)
+    knew: list[Step] = field(default_factory=list)  # proofs that it had the right credentials
 
 
 def _describe(alert: Alert) -> str:
@@ -159,6 +162,9 @@ class Story:
                 attack.rules.add(alert.rule.id)
             if SUCCESS in groups and user:
                 self._login(attack, user, alert)
+            if KNEW in groups:
+                attack.knew.append(Step(alert.time, "had root's password: sshd refused it only because root may "
+                                                    "not log in", {alert.rule.id}))
         if not groups & AFTERWARDS:
             return
         actors, what = [user] if user else [], _describe(alert)
@@ -181,8 +187,9 @@ class Story:
         attack.logins.append(Login(user, alert.time, how, {alert.rule.id}))
 
     def attacked(self) -> list[Attack]:
-        """Sources a brute-force rule fired for, in the order their attacks began."""
-        return sorted((a for a in self.attacks.values() if a.rules), key=lambda a: a.first)
+        """Sources a brute-force rule fired for, or that proved to have root's password, in the
+        order their attacks began."""
+        return sorted((a for a in self.attacks.values() if a.rules or a.knew), key=lambda a: a.first)
 
     def afterwards(self, attack: Attack, login: Login) -> list[Step]:
         steps = self.steps.get((attack.host, login.user), {})
@@ -198,6 +205,8 @@ class Story:
             rules = ", ".join(map(str, sorted(a.rules)))
             out.append(f"{a.host}: {a.source} failed {a.failures} logins ({users}) between {when(a.first)} "
                        f"and {when(a.last)} [rules {rules}]")
+            for step in a.knew:
+                out.append(f"    {when(step.time)}  {step.what} [rules {', '.join(map(str, sorted(step.rules)))}]")
             if not a.logins:
                 out.append("    no login from it succeeded")
             for login in a.logins:
