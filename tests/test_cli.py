@@ -101,17 +101,23 @@ def test_test_command_reports_per_rule_and_fails_on_a_broken_case(tmp_path: Path
 
 
 def test_replay_reads_gzipped_rotations_and_reports_a_broken_one(tmp_path: Path, monkeypatch, capsys):
-    lines = "".join(f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} ssh2\n"
-                    for i in range(8)).encode()
-    (tmp_path / "auth.log.2.gz").write_bytes(gzip.compress(lines))
-    (tmp_path / "auth.log.3.gz").write_bytes(gzip.compress(lines)[:40])
+    lines = "".join(f"Mar  2 10:{i // 60:02d}:{i % 60:02d} bastion sshd[1]: Failed password for root from "
+                    f"203.0.113.9 port {i} ssh2\n" for i in range(3000)).encode()
+    (tmp_path / "auth.log.2.gz").write_bytes(gzip.compress(lines[:8 * 90]))
+    (tmp_path / "auth.log.3.gz").write_bytes(gzip.compress(lines)[:-100])  # cut short
+    corrupt = bytearray(gzip.compress(lines))
+    corrupt[len(corrupt) // 2] ^= 0xFF
+    (tmp_path / "auth.log.4.gz").write_bytes(bytes(corrupt))
     out = _stdout(monkeypatch)
     code = main(["replay", "--reference-time", "2025-01-01T00:00:00Z", "--json",
-                 str(tmp_path / "auth.log.3.gz"), str(tmp_path / "auth.log.2.gz")])
+                 *(str(tmp_path / f"auth.log.{n}.gz") for n in (4, 3, 2))])
     assert code == 0
     alerts = [json.loads(line) for line in out.getvalue().decode().splitlines()]
-    assert [a["rule"]["id"] for a in alerts].count("100111") == 1
-    assert "auth.log.3.gz: stopped reading" in capsys.readouterr().err
+    assert any(a["rule"]["id"] == "100111" and a["document"]["source"]["port"] == 7 for a in alerts)
+    err = capsys.readouterr().err
+    assert "auth.log.3.gz: stopped reading" in err and "auth.log.4.gz: stopped reading" in err
+    read = int(err.split("logward replay: ")[-1].split(" lines")[0])
+    assert read > 2 * 3000 - 300  # only the broken ends are lost (100 bytes cut hold ~200 lines)
 
 
 @pytest.mark.parametrize("args", [["--reference-time", "yesterday"], ["--reference-time", "2025-13-01T00:00:00Z"],

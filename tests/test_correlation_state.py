@@ -46,11 +46,13 @@ def test_keys_past_their_window_are_forgotten():
     assert largest <= detector.SWEEP_FROM < 20_000
 
 
-def test_a_sequence_alert_counts_the_events_of_its_own_window():
+@pytest.mark.parametrize("same_second", [False, True])
+def test_a_sequence_alert_counts_the_events_of_its_own_window(same_second: bool):
     """Twenty failures, then a success: the alert stands for the last eight failures and the
-    success, between the first of those eight and the success, not every failure in 240 s."""
-    lines = [f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} ssh2"
-             for i in range(20)]
+    success, between the first of those eight and the success, not every failure in 240 s
+    (nor every one logged in the same second as the first of them)."""
+    lines = [f"Mar  2 10:00:{12 if same_second else i:02d} bastion sshd[1]: Failed password for root from "
+             f"203.0.113.9 port {i} ssh2" for i in range(20)]
     lines.append("Mar  2 10:00:30 bastion sshd[2]: Accepted password for root from 203.0.113.9 port 99 ssh2")
     engine = Engine.load(ROOT)
     alerts = [a for line in lines for a in engine.process(line, CREATED)[1] if a.rule.id == 100112]

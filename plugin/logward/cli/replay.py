@@ -12,13 +12,15 @@ from __future__ import annotations
 import argparse
 import gc
 import gzip
+import io
 import os
 import sys
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -97,7 +99,7 @@ class Summary:
 def _sources(files: list[str], reference: str | None):
     for name in files:
         if name == "-":
-            yield "<stdin>", sys.stdin.buffer, reference
+            yield "<stdin>", _decompressed(sys.stdin.buffer), reference
             continue
         path = Path(name)
         try:
@@ -105,17 +107,20 @@ def _sources(files: list[str], reference: str | None):
         except OSError as e:
             raise SystemExit(f"logward replay: cannot read {name}: {e.strerror}") from None
         with handle:
-            # Rotated logs are often gzipped (auth.log.2.gz): read them as the text they hold.
-            stream = gzip.GzipFile(fileobj=handle) if handle.peek(2)[:2] == b"\x1f\x8b" else handle
-            yield name, stream, reference or iso_time(os.stat(path).st_mtime)
+            yield name, _decompressed(handle), reference or iso_time(os.stat(path).st_mtime)
 
 
-def _lines(name: str, stream: Any) -> Iterator[str]:
+def _decompressed(stream: io.BufferedReader) -> BinaryIO:
+    """Rotated logs are often gzipped (auth.log.2.gz): the text they hold."""
+    return gzip.GzipFile(fileobj=stream) if stream.peek(2)[:2] == b"\x1f\x8b" else stream
+
+
+def _lines(name: str, stream: BinaryIO) -> Iterator[str]:
     """The file's lines; a file that breaks off (a truncated or corrupt .gz) is reported, and
-    the replay goes on with what was read and with the next file."""
+    the replay goes on with every line read before the break, and with the next file."""
     try:
         yield from iter_lines(stream)
-    except (OSError, EOFError) as e:
+    except (OSError, EOFError, zlib.error) as e:
         sys.stderr.write(f"logward replay: {name}: stopped reading: {e}\n")
 
 

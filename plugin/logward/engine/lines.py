@@ -16,9 +16,12 @@ def decode(raw: bytes) -> str:
 
 def iter_lines(stream: BinaryIO, chunk: int = 1 << 20) -> Iterator[str]:
     """Lines of a binary stream opened for reading, decoded a chunk at a time."""
+    # read1 where there is one: a decompressing stream then hands over what it has as it
+    # goes, so a file that breaks off loses only its broken end.
+    read = getattr(stream, "read1", stream.read)
     pending = b""
     while True:
-        block = stream.read(chunk)
+        block = read(chunk)
         if not block:
             break
         block = pending + block

@@ -136,11 +136,10 @@ class _Sequence:
             if start is None or t - start > within:
                 continue
             if i == self.last:
-                # The events from the sequence's start on: the first step's since then, and
-                # one for each later step (earlier starts in the window are not part of it).
-                count = sum(1 for s in starts if s >= start) + self.last
+                # The sequence's own events: the first step's count, and one for each later
+                # step (earlier starts still in the window are not part of it).
                 del self.starts[key], self.reached[key]
-                return {"count": count, "window_seconds": within,
+                return {"count": self.first_count + self.last, "window_seconds": within,
                         "key": dict(zip(self.rule.same, key)), "first": start}
             reached[i] = max(reached.get(i, start), start)
             break
