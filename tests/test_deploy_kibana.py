@@ -193,4 +193,6 @@ def test_correlations_are_suppressed_where_kibana_takes_it_on_sequences(
         monkeypatch.setenv("KIBANA_API_KEY", KEY)
         deploy(capsys)
         eql = [r for r in standin.rules().values() if r["type"] == "eql"]
+        first_seen = [r for r in standin.rules().values() if "transform" in r["meta"]]
     assert eql and all(("alert_suppression" in r) == suppressed for r in eql)
+    assert first_seen and all("alert_suppression" in r for r in first_seen)  # query rules take it since 8.8

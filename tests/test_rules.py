@@ -81,7 +81,7 @@ def test_correlations_alert_once_per_burst_and_key():
         suppression = rule_body(rule, RULES)["alert_suppression"]
         assert suppression["group_by"] == list(rule.same), rule.id
         assert suppression["duration"] == {"value": window, "unit": "s"}, rule.id
-        assert "alert_suppression" not in rule_body(rule, RULES, Target(suppression=False))
+        assert "alert_suppression" not in rule_body(rule, RULES, Target(sequence_suppression=False))
 
 
 def test_first_seen_rules_look_back_past_the_transforms_lag():

@@ -120,7 +120,6 @@ def rule_body(rule: Rule, rules: RuleSet, target: Target = DEFAULT_TARGET) -> di
         "severity": severity,
         "risk_score": risk,
         "interval": f"{target.interval_minutes}m",
-        "from": f"now-{interval + 60}s",
         "enabled": True,
         "tags": [MANAGED_TAG, f"Level {rule.level}", *(f"OSSEC {i}" for i in rule.ossec), *rule.groups],
         "threat": _threat(rule, rules),
@@ -136,6 +135,7 @@ def rule_body(rule: Rule, rules: RuleSet, target: Target = DEFAULT_TARGET) -> di
         body["building_block_type"] = "default"  # OSSEC logs these without alerting
     # Every rule selects what was ingested since its last runs, whatever time the log gave
     # its events: late, replayed and other-timezone logs are still seen once.
+    lookback = interval + 60
     if isinstance(rule, EventRule):
         body.update(type="query", language="kuery", query=render(rule.where, KQL), index=list(target.index),
                     timestamp_override="event.ingested")
@@ -144,24 +144,22 @@ def rule_body(rule: Rule, rules: RuleSet, target: Target = DEFAULT_TARGET) -> di
         # Look back over one interval plus the whole window, so a burst that began before
         # the previous run is still seen complete. The sequence itself is ordered and timed
         # by the events' own @timestamp.
+        lookback += window
         body.update(type="eql", language="eql", query=_eql(rule, rules), index=list(target.index),
-                    timestamp_override="event.ingested", timestamp_field="@timestamp",
-                    **{"from": f"now-{interval + window + 60}s"})
+                    timestamp_override="event.ingested", timestamp_field="@timestamp")
         # EQL matches a sequence ending at every event after the count is reached (40
         # failures make 33 matches of 8); the engine starts counting afresh after an alert.
         # Suppressing by the key for the window gives one alert per burst, as it does.
-        if target.suppression:
+        if target.sequence_suppression:
             body["alert_suppression"] = _suppression(rule.same, window)
     elif isinstance(rule, FirstSeenRule):
         # An entity reaches its index up to ENTITY_LAG_SECONDS after its first event is
         # ingested, so runs overlap by that much; suppression keeps the overlap to one alert.
-        lookback = interval + ENTITY_LAG_SECONDS + 60
+        lookback += ENTITY_LAG_SECONDS
         body.update(type="query", language="kuery", query=f"{FIRST_SEEN}: *", index=[entity_index(rule, target)],
-                    timestamp_override=FIRST_INGESTED, **{"from": f"now-{lookback}s"})
-        if target.suppression:
-            body["alert_suppression"] = _suppression(rule.key, lookback)
+                    timestamp_override=FIRST_INGESTED, alert_suppression=_suppression(rule.key, lookback))
         body["meta"]["transform"] = transform_id(rule)
-    lookback = int(body["from"].removeprefix("now-").removesuffix("s"))
+    body["from"] = f"now-{lookback}s"
     body["note"] = _note(rule, target, lookback)
     return body
 

@@ -14,9 +14,10 @@ class Target:
     interval_minutes: int = 5  # how often Kibana runs each rule
     nsm_index: tuple[str, ...] = ("logs-zeek.*", "zeek-*")  # network records to pivot to
     space: str = "default"  # the Kibana space, for links between Logward's objects
-    # Suppress repeats of a correlation's alert by its key (Kibana 8.18 and later accept it
-    # on EQL sequences; Kibana applies it with a Platinum license or better).
-    suppression: bool = True
+    # Suppress repeats of a correlation's alert by its key: Kibana accepts it on EQL
+    # sequences from 8.18 on (on query rules, which first-seen rules are, from 8.8 on), and
+    # applies it with a Platinum license or better.
+    sequence_suppression: bool = True
 
 
 DEFAULT_TARGET = Target()

@@ -178,7 +178,7 @@ def kibana_objects(content: Content, caps: Capabilities, target: Target) -> list
 
 def desired(content: Content, settings: Settings, caps: Capabilities) -> list[Desired]:
     # Kibana before 8.18 refuses alert suppression on EQL sequences.
-    target = replace(settings.target(), suppression=caps.kibana_version >= (8, 18))
+    target = replace(settings.target(), sequence_suppression=caps.kibana_version >= (8, 18))
     objects = elasticsearch_objects(content, caps, target) + kibana_objects(content, caps, target)
     return sorted(objects, key=lambda d: ORDER.index(d.kind))  # stable: keeps order within a kind
 
