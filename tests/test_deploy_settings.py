@@ -39,8 +39,9 @@ def test_a_config_file_with_an_unknown_setting_is_named(tmp_path: Path) -> None:
         load_settings({}, {}, config)
 
 
-@pytest.mark.parametrize("url", ["es.invalid:9200", "kibana", "ftp://es:9200", "elastic:pw-123456@es:9200"])
+@pytest.mark.parametrize("url", ["es.invalid:9200", "kibana", "ftp://es:9200", "elastic:pw-123456@es:9200",
+                                 "https://[::1", "https://es:port"])
 def test_an_address_that_is_not_a_url_is_refused_by_name(url: str) -> None:
-    with pytest.raises(DeployError, match=r"ES_URL '.*' is not a URL") as caught:
+    with pytest.raises(DeployError, match=r"ES_URL \(or --es-url\) '.*' is not a URL") as caught:
         load_settings({"es_url": url}, {})
     assert "pw-123456" not in str(caught.value)

@@ -50,7 +50,7 @@ def _instant(text: str) -> str:
     """An ISO 8601 instant with its offset, as event.created holds it: the year of every
     year-less line is taken from it, so a bad one would lose every line."""
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
@@ -59,9 +59,13 @@ def _instant(text: str) -> str:
 
 
 def _level(text: str) -> int:
-    if not text.lstrip("-").isdigit() or not 0 <= int(text) <= 15:
+    try:
+        level = int(text)
+    except ValueError:
+        level = -1
+    if not 0 <= level <= 15:
         raise argparse.ArgumentTypeError(f"{text!r} is not a level from 0 to 15")
-    return int(text)
+    return level
 
 
 def _writable(path: str) -> None:

@@ -25,13 +25,17 @@ def content_root(explicit: str | Path | None = None) -> Path:
     """
     for named, how in ((explicit, "--content"), (os.environ.get("LOGWARD_CONTENT"), "LOGWARD_CONTENT")):
         if named:
-            if not (Path(named) / "pipelines").is_dir() or not (Path(named) / "detections").is_dir():
+            if not _is_content(Path(named)):
                 raise ContentError(f"{how} {named}: not a Logward content folder (no pipelines/ and detections/)")
             return Path(named)
     bundled = Path(__file__).resolve().parents[3]
-    if (bundled / "pipelines").is_dir():
+    if _is_content(bundled):
         return bundled
     raise ContentError("cannot find Logward's content (pipelines/, detections/); set LOGWARD_CONTENT")
+
+
+def _is_content(folder: Path) -> bool:
+    return (folder / "pipelines").is_dir() and (folder / "detections").is_dir()
 
 
 def read_yaml(path: Path) -> Any:

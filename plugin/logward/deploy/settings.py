@@ -80,8 +80,16 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] = os.envi
         elif isinstance(values.get(name), list):
             values[name] = tuple(values[name])
     for name in ("es_url", "kibana_url"):
-        url = values.get(name)
-        if url and not (urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname):
-            shown = url.rpartition("@")[2]  # never a password, even in a malformed URL
-            raise DeployError(f"{_ENV[name]} {shown!r} is not a URL: write it as https://host:port")
+        if values.get(name) and not _is_url(values[name]):
+            shown = values[name].rpartition("@")[2]  # never a password, even in a malformed URL
+            raise DeployError(f"{_ENV[name]} (or --{name.replace('_', '-')}) {shown!r} is not a URL: "
+                              "write it as https://host:port")
     return Settings(**values)
+
+
+def _is_url(text: str) -> bool:
+    try:
+        url = urlsplit(text)
+        return url.scheme in ("http", "https") and bool(url.hostname) and (url.port or 0) >= 0
+    except ValueError:  # "https://[::1", a port that is not a number
+        return False

@@ -7,7 +7,6 @@ carries over from line to line.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +14,14 @@ from ..content.detections import RuleSet, load_rules
 from ..content.paths import content_root
 from ..content.pipelines import Pipelines, load_pipelines
 from .detect import Alert, Detector
-from .ingest import Ingest, ProcessorError
+from .ingest import Ingest, ProcessorError, ingest_timestamp
 
 ENGINE_ERROR_TAG = "logward_engine_error"
 
 
 def iso_time(seconds: float) -> str:
-    """An instant as event.created would hold it."""
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """An instant as event.created would hold it (as Elasticsearch prints times)."""
+    return ingest_timestamp(round(seconds * 1000) * 1_000_000)
 
 
 class Engine:

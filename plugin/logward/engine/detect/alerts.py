@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from ...rules.model import Rule
+from ..ingest import ingest_timestamp
 
 
 class Alert:
@@ -38,7 +38,6 @@ class Alert:
             "document": self.event,
         }
         if self.correlation:
-            first = datetime.fromtimestamp(self.correlation["first"], UTC)
-            out["correlation"] = {**self.correlation, "first": first.isoformat(timespec="milliseconds")
-                                  .replace("+00:00", "Z")}
+            first = ingest_timestamp(round(self.correlation["first"] * 1000) * 1_000_000)
+            out["correlation"] = {**self.correlation, "first": first}
         return out
