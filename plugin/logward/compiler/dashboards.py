@@ -16,7 +16,9 @@ from typing import Any
 
 CHARTS = ("metric", "bar", "hbar", "table", "pie")
 METRICS = ("count", "unique_count", "min", "max", "sum", "average")
-PIVOT_FIELD = "source.ip"
+# A panel bucketed by one of these drills down to the Zeek records of the clicked source:
+# the address as logged (an IP or a host name PAM gave) or the IP; Zeek records have both.
+PIVOT_FIELDS = ("source.address", "source.ip")
 PIVOT_DASHBOARD = "logward-network-pivot"
 DRILLDOWN = "DASHBOARD_TO_DASHBOARD_DRILLDOWN"
 GRID_WIDTH = 48
@@ -52,7 +54,7 @@ class Panel:
 
     @property
     def pivots(self) -> bool:
-        return PIVOT_FIELD in self.rows or self.split == PIVOT_FIELD
+        return any(field in self.rows or self.split == field for field in PIVOT_FIELDS)
 
 
 @dataclass(frozen=True)
