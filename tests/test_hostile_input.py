@@ -5,6 +5,8 @@ and in the embedded engine."""
 from __future__ import annotations
 
 import copy
+import json
+import re
 
 import pytest
 
@@ -141,3 +143,26 @@ def test_the_engine_refuses_undecoded_bytes_rather_than_finding_nothing() -> Non
 
     with pytest.raises(TypeError, match="decode it first"):
         Engine.load().process(b"Nov 14 10:00:00 bastion sshd[1]: Invalid user x from 203.0.113.9 port 1")
+
+
+def _routed_programs(pipelines) -> set[str]:
+    """Every program name the entry pipeline hands to a parser of its own."""
+    names: set[str] = set()
+    for processor in pipelines.bodies[pipelines.entry]["processors"]:
+        condition = processor.get("pipeline", {}).get("if", "")
+        if "process?.name" in condition:  # the quoted words of a route by program are its names
+            names |= set(re.findall(r"'([a-z][a-z_-]*)'", condition))
+    return names - {"pam_"}
+
+
+def test_a_journal_entry_under_any_parsed_programs_name_from_another_process_is_flagged(ingest: Ingest, pipelines):
+    """The journald pipeline keeps its own list of the programs worth forging; every program
+    the entry pipeline routes to a parser must be on it."""
+    programs = _routed_programs(pipelines)
+    assert {"sshd", "sudo", "su", "login", "useradd", "gpasswd"} <= programs
+    for program in sorted(programs):
+        entry = json.dumps({"__REALTIME_TIMESTAMP": "1740909600123456", "_HOSTNAME": "web-1",
+                            "SYSLOG_IDENTIFIER": program, "_COMM": "logger", "_PID": "7", "MESSAGE": "x"})
+        doc = ingest.run(_docs([entry])[0])
+        assert "logward_forged_identifier" in doc.get("tags", []), program
+        assert doc["process"]["name"] == "logger", program

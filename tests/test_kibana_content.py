@@ -99,7 +99,8 @@ def test_every_panel_showing_a_source_address_drills_down_to_the_network_records
         for panel in json.loads(dashboard["attributes"]["panelsJSON"]):
             lens = BY_KEY[("lens", refs[panel["panelRefName"]]["id"])]
             columns = next(iter(lens["attributes"]["state"]["datasourceStates"]["formBased"]["layers"].values()))
-            shows_source = any(c["sourceField"] in PIVOT_FIELDS and c["isBucketed"] for c in columns["columns"].values())
+            shows_source = any(c["sourceField"] in PIVOT_FIELDS and c["isBucketed"]
+                               for c in columns["columns"].values())
             events = panel["embeddableConfig"].get("enhancements", {}).get("dynamicActions", {}).get("events", [])
             assert bool(events) == shows_source, f"{dashboard['id']}/{panel['panelIndex']}"
             for event in events:
