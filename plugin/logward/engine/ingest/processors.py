@@ -239,8 +239,13 @@ def _gsub(e: Emit, c: dict[str, Any]) -> None:
     regex = e.const(_java_regex(c["pattern"]))
     replacement = e.const(_java_replacement(c["replacement"]))
     t = e.target(c.get("target_field", c["field"]))
+    text = e.known(e.target(c["field"])).kind == "str"
     with _loaded(e, c):
-        e.store(t, f"_gsub(v, {regex}, {replacement}, {c['field']!r})", facts.PRESENT)
+        if text:  # known to be a string (a grok capture, say): the substitution alone, and
+            # only where the pattern occurs (setting up a substitution costs more than a search)
+            e.store(t, f"({regex}.sub({replacement}, v) if {regex}.search(v) is not None else v)", facts.STR)
+        else:
+            e.store(t, f"_gsub(v, {regex}, {replacement}, {c['field']!r})", facts.PRESENT)
 
 
 def _split(e: Emit, c: dict[str, Any]) -> None:
