@@ -131,11 +131,8 @@ class Story:
             if user:
                 sessions.append((pid, user))
             return
-        # The session with this pid; failing that, one whose opening line had no pid. A pid
-        # never seen opening was opened before the log began: nothing to close.
-        ended = [i for i, (opened_by, _) in enumerate(sessions) if pid is None or opened_by == pid] \
-            or [i for i, (opened_by, _) in enumerate(sessions) if opened_by is None]
-        if ended:
+        ended = [i for i, (opened_by, _) in enumerate(sessions) if pid is None or opened_by == pid]
+        if ended:  # a pid never seen opening was opened before the log began: nothing to close
             del sessions[ended[-1]]
 
     def root_users(self, host: str) -> list[str]:
