@@ -110,3 +110,13 @@ def test_two_root_sessions_of_one_user_are_not_ambiguous(monkeypatch, tmp_path):
     story = _deploy_story(monkeypatch, tmp_path, [*_BREAK_IN, second, *_ACCOUNT_CHANGES])
     assert "deploy: created user support (as root) [rules 100501]" in story
     assert "ambiguous" not in story
+
+
+def test_a_close_line_never_seen_opening_closes_nothing(monkeypatch, tmp_path):
+    """deploy's root session was opened on a line without a pid; a close line with a pid no
+    opening line had belongs to a session from before the log: deploy's stays open."""
+    opened_without_pid = _BREAK_IN[-1].replace("sudo[4410]:", "sudo:")
+    earlier_closes = "Nov 14 10:04:00 bastion sudo[999]: pam_unix(sudo:session): session closed for user root"
+    story = _deploy_story(monkeypatch, tmp_path, [*_BREAK_IN[:-1], opened_without_pid, earlier_closes,
+                                                  *_ACCOUNT_CHANGES])
+    assert "deploy: created user support (as root) [rules 100501]" in story
