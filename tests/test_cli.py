@@ -142,3 +142,15 @@ def test_a_content_folder_named_but_not_there_is_an_error(folder: str, tmp_path:
     path = folder if folder.startswith("/") else str(tmp_path)
     assert main(["--content", path, "test"]) == 2
     assert "not a Logward content folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_replay_reads_stdin_plain_or_gzipped(monkeypatch, capsys, compress: bool):
+    lines = "".join(f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} ssh2\n"
+                    for i in range(8)).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(gzip.compress(lines) if compress else lines)))
+    out = _stdout(monkeypatch)
+    assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", "--json", "-"]) == 0
+    alerts = [json.loads(line) for line in out.getvalue().decode().splitlines()]
+    assert [a["rule"]["id"] for a in alerts].count("100111") == 1
+    assert "logward replay: 8 lines" in capsys.readouterr().err

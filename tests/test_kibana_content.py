@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from logward.compiler.dashboards import PIVOT_DASHBOARD, PIVOT_FIELDS
+from logward.compiler.dashboards import PIVOT_DASHBOARD
 from logward.compiler.kibana import rule_body
 from logward.compiler.pivots import remote
 from logward.content.detections import load_rules
@@ -99,7 +99,7 @@ def test_every_panel_showing_a_source_address_drills_down_to_the_network_records
         for panel in json.loads(dashboard["attributes"]["panelsJSON"]):
             lens = BY_KEY[("lens", refs[panel["panelRefName"]]["id"])]
             columns = next(iter(lens["attributes"]["state"]["datasourceStates"]["formBased"]["layers"].values()))
-            shows_source = any(c["sourceField"] in PIVOT_FIELDS and c["isBucketed"]
+            shows_source = any(c["sourceField"] in ("source.address", "source.ip") and c["isBucketed"]
                                for c in columns["columns"].values())
             events = panel["embeddableConfig"].get("enhancements", {}).get("dynamicActions", {}).get("events", [])
             assert bool(events) == shows_source, f"{dashboard['id']}/{panel['panelIndex']}"

@@ -114,9 +114,10 @@ def _sources(files: list[str], reference: str | None):
             yield name, _decompressed(handle), reference or iso_time(os.stat(path).st_mtime)
 
 
-def _decompressed(stream: io.BufferedReader) -> BinaryIO:
+def _decompressed(stream: BinaryIO) -> BinaryIO:
     """Rotated logs are often gzipped (auth.log.2.gz): the text they hold."""
-    return gzip.GzipFile(fileobj=stream) if stream.peek(2)[:2] == b"\x1f\x8b" else stream
+    buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
+    return gzip.GzipFile(fileobj=buffered) if buffered.peek(2)[:2] == b"\x1f\x8b" else buffered
 
 
 def _lines(name: str, stream: BinaryIO) -> Iterator[str]:

@@ -2,7 +2,8 @@
 dashboard that lays them out, as Kibana saved objects.
 
 A panel names a chart, a KQL query, the fields it breaks down by and one metric. Every
-panel that breaks down by source.ip gets a dashboard drilldown to the network pivot
+panel that breaks down by source (source.address or source.ip) gets a dashboard drilldown
+to the network pivot
 dashboard (Zeek), carrying the clicked address as a filter and the time range: the
 one-click way from a host alert to the network record of the same source. Dashboard
 drilldowns need no paid license; URL drilldowns would.
@@ -17,7 +18,8 @@ from typing import Any
 CHARTS = ("metric", "bar", "hbar", "table", "pie")
 METRICS = ("count", "unique_count", "min", "max", "sum", "average")
 # A panel bucketed by one of these drills down to the Zeek records of the clicked source:
-# the address as logged (an IP or a host name PAM gave) or the IP; Zeek records have both.
+# the address as logged or the IP. Zeek's records carry both, always as an IP, so a source
+# PAM named by its host name finds none there.
 PIVOT_FIELDS = ("source.address", "source.ip")
 PIVOT_DASHBOARD = "logward-network-pivot"
 DRILLDOWN = "DASHBOARD_TO_DASHBOARD_DRILLDOWN"
