@@ -68,6 +68,7 @@ def test_brute_force_then_success(demo):
     assert "Failed <strong>17</strong> logins" in guesser and "<code>root</code>, <code>deploy</code>" in guesser
     assert "Then logged in as <strong><code>deploy</code></strong> (password) at 2024-11-14 10:02:50 UTC" in guesser
     assert 'href="#rule-100112"' in guesser and "deploy: sudo as root: /bin/bash" in guesser
+    assert "had root&#x27;s password: sshd refused it only because root may not log in" in guesser
     scanner = section[section.index('data-source="203.0.113.77"'):section.index('data-source="203.0.113.50"')]
     assert "no login succeeded" in scanner and "Failed <strong>10</strong> logins" in scanner
 

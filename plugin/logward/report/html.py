@@ -363,6 +363,8 @@ class HtmlReport:
                f"<p>Failed <strong>{a.failures}</strong> logins between {when(a.first)} and {when(a.last)} UTC "
                f"({duration(a.last - a.first)}), trying {len(users)} user name{'s' if len(users) != 1 else ''}: "
                f"{shown or '–'}.</p><p>Brute-force rules: {self._rule_ids(a.rules)}</p>"]
+        out += [f'<p class="knew"><span class="badge bad">{when(step.time)} UTC: {esc(step.what)}</span> — rules '
+                f"{self._rule_ids(step.rules)}</p>" for step in a.knew]
         for login in a.logins:
             out.append(f'<div class="login"><p class="then">Then logged in as <strong><code>{esc(login.user)}</code>'
                        f"</strong> ({esc(login.how)}) at {when(login.time)} UTC — rules "
