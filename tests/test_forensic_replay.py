@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from logward.cli import main
-from tests.conftest import ROOT
+from tests.conftest import LOGHUB, ROOT
 
 
 def _replay(monkeypatch, log: Path = ROOT / "demo" / "attack-auth.log") -> str:
@@ -120,3 +120,12 @@ def test_a_close_line_never_seen_opening_closes_nothing(monkeypatch, tmp_path):
     story = _deploy_story(monkeypatch, tmp_path, [*_BREAK_IN[:-1], opened_without_pid, earlier_closes,
                                                   *_ACCOUNT_CHANGES])
     assert "deploy: created user support (as root) [rules 100501]" in story
+
+
+def test_sources_pam_names_are_in_the_summary_with_their_failures(monkeypatch):
+    """loghub's Linux_2k.log has PAM's lines only, often naming the source by host name: those
+    sources are in the summary, with the failures PAM counted (never "failed 0 logins")."""
+    text = _replay(monkeypatch, LOGHUB / "Linux_2k.log")
+    summary = text[text.index("== Summary"):]
+    assert "combo: 220-135-151-1.hinet-ip.hinet.net failed 10 logins (root)" in summary
+    assert "failed 0 logins" not in summary and "1970-01-01" not in summary

@@ -123,7 +123,7 @@ class HtmlReport:
 
     max_rows = 5000  # alert table
     max_first_time = 1000  # first-time-seen alerts listed
-    max_sources = 50_000  # distinct source.ip tracked before the quietest are dropped
+    max_sources = 50_000  # distinct sources (source.address) tracked before the quietest are dropped
     max_buckets = 2048  # time buckets kept before they are merged into wider ones
     max_bars = 72  # bars drawn in the alerts-over-time chart
     max_line = 2000  # characters kept of a log line
@@ -185,7 +185,7 @@ class HtmlReport:
                     counts = self.buckets[int(alert.time // self.width)]
             counts[b] += 1
         host = _text(_field(event, "host.hostname")) or "-"
-        source = _text(_field(event, "source.ip"))
+        source = _text(_field(event, "source.address") or _field(event, "source.ip"))
         if source:
             self._source(source, host, b)
         row: Row | None = None
@@ -310,7 +310,7 @@ class HtmlReport:
         failures: dict[str, int] = {}
         got_in: dict[str, dict[str, None]] = {}
         for (_, ip), attack in self.story.attacks.items():
-            failures[ip] = failures.get(ip, 0) + attack.failures
+            failures[ip] = failures.get(ip, 0) + attack.attempts
             for login in attack.logins:
                 if attack.rules:
                     got_in.setdefault(ip, {})[login.user] = None
@@ -360,7 +360,7 @@ class HtmlReport:
                                                                            if len(users) > 30 else "")
         out = [f'<article class="attack" data-source="{esc(a.source)}"><h3><code>{esc(a.source)}</code> → '
                f"<code>{esc(a.host)}</code> {status}</h3>"
-               f"<p>Failed <strong>{a.failures}</strong> logins between {when(a.first)} and {when(a.last)} UTC "
+               f"<p>Failed <strong>{a.attempts}</strong> logins between {when(a.first)} and {when(a.last)} UTC "
                f"({duration(a.last - a.first)}), trying {len(users)} user name{'s' if len(users) != 1 else ''}: "
                f"{shown or '–'}.</p><p>Brute-force rules: {self._rule_ids(a.rules)}</p>"]
         out += [f'<p class="knew"><span class="badge bad">{when(step.time)} UTC: {esc(step.what)}</span> — rules '

@@ -64,13 +64,20 @@ class Step:
 class Attack:
     host: str
     source: str
-    failures: int = 0
+    failures: int = 0  # sshd's own failure lines
+    other_failures: int = 0  # PAM's (sshd logs one beside its own for the same attempt) and others'
     users: dict[str, None] = field(default_factory=dict)  # in the order they were tried
     first: float = 0.0
     last: float = 0.0
     rules: set[int] = field(default_factory=set)  # the brute-force rules that fired
     logins: list[Login] = field(default_factory=list)
     knew: list[Step] = field(default_factory=list)  # proofs that it had the right credentials
+
+    @property
+    def attempts(self) -> int:
+        """Failed logins, each once: sshd's lines where there are any (PAM's then repeat
+        them), else those of PAM and other services."""
+        return self.failures or self.other_failures
 
 
 def _describe(alert: Alert) -> str:
@@ -147,14 +154,17 @@ class Story:
             return
         doc = alert.event
         host = _get(doc, "host.hostname") or "-"
-        source = _get(doc, "source.ip")
+        source = _get(doc, "source.address") or _get(doc, "source.ip")  # as logged: PAM may name a host
         user = _get(doc, "user.name")
         if source:
             attack = self.attacks.get((host, source))
             if attack is None:
                 attack = self.attacks[(host, source)] = Attack(host, source, first=alert.time)
-            if FAILED in groups and alert.rule.kind == "event" and _get(doc, "event.action") == "ssh_login":
-                attack.failures += 1
+            if FAILED in groups and alert.rule.kind == "event":
+                if _get(doc, "event.action") == "ssh_login":
+                    attack.failures += 1
+                else:
+                    attack.other_failures += 1
                 attack.last = alert.time
                 if user:
                     attack.users[user] = None
@@ -201,9 +211,9 @@ class Story:
             return "== Summary ==\nNo source brute-forced a host.\n"
         out = ["== Summary: who attacked, whether they got in, and what they did next =="]
         for a in attacks:
-            users = ", ".join(list(a.users)[:6]) + (", ..." if len(a.users) > 6 else "")
+            users = (", ".join(list(a.users)[:6]) + (", ..." if len(a.users) > 6 else "")) or "no user named"
             rules = ", ".join(map(str, sorted(a.rules)))
-            out.append(f"{a.host}: {a.source} failed {a.failures} logins ({users}) between {when(a.first)} "
+            out.append(f"{a.host}: {a.source} failed {a.attempts} logins ({users}) between {when(a.first)} "
                        f"and {when(a.last)} [rules {rules}]")
             for step in a.knew:
                 out.append(f"    {when(step.time)}  {step.what} [rules {', '.join(map(str, sorted(step.rules)))}]")
