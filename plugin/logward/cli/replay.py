@@ -29,6 +29,7 @@ from ..engine.detect.format import ossec_text
 from ..engine.lines import iter_lines
 from ..report.html import HtmlReport
 from ..report.story import Story
+from ..rules.limits import LEVEL
 
 PROBLEM_TAGS = ("logward_unparsed", "logward_unknown_message", "logward_unknown_header", "logward_oversize",
                 "logward_pipeline_error", "logward_engine_error")
@@ -60,12 +61,9 @@ def _instant(text: str) -> str:
 
 def _level(text: str) -> int:
     try:
-        level = int(text)
-    except ValueError:
-        level = -1
-    if not 0 <= level <= 15:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a level from 0 to 15")
-    return level
+        return LEVEL.parse(int(text), "--min-level")
+    except ValueError:  # not a number, or out of range (FieldError)
+        raise argparse.ArgumentTypeError(f"{text!r} is not a level from {LEVEL.low} to {LEVEL.high}") from None
 
 
 def _writable(path: str) -> None:
