@@ -23,6 +23,8 @@ AFTERWARDS = {"sudo", "su", "accounts", "privilege_use", "privilege_change", "ac
 _RELEVANT = frozenset({FAILED, BRUTE_FORCE, SUCCESS, KNEW, *AFTERWARDS})
 _ACCOUNTS = frozenset({"accounts", "account_changed"})
 _GROUPS: dict[int, frozenset[str]] = {}
+# Per rule: does the story want it at all, and does it say what came afterwards.
+_WANTED: dict[int, tuple[bool, bool]] = {}
 
 
 _PATHS: dict[str, tuple[str, ...]] = {}
@@ -34,6 +36,8 @@ def _get(doc: dict[str, Any], path: str) -> Any:
         keys = _PATHS[path] = tuple(path.split("."))
     node: Any = doc
     try:
+        if len(keys) == 2:  # most of the story's fields: no loop
+            return doc[keys[0]][keys[1]]
         for key in keys:
             node = node[key]
     except (KeyError, TypeError):
@@ -150,7 +154,9 @@ class Story:
         groups = _GROUPS.get(alert.rule.id)
         if groups is None:
             groups = _GROUPS[alert.rule.id] = frozenset(alert.rule.groups)
-        if not groups & _RELEVANT:
+            _WANTED[alert.rule.id] = (bool(groups & _RELEVANT), bool(groups & AFTERWARDS))
+        relevant, afterwards = _WANTED[alert.rule.id]
+        if not relevant:
             return
         doc = alert.event
         host = _get(doc, "host.hostname") or "-"
@@ -175,7 +181,7 @@ class Story:
             if KNEW in groups:
                 attack.knew.append(Step(alert.time, "had root's password: sshd refused it only because root may "
                                                     "not log in", {alert.rule.id}))
-        if not groups & AFTERWARDS:
+        if not afterwards:
             return
         actors, what = [user] if user else [], _describe(alert)
         if groups & _ACCOUNTS and (holders := self.root_users(host)):
