@@ -29,7 +29,7 @@ from ...content.detections import RuleSet
 from ...rules.conditions import Condition
 from ...rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, Selector, SequenceRule
 from .alerts import Alert
-from .match import compile_predicate, field_access, specialize
+from .match import ExpressionBuilder, field_access, specialize
 
 ACTION = "event.action"
 Plan = Callable[[dict[str, Any], float, list], None]
@@ -211,6 +211,7 @@ class _PlanBuilder:
     def __init__(self, detector: Detector):
         self.detector = detector
         self.namespace: dict[str, Any] = {"_alert": detector.alert}
+        self.conditions = ExpressionBuilder(self.namespace)  # rule conditions, inline in the plan
         self.lines: list[str] = []
 
     def const(self, value: Any) -> str:
@@ -221,7 +222,7 @@ class _PlanBuilder:
     def test(self, cond: Condition | bool) -> str:
         if isinstance(cond, bool):
             return repr(cond)
-        return f"{self.const(compile_predicate(cond))}(doc)"
+        return self.conditions.expr(cond)
 
     def selector(self, selector: Selector, fired: dict[int, str]) -> str | None:
         """An expression for "this event is an input of the correlation", or None for never."""

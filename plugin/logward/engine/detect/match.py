@@ -1,4 +1,5 @@
-"""Conditions compiled to Python predicates over one parsed document.
+"""Conditions compiled to Python expressions over one parsed document (`doc`), which the
+detector writes inline into each action's plan.
 
 A field holding a list (event.category, related.ip) matches when any element does, as a
 term query on a multi-valued field does in Elasticsearch.
@@ -6,13 +7,10 @@ term query on a multi-valued field does in Elasticsearch.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ...rules.conditions import All, Any_, Condition, Equals, Exists, Not
 from ..ingest.fields import read_expression
-
-Predicate = Callable[[dict[str, Any]], bool]
 
 
 def field_access(field: str, doc: str = "doc") -> str:
@@ -35,11 +33,13 @@ def _equals(value: Any, wanted: frozenset) -> bool:
     return value in wanted
 
 
-class _Builder:
+class ExpressionBuilder:
     """Builds one Python expression per condition; fields and value sets become constants."""
 
-    def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"_equals": _equals}
+    def __init__(self, namespace: dict[str, Any] | None = None) -> None:
+        """`namespace`: where the constants go (the code the expressions are compiled in)."""
+        self.namespace: dict[str, Any] = {} if namespace is None else namespace
+        self.namespace["_equals"] = _equals
 
     def const(self, value: Any) -> str:
         name = f"c{len(self.namespace)}"
@@ -59,12 +59,6 @@ class _Builder:
             return f"(not {self.expr(cond.inner)})"
         joiner = " and " if isinstance(cond, All) else " or "
         return "(" + joiner.join(self.expr(c) for c in cond.items) + ")"
-
-
-def compile_predicate(cond: Condition) -> Predicate:
-    builder = _Builder()
-    source = f"lambda doc: {builder.expr(cond)}"
-    return eval(compile(source, "<logward condition>", "eval"), builder.namespace)
 
 
 def required_values(cond: Condition, field: str) -> frozenset | None:
