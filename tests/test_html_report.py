@@ -11,8 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from logward.engine import Engine, iso_time
+from logward.engine import Engine
 from logward.engine.detect import Alert
+from logward.engine.ingest import iso_time
 from logward.report.html import COLORS, HtmlReport, band
 from tests import browser
 from tests.conftest import ROOT, in_ci

@@ -10,8 +10,9 @@ from typing import Any
 
 import orjson
 
-from ..engine import Engine, iso_time
+from ..engine import Engine
 from ..engine.detect import Alert
+from ..engine.ingest import iso_time
 from ..engine.lines import iter_lines
 
 HEADER = ("@timestamp", "host.hostname", "process.name", "process.pid", "message")

@@ -24,8 +24,9 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from ..engine import Engine, iso_time
+from ..engine import Engine
 from ..engine.detect.format import ossec_text
+from ..engine.ingest import iso_time
 from ..engine.lines import iter_lines
 from ..report.html import HtmlReport
 from ..report.story import Story

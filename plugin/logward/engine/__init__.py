@@ -14,14 +14,9 @@ from ..content.detections import RuleSet, load_rules
 from ..content.paths import content_root
 from ..content.pipelines import Pipelines, load_pipelines
 from .detect import Alert, Detector
-from .ingest import Ingest, ProcessorError, ingest_timestamp
+from .ingest import Ingest, ProcessorError
 
 ENGINE_ERROR_TAG = "logward_engine_error"
-
-
-def iso_time(seconds: float) -> str:
-    """An instant as event.created would hold it (as Elasticsearch prints times)."""
-    return ingest_timestamp(round(seconds * 1000) * 1_000_000)
 
 
 class Engine:

@@ -22,9 +22,9 @@ KNEW = "root_credentials"
 AFTERWARDS = {"sudo", "su", "accounts", "privilege_use", "privilege_change", "account_changed"}
 _RELEVANT = frozenset({FAILED, BRUTE_FORCE, SUCCESS, KNEW, *AFTERWARDS})
 _ACCOUNTS = frozenset({"accounts", "account_changed"})
-_GROUPS: dict[int, frozenset[str]] = {}
-# Per rule: does the story want it at all, and does it say what came afterwards.
-_WANTED: dict[int, tuple[bool, bool]] = {}
+# Per rule: its groups, whether the story wants it at all, and whether it tells what came
+# afterwards (worked out on the rule's first alert).
+_GROUPS: dict[int, tuple[frozenset[str], bool, bool]] = {}
 
 
 _PATHS: dict[str, tuple[str, ...]] = {}
@@ -151,11 +151,11 @@ class Story:
         return list(dict.fromkeys(user for _, user in self.root_sessions.get(host, ())))
 
     def _add(self, alert: Alert) -> None:
-        groups = _GROUPS.get(alert.rule.id)
-        if groups is None:
-            groups = _GROUPS[alert.rule.id] = frozenset(alert.rule.groups)
-            _WANTED[alert.rule.id] = (bool(groups & _RELEVANT), bool(groups & AFTERWARDS))
-        relevant, afterwards = _WANTED[alert.rule.id]
+        known = _GROUPS.get(alert.rule.id)
+        if known is None:
+            groups = frozenset(alert.rule.groups)
+            known = _GROUPS[alert.rule.id] = (groups, bool(groups & _RELEVANT), bool(groups & AFTERWARDS))
+        groups, relevant, afterwards = known
         if not relevant:
             return
         doc = alert.event

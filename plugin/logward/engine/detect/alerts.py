@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...rules.model import Rule
-from ..ingest import ingest_timestamp
+from ..ingest import iso_time
 
 
 class Alert:
@@ -38,6 +38,5 @@ class Alert:
             "document": self.event,
         }
         if self.correlation:
-            first = ingest_timestamp(round(self.correlation["first"] * 1000) * 1_000_000)
-            out["correlation"] = {**self.correlation, "first": first}
+            out["correlation"] = {**self.correlation, "first": iso_time(self.correlation["first"])}
         return out

@@ -10,7 +10,8 @@ from .compiler import PipelineFn, Specializer, compile_pipelines
 from .errors import PipelineDefinitionError, ProcessorError
 from .runtime import Dropped
 
-__all__ = ["INGEST_TIME_FIELDS", "Ingest", "PipelineDefinitionError", "ProcessorError", "ingest_timestamp", "without"]
+__all__ = ["INGEST_TIME_FIELDS", "Ingest", "PipelineDefinitionError", "ProcessorError", "ingest_timestamp", "iso_time",
+           "without"]
 
 # Fields whose value is the moment of ingest, so no two runs (node or engine) agree on
 # them. Fixtures and the differential test compare documents without these.
@@ -48,6 +49,12 @@ def ingest_timestamp(ns: int | None = None) -> str:
         seconds, rest = divmod(millis, 1000)
         _LAST[0], _LAST[1] = millis, f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{rest:03d}Z"
     return _LAST[1]
+
+
+def iso_time(seconds: float) -> str:
+    """An instant (seconds since the epoch) as Elasticsearch prints times: event.created,
+    a correlation's first event."""
+    return ingest_timestamp(round(seconds * 1000) * 1_000_000)
 
 
 class Ingest:
