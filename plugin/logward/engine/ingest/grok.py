@@ -245,6 +245,57 @@ def _walk(sub: Any, optional: bool, by_group: dict[int, str], found: dict) -> No
             _walk(av, optional, by_group, found)
 
 
+def _first_chars(sub: Any) -> frozenset[str] | None:
+    """The characters any match of a parsed pattern begins with, or None when that is not
+    known (a class too wide, a part that may be empty, a lookaround): then any may."""
+    for op, av in sub:
+        if op is _constants.AT:  # an anchor takes no text
+            continue
+        if op is _constants.LITERAL:
+            return frozenset(chr(av))
+        if op is _constants.IN:
+            chars: set[str] = set()
+            for item, value in av:
+                if item is _constants.LITERAL:
+                    chars.add(chr(value))
+                elif item is _constants.RANGE and value[1] - value[0] < 128:
+                    chars.update(map(chr, range(value[0], value[1] + 1)))
+                else:  # a negated class or a category
+                    return None
+            return frozenset(chars)
+        if op is _constants.SUBPATTERN:
+            _, add_flags, _, inner = av
+            return None if add_flags & re.IGNORECASE else _first_chars(inner)
+        if op is _constants.BRANCH:
+            parts = [_first_chars(branch) for branch in av[1]]
+            return None if any(part is None for part in parts) else frozenset().union(*parts)  # type: ignore[arg-type]
+        if op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT):
+            low, _, inner = av
+            return _first_chars(inner) if low >= 1 else None
+        if op is _constants.ATOMIC_GROUP:
+            return _first_chars(av)
+        return None
+    return None  # nothing that takes text: the pattern may match the empty text
+
+
+def _no_match(text: str) -> None:
+    return None
+
+
+class _Bucket:
+    """The patterns that can match a text beginning with certain characters, compiled into
+    one regex the first time such a text comes, which then takes this object's place."""
+
+    def __init__(self, grok: Grok, members: tuple[int, ...], chars: list[str]):
+        self.grok, self.members, self.chars = grok, members, chars
+
+    def __call__(self, text: str) -> re.Match[str] | None:
+        regex = self.grok._combine(self.members)
+        for char in self.chars:
+            self.grok.by_first[char] = regex
+        return regex(text)
+
+
 def convert(value: str, kind: str) -> object:
     """Grok's `:int`, `:long`, `:float`, `:double` and `:boolean` suffixes: Java's
     Integer.parseInt, Long.parseLong, Float.parseFloat, Double.parseDouble."""
@@ -283,6 +334,37 @@ class Grok:
         self.combined = self._compile(combined, patterns) if anchored else None
         if self.combined is None:
             self.singles  # noqa: B018 (compiles now, so a bad pattern fails at load time)
+        # Python tries a regex's alternatives one by one, so a message matching the 30th
+        # pattern pays for 29 failures. Patterns are therefore also grouped by the
+        # character they can begin with: `by_first.get(text[:1], other)(text)` is the
+        # combined regex's match with only the patterns that could match (same winner:
+        # the order is kept, and the others cannot match).
+        self.by_first: dict[str, Any] = {}
+        self.other: Any = self.combined.match if self.combined is not None else _no_match
+        if self.combined is not None and len(self.sources) > 1:
+            self._group_by_first_character()
+
+    def _group_by_first_character(self) -> None:
+        firsts = [_first_chars(_sre.parse(_skeleton(source), re.MULTILINE | re.ASCII)) for source in self.sources]
+        anywhere = tuple(k for k, chars in enumerate(firsts) if chars is None)
+        if len(anywhere) == len(firsts):
+            return
+        self.other = self._combine(anywhere)
+        by_members: dict[tuple[int, ...], list[str]] = {}
+        for char in sorted(set().union(*(chars for chars in firsts if chars is not None))):
+            members = tuple(k for k, chars in enumerate(firsts) if chars is None or char in chars)
+            by_members.setdefault(members, []).append(char)
+        for members, chars in by_members.items():
+            bucket = _Bucket(self, members, chars)
+            self.by_first.update(dict.fromkeys(chars, bucket))
+
+    def _combine(self, members: tuple[int, ...]) -> Any:
+        """The `match` of one regex of these patterns, in order, named as in `combined`."""
+        if not members:
+            return _no_match
+        if len(members) == len(self.sources):
+            return self.combined.match  # type: ignore[union-attr]
+        return re.compile("|".join(f"(?P<a{k}>{self.sources[k]})" for k in members), re.MULTILINE | re.ASCII).match
 
     @staticmethod
     def _compile(python: str, patterns: list[str]) -> re.Pattern[str]:
@@ -303,7 +385,7 @@ class Grok:
         pattern that matched, or None."""
         # Anchored patterns on one line: one pass over all of them, same first winner.
         if self.combined is not None and "\n" not in text:
-            m = self.combined.match(text)
+            m = self.by_first.get(text[:1], self.other)(text)
             if m is None:
                 return None
             k, names, conversions = self._by_group[m.lastgroup]  # type: ignore[index]

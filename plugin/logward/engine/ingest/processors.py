@@ -170,7 +170,7 @@ def _grok(e: Emit, c: dict[str, Any]) -> None:
             e.w("text = v" if e.known(p).kind == "str" else "text = v if v.__class__ is str else _render(v)")
             if fast:
                 e.w("if '\\n' not in text:")
-                e.w(f"    matched = {e.const(compiled.combined.match)}(text)")
+                e.w(f"    matched = {e.const(compiled.by_first)}.get(text[:1], {e.const(compiled.other)})(text)")
                 e.w("    if matched is None:")
                 e.w(f"        {no_match}")
                 e.w("else:")
