@@ -291,8 +291,9 @@ class _Bucket:
 
     def __call__(self, text: str) -> re.Match[str] | None:
         regex = self.grok._combine(self.members)
+        table = self.grok.by_first
         for char in self.chars:
-            self.grok.by_first[char] = regex
+            table[char] = regex
         return regex(text)
 
 
@@ -339,24 +340,38 @@ class Grok:
         # character they can begin with: `by_first.get(text[:1], other)(text)` is the
         # combined regex's match with only the patterns that could match (same winner:
         # the order is kept, and the others cannot match).
-        self.by_first: dict[str, Any] = {}
-        self.other: Any = self.combined.match if self.combined is not None else _no_match
-        if self.combined is not None and len(self.sources) > 1:
+        # Worked out on first use, as most groks of a large rule set never see a line.
+        self._by_first: dict[str, Any] | None = None
+        self._other: Any = None
+
+    @property
+    def by_first(self) -> dict[str, Any]:
+        if self._by_first is None:
             self._group_by_first_character()
+        return self._by_first  # type: ignore[return-value]
+
+    @property
+    def other(self) -> Any:
+        if self._by_first is None:
+            self._group_by_first_character()
+        return self._other
 
     def _group_by_first_character(self) -> None:
+        self._by_first, self._other = {}, self.combined.match if self.combined is not None else _no_match
+        if self.combined is None or len(self.sources) == 1:
+            return
         firsts = [_first_chars(_sre.parse(_skeleton(source), re.MULTILINE | re.ASCII)) for source in self.sources]
         anywhere = tuple(k for k, chars in enumerate(firsts) if chars is None)
         if len(anywhere) == len(firsts):
             return
-        self.other = self._combine(anywhere)
+        self._other = self._combine(anywhere)
         by_members: dict[tuple[int, ...], list[str]] = {}
         for char in sorted(set().union(*(chars for chars in firsts if chars is not None))):
             members = tuple(k for k, chars in enumerate(firsts) if chars is None or char in chars)
             by_members.setdefault(members, []).append(char)
         for members, chars in by_members.items():
             bucket = _Bucket(self, members, chars)
-            self.by_first.update(dict.fromkeys(chars, bucket))
+            self._by_first.update(dict.fromkeys(chars, bucket))
 
     def _combine(self, members: tuple[int, ...]) -> Any:
         """The `match` of one regex of these patterns, in order, named as in `combined`."""
