@@ -27,10 +27,11 @@ def test_summary_tells_who_got_in_and_what_they_did(monkeypatch):
     assert "failed 10 logins (admin, oracle, test" in summary[scanner] and "100110" in summary[scanner]
     assert summary[scanner + 1].strip() == "no login from it succeeded"
     guesser = next(i for i, line in enumerate(summary) if line.startswith("bastion: 203.0.113.50"))
-    assert "failed 17 logins (root, deploy)" in summary[guesser] and "100111" in summary[guesser]
-    # Among its failures, one proved it had root's password (refused only by PermitRootLogin).
-    assert summary[guesser + 1].strip() == ("2024-11-14 10:01:53  had root's password: sshd refused it only "
-                                            "because root may not log in [rules 100107]")
+    assert "failed 16 logins (root, deploy)" in summary[guesser] and "100111" in summary[guesser]
+    # Among its failures, a key root accepts (refused only by PermitRootLogin).
+    assert summary[guesser + 1].strip() == ("2024-11-14 10:01:53  used a credential root accepts (a key, most "
+                                            "likely): sshd refused it only because root may not log in "
+                                            "[rules 100107]")
     login = summary[guesser + 2]
     assert "then logged in as deploy (password) at 2024-11-14 10:02:50" in login
     assert "100112" in login and "100902" in login and "100120" in login  # incl. first login

@@ -66,10 +66,11 @@ def test_brute_force_then_success(demo):
     section = _section(demo[2], "brute-force")
     guesser = section[section.index('data-source="203.0.113.50"'):]
     assert "got in as deploy, www-data" in guesser
-    assert "Failed <strong>17</strong> logins" in guesser and "<code>root</code>, <code>deploy</code>" in guesser
+    assert "Failed <strong>16</strong> logins" in guesser and "<code>root</code>, <code>deploy</code>" in guesser
     assert "Then logged in as <strong><code>deploy</code></strong> (password) at 2024-11-14 10:02:50 UTC" in guesser
     assert 'href="#rule-100112"' in guesser and "deploy: sudo as root: /bin/bash" in guesser
-    assert "had root&#x27;s password: sshd refused it only because root may not log in" in guesser
+    assert ("used a credential root accepts (a key, most likely): sshd refused it only because root may "
+            "not log in") in guesser
     scanner = section[section.index('data-source="203.0.113.77"'):section.index('data-source="203.0.113.50"')]
     assert "no login succeeded" in scanner and "Failed <strong>10</strong> logins" in scanner
 
@@ -87,7 +88,7 @@ def test_top_sources_and_alert_table(demo):
     report, _, markup = demo
     chart = markup[markup.index('<svg id="top-sources"'):]
     assert chart.index("203.0.113.50") < chart.index("203.0.113.77")  # most alerts first
-    assert "17 failed logins · bastion" in chart and "got in as deploy" in chart
+    assert "16 failed logins · bastion" in chart and "got in as deploy" in chart
     rows = re.findall(r'<tr data-level="(\d+)"><td class="nowrap">([^<]+)</td>', _section(markup, "alert-list"))
     assert len(rows) == report.alerts
     assert [t for _, t in rows] == sorted(t for _, t in rows)  # newest last

@@ -16,7 +16,8 @@ from typing import Any
 from ..engine.detect import Alert
 
 FAILED, BRUTE_FORCE, SUCCESS = "authentication_failed", "authentication_failures", "authentication_success"
-# A failure that proves the source had the right credentials (sshd's ROOT LOGIN REFUSED).
+# A failure that proves the source holds a credential root accepts (sshd's ROOT LOGIN
+# REFUSED, written only after a key or similar worked).
 KNEW = "root_credentials"
 # What a user does after logging in that an investigation wants to see.
 AFTERWARDS = {"sudo", "su", "accounts", "privilege_use", "privilege_change", "account_changed"}
@@ -75,7 +76,7 @@ class Attack:
     last: float = 0.0
     rules: set[int] = field(default_factory=set)  # the brute-force rules that fired
     logins: list[Login] = field(default_factory=list)
-    knew: list[Step] = field(default_factory=list)  # proofs that it had the right credentials
+    knew: list[Step] = field(default_factory=list)  # proofs that it holds a credential root accepts
 
     @property
     def attempts(self) -> int:
@@ -179,8 +180,9 @@ class Story:
             if SUCCESS in groups and user:
                 self._login(attack, user, alert)
             if KNEW in groups:
-                attack.knew.append(Step(alert.time, "had root's password: sshd refused it only because root may "
-                                                    "not log in", {alert.rule.id}))
+                attack.knew.append(Step(alert.time, "used a credential root accepts (a key, most likely): sshd "
+                                                    "refused it only because root may not log in",
+                                        {alert.rule.id}))
         if not afterwards:
             return
         actors, what = [user] if user else [], _describe(alert)
@@ -203,7 +205,7 @@ class Story:
         attack.logins.append(Login(user, alert.time, how, {alert.rule.id}))
 
     def attacked(self) -> list[Attack]:
-        """Sources a brute-force rule fired for, or that proved to have root's password, in the
+        """Sources a brute-force rule fired for, or that proved to hold a credential root accepts, in the
         order their attacks began."""
         return sorted((a for a in self.attacks.values() if a.rules or a.knew), key=lambda a: a.first)
 
