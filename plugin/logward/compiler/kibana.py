@@ -148,8 +148,9 @@ def rule_body(rule: Rule, rules: RuleSet, target: Target = DEFAULT_TARGET) -> di
         body.update(type="eql", language="eql", query=_eql(rule, rules), index=list(target.index),
                     timestamp_override="event.ingested", timestamp_field="@timestamp")
         # EQL matches a sequence ending at every event after the count is reached (40
-        # failures make 33 matches of 8); the engine starts counting afresh after an alert.
-        # Suppressing by the key for the window gives one alert per burst, as it does.
+        # failures make 33 matches of 8). Suppressing by the key for the window keeps that
+        # to one alert per key and window; the engine, counting afresh after each alert,
+        # may give more in one window (README, "Rules").
         if target.sequence_suppression:
             body["alert_suppression"] = _suppression(rule.same, window)
     elif isinstance(rule, FirstSeenRule):
