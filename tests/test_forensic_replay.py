@@ -40,7 +40,7 @@ def test_summary_tells_who_got_in_and_what_they_did(monkeypatch):
     assert "deploy: sudo as root: /bin/bash [rules 100201, 100203]" in after  # 100203: first sudo
     assert "deploy: created user support (as root) [rules 100501]" in after
     assert "deploy: added support to group sudo (as root) [rules 100503]" in after
-    assert "deploy: created user toor (as root) [rules 100501, 100507]" in after  # a second root
+    assert "deploy: created user toor (as root) [rules 100501, 100503, 100507]" in after  # a second root
     # alice's own sudo, on the same host, is not mixed into deploy's story.
     assert "apt-get" not in after
 
