@@ -38,9 +38,13 @@ def _break(content: Path, name: str, old: str, new: str) -> Path:
         ("repeated_failed_passwords.yml", "count: 8", "count: 1000", "count", "from 2 to 100"),
         ("repeated_failed_passwords.yml", "timeframe: 120s", "timeframe: soon", "timeframe", "a duration"),
         ("repeated_failed_passwords.yml", "events: {rules: [100102]}", "events: {rules: [100111]}",
-         "events.rules", "100111 is not an event rule"),
+         "events.rules", "rule 100111 is a frequency rule, not an event rule"),
+        ("repeated_failed_passwords.yml", "events: {rules: [100102]}", "events: {rules: [199999]}",
+         "events.rules", "there is no rule 199999"),
         ("invalid_user.yml", "mitre: [T1110.001, T1021.004]", "mitre: [T9999]", "mitre", "T9999"),
-        ("invalid_user.yml", "title: ", "titel: ", "titel", "not a field of a event rule"),
+        ("invalid_user.yml", "title: ", "titel: ", "titel", "not a field of an event rule"),
+        ("repeated_failed_passwords.yml", "count: 8", "count: 8\nwhere: {user.name: root}", "where",
+         "not a field of a frequency rule"),
         ("first_login.yml", "    fires: 0\n", "    fires: many\n", "tests[2].fires", "an integer >= 0"),
     ],
 )
@@ -61,6 +65,15 @@ def test_duplicate_ids_and_all_problems_reported_together(content: Path):
     message = str(error.value)
     assert "already used by detections/sshd/authentication_failed.yml" in message
     assert "first_login.yml: rule 100120: field 'level'" in message
+
+
+def test_a_reference_to_a_broken_rule_is_not_a_second_error(content: Path):
+    _break(content, "authentication_failed.yml", "level: 5", "level: 16")
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    message = str(error.value)
+    assert "rule 100102: field 'level'" in message
+    assert "100102" not in message.replace("rule 100102: field 'level'", ""), message
 
 
 def test_cli_reports_content_errors_without_a_traceback(content: Path, capsys):

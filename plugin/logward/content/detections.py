@@ -70,8 +70,11 @@ def _fields_used(rule: Rule) -> list[tuple[str, str]]:
 
 
 def _check(
-    rule: Rule, rules: dict[int, Rule], groups: set[str], attack: Attack, catalog: dict[str, Field]
+    rule: Rule, rules: dict[int, Rule], broken: set[Any], groups: set[str], attack: Attack,
+    catalog: dict[str, Field],
 ) -> list[str]:
+    """What is wrong with a rule beyond its own file; a reference to a rule whose file has
+    errors is not one of them (its file's errors say enough)."""
     problems = []
     for at, name in _fields_used(rule):
         if name not in catalog:
@@ -85,8 +88,11 @@ def _check(
                 problems.append(f"{rule.label}: field 'mitre': {needed} is not in detections/_attack.yml")
     for at, selector in _selectors(rule):
         for ref in selector.rules:
-            if not isinstance(rules.get(ref), EventRule):
-                problems.append(f"{rule.label}: field '{at}.rules': {ref} is not an event rule")
+            other = rules.get(ref)
+            if ref in broken or isinstance(other, EventRule):
+                continue
+            why = f"rule {ref} is a {other.kind} rule, not an event rule" if other else f"there is no rule {ref}"
+            problems.append(f"{rule.label}: field '{at}.rules': {why}")
         for group in selector.groups:
             if group not in groups:
                 problems.append(f"{rule.label}: field '{at}.groups': no event rule is in group {group!r}")
@@ -119,8 +125,7 @@ def load_rules(root: Path) -> RuleSet:
         parsed[rule.id] = rule
     groups = {g for r in parsed.values() if isinstance(r, EventRule) for g in r.groups}
     for rule in parsed.values():
-        problems += [p for p in _check(rule, parsed, groups, attack, catalog)
-                     if not any(f": {b} is not an event rule" in p for b in broken)]
+        problems += _check(rule, parsed, broken, groups, attack, catalog)
     if problems:
         raise ContentError("invalid detections:\n  " + "\n  ".join(problems))
     return RuleSet(tuple(sorted(parsed.values(), key=lambda r: r.id)), attack, catalog)

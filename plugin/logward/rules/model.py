@@ -201,7 +201,8 @@ def parse_rule(data: Any, source: str) -> Rule:
     cls = RULE_TYPES[kind]
     unknown = set(data) - COMMON_FIELDS - cls.type_fields
     if unknown:
-        raise FieldError(sorted(unknown)[0], f"not a field of a {kind} rule")
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise FieldError(sorted(unknown)[0], f"not a field of {article} {kind} rule")
     common = _common(data)
     if cls is EventRule:
         return EventRule(**common, source=source, where=conditions.parse(data.get("where"), "where"))
