@@ -63,8 +63,24 @@ def test_duplicate_ids_and_all_problems_reported_together(content: Path):
     with pytest.raises(ContentError) as error:
         load_rules(content)
     message = str(error.value)
-    assert "already used by detections/sshd/authentication_failed.yml" in message
+    assert ("invalid_user.yml: rule 100102: field 'id': also used by detections/sshd/authentication_failed.yml"
+            in message), message
     assert "first_login.yml: rule 100120: field 'level'" in message
+
+
+def test_a_duplicate_id_names_the_file_that_copies_it_whichever_sorts_first(content: Path):
+    """A new file sorting before the rule it copies is named too, not only the old rule,
+    and its other problems are still checked."""
+    copy = (content / "detections" / "sshd" / "invalid_user.yml").read_text()
+    (content / "detections" / "custom").mkdir()
+    (content / "detections" / "custom" / "bad.yml").write_text(
+        copy.replace("event.action: ssh_invalid_user", "event.actoin: ssh_invalid_user"))
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    message = str(error.value)
+    for file, other in (("custom/bad.yml", "sshd/invalid_user.yml"), ("sshd/invalid_user.yml", "custom/bad.yml")):
+        assert f"detections/{file}: rule 100101: field 'id': also used by detections/{other}" in message, message
+    assert "detections/custom/bad.yml: rule 100101: field 'where': 'event.actoin'" in message
 
 
 def test_a_reference_to_a_broken_rule_is_not_a_second_error(content: Path):

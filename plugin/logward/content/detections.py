@@ -105,7 +105,7 @@ def load_rules(root: Path) -> RuleSet:
     attack = Attack(attack_data.get("tactics", {}), attack_data.get("techniques", {}))
     catalog = load_fields(root)
     problems: list[str] = []
-    parsed: dict[int, Rule] = {}
+    loaded: dict[int, list[Rule]] = {}  # each id's rules, in load order: more than one is an error
     broken: set[Any] = set()  # ids of rules with errors: references to them are not errors too
     for path in sorted(p for p in base.rglob("*") if p.suffix in (".yml", ".yaml")):
         if path.name.startswith("_"):
@@ -119,12 +119,18 @@ def load_rules(root: Path) -> RuleSet:
             problems.append(f"{source}: rule {rule_id}: {e}")
             broken.add(rule_id)
             continue
-        if rule.id in parsed:
-            problems.append(f"{source}: rule {rule.id}: field 'id': already used by {parsed[rule.id].source}")
-            continue
-        parsed[rule.id] = rule
-    groups = {g for r in parsed.values() if isinstance(r, EventRule) for g in r.groups}
-    for rule in parsed.values():
+        loaded.setdefault(rule.id, []).append(rule)
+    for same_id in (rules for rules in loaded.values() if len(rules) > 1):
+        # Which file is the newcomer is not for the loader to guess: each is named, with
+        # the others, so the line for the file just added is there whichever it is.
+        broken.add(same_id[0].id)
+        for rule in same_id:
+            others = ", ".join(r.source for r in same_id if r is not rule)
+            problems.append(f"{rule.label}: field 'id': also used by {others}")
+    parsed = {i: rules[0] for i, rules in loaded.items()}
+    every = [rule for rules in loaded.values() for rule in rules]
+    groups = {g for r in every if isinstance(r, EventRule) for g in r.groups}
+    for rule in every:
         problems += _check(rule, parsed, broken, groups, attack, catalog)
     if problems:
         raise ContentError("invalid detections:\n  " + "\n  ".join(problems))
