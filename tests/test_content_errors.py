@@ -143,3 +143,29 @@ def test_unreadable_yaml_names_the_line(content: Path, text: bytes, where: str):
     with pytest.raises(ContentError) as error:
         load_rules(content)
     assert where in str(error.value) and "<unicode string>" not in str(error.value)
+
+
+def test_every_bad_field_of_a_rule_is_reported_at_once(content: Path):
+    (content / "detections" / "sshd" / "invalid_user.yml").write_text(
+        "id: 100101\ntitle: a rule with nothing else\ncolour: red\nshade: dark\n")
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    lines = str(error.value).splitlines()[1:]
+    fields = ["colour", "shade", "description", "level", "tests", "where"]
+    assert [line.strip().split(": ")[:3] for line in lines] == [
+        ["detections/sshd/invalid_user.yml", "rule 100101", f"field '{f}'"] for f in fields
+    ], lines
+
+
+def test_bad_test_cases_and_steps_are_reported_together(content: Path):
+    path = _break(content, "failures_then_success.yml", "within: 240s", "within: later")
+    text = path.read_text()
+    for old, new in (("fires: 1", "fires: -1"), ("fires: 0", "fires: none"), ("    count: 8\n", "    count: 1000\n"),
+                     ("{rules: [100103]}", "{rules: [100103]}\n    count: 2")):
+        text = text.replace(old, new, 1)
+    path.write_text(text)
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    message = str(error.value)
+    for field in ("steps[0].count", "steps[1].count", "within", "tests[0].fires", "tests[1].fires"):
+        assert f"failures_then_success.yml: rule 100112: field '{field}'" in message, message

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..rules import conditions
 from ..rules.conditions import Condition
-from ..rules.limits import FieldError
+from ..rules.limits import FieldErrors
 from ..rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, Selector, SequenceRule, parse_rule
 from .fields import Field, load_fields
 from .paths import ContentError, read_yaml
@@ -115,8 +115,8 @@ def load_rules(root: Path) -> RuleSet:
         rule_id = data.get("id", "?") if isinstance(data, dict) else "?"
         try:
             rule = parse_rule(data, source)
-        except FieldError as e:
-            problems.append(f"{source}: rule {rule_id}: {e}")
+        except FieldErrors as e:
+            problems += [f"{source}: rule {rule_id}: {error}" for error in e.errors]
             broken.add(rule_id)
             continue
         loaded.setdefault(rule.id, []).append(rule)

@@ -16,6 +16,14 @@ class FieldError(ValueError):
         self.message = message
 
 
+class FieldErrors(ValueError):
+    """Every bad field of one rule, found in one pass; `errors` in the order met."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = tuple(errors)
+
+
 @dataclass(frozen=True)
 class IntRange:
     what: str
