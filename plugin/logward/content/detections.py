@@ -12,7 +12,7 @@ from typing import Any
 
 from ..rules import conditions
 from ..rules.conditions import Condition
-from ..rules.limits import FieldErrors
+from ..rules.limits import FIELD_VALUES, FieldErrors
 from ..rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, Selector, SequenceRule, parse_rule
 from .fields import Field, load_fields
 from .paths import ContentError, read_yaml
@@ -57,16 +57,36 @@ def _selectors(rule: Rule) -> list[tuple[str, Selector]]:
     return []
 
 
+def _conditions(rule: Rule) -> list[tuple[str, Condition]]:
+    """A rule's conditions on one event, each with the rule field that holds it."""
+    found: list[tuple[str, Condition]] = [("where", rule.where)] if isinstance(rule, EventRule) else []
+    return found + [(f"{at}.where", s.where) for at, s in _selectors(rule) if s.where is not None]
+
+
 def _fields_used(rule: Rule) -> list[tuple[str, str]]:
-    used: list[tuple[str, str]] = []
-    if isinstance(rule, EventRule):
-        used += [("where", f) for f in sorted(conditions.fields(rule.where))]
-    for where, selector in _selectors(rule):
-        if selector.where is not None:
-            used += [(f"{where}.where", f) for f in sorted(conditions.fields(selector.where))]
+    used = [(at, f) for at, condition in _conditions(rule) for f in sorted(conditions.fields(condition))]
     for name in ("same", "key"):
         used += [(name, f) for f in getattr(rule, name, ())]
     return used
+
+
+def _values_of_wrong_type(rule: Rule, catalog: dict[str, Field]) -> list[str]:
+    """Compared values the field's type cannot hold: Kibana would refuse the query or it
+    would never match, and the engine could disagree with it."""
+    problems = []
+    for at, condition in _conditions(rule):
+        for comparison in conditions.comparisons(condition):
+            spec = catalog.get(comparison.field)
+            if spec is None:
+                continue  # reported as not a field Logward writes
+            allowed = FIELD_VALUES.get(spec.type)
+            what = f"{rule.label}: field '{at}': {comparison.field} has type {spec.type}"
+            if allowed is None:
+                problems.append(f"{what}: a condition can only test it with {{exists: true|false}}")
+                continue
+            problems += [f"{what}: its values are {allowed.what}, got {value!r}"
+                         for value in comparison.values if not allowed.accepts(value)]
+    return problems
 
 
 def _check(
@@ -81,6 +101,7 @@ def _check(
             problems.append(
                 f"{rule.label}: field '{at}': {name!r} is not a field Logward writes (pipelines/fields.yml)"
             )
+    problems += _values_of_wrong_type(rule, catalog)
     for technique in rule.mitre:
         parent = technique.partition(".")[0]
         for needed in dict.fromkeys((technique, parent)):

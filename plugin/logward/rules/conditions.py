@@ -91,6 +91,17 @@ def fields(condition: Condition) -> set[str]:
     return set().union(*(fields(c) for c in condition.items))
 
 
+def comparisons(condition: Condition) -> list[Equals]:
+    """Every comparison of a field with values in a condition, in the order written."""
+    if isinstance(condition, Equals):
+        return [condition]
+    if isinstance(condition, Exists):
+        return []
+    if isinstance(condition, Not):
+        return comparisons(condition.inner)
+    return [found for c in condition.items for found in comparisons(c)]
+
+
 def any_of(conditions: list[Condition]) -> Condition:
     unique = list(dict.fromkeys(conditions))
     return unique[0] if len(unique) == 1 else Any_(tuple(unique))
