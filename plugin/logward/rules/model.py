@@ -36,6 +36,9 @@ class TestCase:
     lines: tuple[str, ...]
     fires: int  # how many alerts this rule raises over the lines; 0 for a negative case
     reference_time: str = TEST_REFERENCE_TIME
+    # The case is about a line Logward cannot decode. Without it a case that expects no
+    # alert fails on such a line: a typo in it would make the case prove nothing.
+    undecodable: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,8 +167,8 @@ def _selector(value: Any, field: str) -> Selector:
 
 def _case(i: int, case: Any) -> TestCase:
     at = f"tests[{i}]"
-    if not isinstance(case, dict) or set(case) - {"name", "log", "fires", "reference_time"}:
-        raise FieldError(at, "a mapping of name, log, fires and optionally reference_time")
+    if not isinstance(case, dict) or set(case) - {"name", "log", "fires", "reference_time", "undecodable"}:
+        raise FieldError(at, "a mapping of name, log, fires and optionally reference_time and undecodable")
     problems = _Problems()
 
     def lines() -> tuple[str, ...]:
@@ -181,11 +184,17 @@ def _case(i: int, case: Any) -> TestCase:
             raise FieldError(f"{at}.fires", "how many times the rule fires: an integer >= 0")
         return value
 
+    def undecodable() -> bool:
+        value = case.get("undecodable", False)
+        if not isinstance(value, bool):
+            raise FieldError(f"{at}.undecodable", "true if the case is about a line Logward cannot decode")
+        return value
+
     name = case.get("name") if isinstance(case.get("name"), str) else f"case {i + 1}"
-    log, count = problems.get(lines), problems.get(fires)
+    log, count, odd = problems.get(lines), problems.get(fires), problems.get(undecodable)
     problems.raise_any()
-    assert log is not None and count is not None
-    return TestCase(name, log, count, str(case.get("reference_time", TEST_REFERENCE_TIME)))
+    assert log is not None and count is not None and odd is not None
+    return TestCase(name, log, count, str(case.get("reference_time", TEST_REFERENCE_TIME)), odd)
 
 
 def _tests(data: dict) -> tuple[TestCase, ...]:
