@@ -38,9 +38,13 @@ def _break(content: Path, name: str, old: str, new: str) -> Path:
         ("repeated_failed_passwords.yml", "count: 8", "count: 1000", "count", "from 2 to 100"),
         ("repeated_failed_passwords.yml", "timeframe: 120s", "timeframe: soon", "timeframe", "a duration"),
         ("repeated_failed_passwords.yml", "events: {rules: [100102]}", "events: {rules: [100111]}",
-         "events.rules", "100111 is not an event rule"),
+         "events.rules", "rule 100111 is a frequency rule, not an event rule"),
+        ("repeated_failed_passwords.yml", "events: {rules: [100102]}", "events: {rules: [199999]}",
+         "events.rules", "there is no rule 199999"),
         ("invalid_user.yml", "mitre: [T1110.001, T1021.004]", "mitre: [T9999]", "mitre", "T9999"),
-        ("invalid_user.yml", "title: ", "titel: ", "titel", "not a field of a event rule"),
+        ("invalid_user.yml", "title: ", "titel: ", "titel", "not a field of an event rule"),
+        ("repeated_failed_passwords.yml", "count: 8", "count: 8\nwhere: {user.name: root}", "where",
+         "not a field of a frequency rule"),
         ("first_login.yml", "    fires: 0\n", "    fires: many\n", "tests[2].fires", "an integer >= 0"),
     ],
 )
@@ -59,8 +63,33 @@ def test_duplicate_ids_and_all_problems_reported_together(content: Path):
     with pytest.raises(ContentError) as error:
         load_rules(content)
     message = str(error.value)
-    assert "already used by detections/sshd/authentication_failed.yml" in message
+    assert ("invalid_user.yml: rule 100102: field 'id': also used by detections/sshd/authentication_failed.yml"
+            in message), message
     assert "first_login.yml: rule 100120: field 'level'" in message
+
+
+def test_a_duplicate_id_names_the_file_that_copies_it_whichever_sorts_first(content: Path):
+    """A new file sorting before the rule it copies is named too, not only the old rule,
+    and its other problems are still checked."""
+    copy = (content / "detections" / "sshd" / "invalid_user.yml").read_text()
+    (content / "detections" / "custom").mkdir()
+    (content / "detections" / "custom" / "bad.yml").write_text(
+        copy.replace("event.action: ssh_invalid_user", "event.actoin: ssh_invalid_user"))
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    message = str(error.value)
+    for file, other in (("custom/bad.yml", "sshd/invalid_user.yml"), ("sshd/invalid_user.yml", "custom/bad.yml")):
+        assert f"detections/{file}: rule 100101: field 'id': also used by detections/{other}" in message, message
+    assert "detections/custom/bad.yml: rule 100101: field 'where': 'event.actoin'" in message
+
+
+def test_a_reference_to_a_broken_rule_is_not_a_second_error(content: Path):
+    _break(content, "authentication_failed.yml", "level: 5", "level: 16")
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    message = str(error.value)
+    assert "rule 100102: field 'level'" in message
+    assert "100102" not in message.replace("rule 100102: field 'level'", ""), message
 
 
 def test_cli_reports_content_errors_without_a_traceback(content: Path, capsys):
@@ -114,3 +143,29 @@ def test_unreadable_yaml_names_the_line(content: Path, text: bytes, where: str):
     with pytest.raises(ContentError) as error:
         load_rules(content)
     assert where in str(error.value) and "<unicode string>" not in str(error.value)
+
+
+def test_every_bad_field_of_a_rule_is_reported_at_once(content: Path):
+    (content / "detections" / "sshd" / "invalid_user.yml").write_text(
+        "id: 100101\ntitle: a rule with nothing else\ncolour: red\nshade: dark\n")
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    lines = str(error.value).splitlines()[1:]
+    fields = ["colour", "shade", "description", "level", "tests", "where"]
+    assert [line.strip().split(": ")[:3] for line in lines] == [
+        ["detections/sshd/invalid_user.yml", "rule 100101", f"field '{f}'"] for f in fields
+    ], lines
+
+
+def test_bad_test_cases_and_steps_are_reported_together(content: Path):
+    path = _break(content, "failures_then_success.yml", "within: 240s", "within: later")
+    text = path.read_text()
+    for old, new in (("fires: 1", "fires: -1"), ("fires: 0", "fires: none"), ("    count: 8\n", "    count: 1000\n"),
+                     ("{rules: [100103]}", "{rules: [100103]}\n    count: 2")):
+        text = text.replace(old, new, 1)
+    path.write_text(text)
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    message = str(error.value)
+    for field in ("steps[0].count", "steps[1].count", "within", "tests[0].fires", "tests[1].fires"):
+        assert f"failures_then_success.yml: rule 100112: field '{field}'" in message, message

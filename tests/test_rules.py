@@ -32,6 +32,7 @@ def test_rule_case(rule, case, pipelines: Pipelines = PIPELINES, rules: RuleSet 
     assert result.ok, (
         f"rule {rule.id} ({rule.source}), case {case.name!r}: fired {result.fired} times, "
         f"expected {case.fires}; other rules fired: {result.others}"
+        + (f"; {result.problem}" if result.problem else "")
     )
 
 

@@ -13,6 +13,11 @@ from ..content.pipelines import Pipelines, load_pipelines
 from ..engine import Engine
 from ..engine.ingest import Ingest
 from ..rules.model import Rule, TestCase
+from .replay import PROBLEM_TAGS
+
+# Tags of a line that did not decode: the replay's problem tags, and the engine's mark for
+# a line the node would not index at all.
+UNDECODED_TAGS = (*PROBLEM_TAGS, "dropped")
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -22,30 +27,55 @@ def add_parser(commands: Any, name: str) -> None:
 
 
 @dataclass(frozen=True)
+class Undecoded:
+    line: int  # from 1, in the case's log
+    tag: str
+    why: str  # the document's error.message, if any
+
+
+@dataclass(frozen=True)
 class CaseResult:
     rule: Rule
     case: TestCase
     fired: int  # alerts of this rule
     others: dict[int, int]  # alerts of other rules, for the report
+    undecoded: tuple[Undecoded, ...] = ()
+
+    @property
+    def problem(self) -> str | None:
+        """Why the case fails, besides the count: a case that expects no alert proves
+        nothing if a line did not decode, and one marked undecodable must have such a line."""
+        if self.case.undecodable:
+            return None if self.undecoded else "marked undecodable: true, but every line decodes"
+        if self.case.fires or not self.undecoded:
+            return None
+        first = self.undecoded[0]
+        why = f": {first.why[:200]}{'...' if len(first.why) > 200 else ''}" if first.why else ""
+        return (f"line {first.line} does not decode ({first.tag}{why}): a case expecting no alert proves "
+                "nothing with it; fix the line, or add undecodable: true if the case is about such a line")
 
     @property
     def ok(self) -> bool:
-        return self.fired == self.case.fires
+        return self.fired == self.case.fires and self.problem is None
 
 
 def run_case(pipelines: Pipelines, rules: RuleSet, rule: Rule, case: TestCase,
              ingest: Ingest | None = None) -> CaseResult:
     """One case in a fresh engine: no correlation or first-seen state from other cases."""
     engine = Engine(pipelines, rules, ingest=ingest)
-    fired, others = 0, {}
-    for line in case.lines:
-        _, alerts = engine.process(line, case.reference_time)
+    fired, others, undecoded = 0, {}, []
+    for number, line in enumerate(case.lines, 1):
+        doc, alerts = engine.process(line, case.reference_time)
+        tags = doc.get("tags") or ()
+        error = doc.get("error")
+        why = str(error.get("message", "")) if isinstance(error, dict) else ""
+        undecoded += [Undecoded(number, tag, why) for tag in UNDECODED_TAGS if tag in tags]
         for alert in alerts:
             if alert.rule.id == rule.id:
                 fired += 1
             else:
                 others[alert.rule.id] = others.get(alert.rule.id, 0) + 1
-    return CaseResult(rule, case, fired, others)
+    return CaseResult(rule, case, fired, others, tuple(undecoded))
 
 
 def run_all(pipelines: Pipelines, rules: RuleSet, only: list[int] | None = None) -> list[CaseResult]:
@@ -78,7 +108,9 @@ def run(args: argparse.Namespace) -> int:
         for r in mine if args.verbose else bad:
             mark = "ok" if r.ok else "FAIL"
             also = ", ".join(f"{k}x{v}" for k, v in sorted(r.others.items())) or "none"
-            print(f"        {mark}: {r.case.name}: fired {r.fired}, expected {r.case.fires} (other rules: {also})")
+            problem = f"; {r.problem}" if r.problem else ""
+            print(f"        {mark}: {r.case.name}: fired {r.fired}, expected {r.case.fires} "
+                  f"(other rules: {also}){problem}")
     total = len(results)
     print(f"{total - failed}/{total} cases passed across {len({r.rule.id for r in results})} rules")
     return 1 if failed else 0

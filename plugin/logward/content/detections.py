@@ -12,7 +12,7 @@ from typing import Any
 
 from ..rules import conditions
 from ..rules.conditions import Condition
-from ..rules.limits import FieldError
+from ..rules.limits import FIELD_VALUES, FieldErrors
 from ..rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, Selector, SequenceRule, parse_rule
 from .fields import Field, load_fields
 from .paths import ContentError, read_yaml
@@ -57,27 +57,51 @@ def _selectors(rule: Rule) -> list[tuple[str, Selector]]:
     return []
 
 
+def _conditions(rule: Rule) -> list[tuple[str, Condition]]:
+    """A rule's conditions on one event, each with the rule field that holds it."""
+    found: list[tuple[str, Condition]] = [("where", rule.where)] if isinstance(rule, EventRule) else []
+    return found + [(f"{at}.where", s.where) for at, s in _selectors(rule) if s.where is not None]
+
+
 def _fields_used(rule: Rule) -> list[tuple[str, str]]:
-    used: list[tuple[str, str]] = []
-    if isinstance(rule, EventRule):
-        used += [("where", f) for f in sorted(conditions.fields(rule.where))]
-    for where, selector in _selectors(rule):
-        if selector.where is not None:
-            used += [(f"{where}.where", f) for f in sorted(conditions.fields(selector.where))]
+    used = [(at, f) for at, condition in _conditions(rule) for f in sorted(conditions.fields(condition))]
     for name in ("same", "key"):
         used += [(name, f) for f in getattr(rule, name, ())]
     return used
 
 
+def _values_of_wrong_type(rule: Rule, catalog: dict[str, Field]) -> list[str]:
+    """Compared values the field's type cannot hold: Kibana would refuse the query or it
+    would never match, and the engine could disagree with it."""
+    problems = []
+    for at, condition in _conditions(rule):
+        for comparison in conditions.comparisons(condition):
+            spec = catalog.get(comparison.field)
+            if spec is None:
+                continue  # reported as not a field Logward writes
+            allowed = FIELD_VALUES.get(spec.type)
+            what = f"{rule.label}: field '{at}': {comparison.field} has type {spec.type}"
+            if allowed is None:
+                problems.append(f"{what}: a condition can only test it with {{exists: true|false}}")
+                continue
+            problems += [f"{what}: its values are {allowed.what}, got {value!r}"
+                         for value in comparison.values if not allowed.accepts(value)]
+    return problems
+
+
 def _check(
-    rule: Rule, rules: dict[int, Rule], groups: set[str], attack: Attack, catalog: dict[str, Field]
+    rule: Rule, rules: dict[int, Rule], broken: set[Any], groups: set[str], attack: Attack,
+    catalog: dict[str, Field],
 ) -> list[str]:
+    """What is wrong with a rule beyond its own file; a reference to a rule whose file has
+    errors is not one of them (its file's errors say enough)."""
     problems = []
     for at, name in _fields_used(rule):
         if name not in catalog:
             problems.append(
                 f"{rule.label}: field '{at}': {name!r} is not a field Logward writes (pipelines/fields.yml)"
             )
+    problems += _values_of_wrong_type(rule, catalog)
     for technique in rule.mitre:
         parent = technique.partition(".")[0]
         for needed in dict.fromkeys((technique, parent)):
@@ -85,8 +109,11 @@ def _check(
                 problems.append(f"{rule.label}: field 'mitre': {needed} is not in detections/_attack.yml")
     for at, selector in _selectors(rule):
         for ref in selector.rules:
-            if not isinstance(rules.get(ref), EventRule):
-                problems.append(f"{rule.label}: field '{at}.rules': {ref} is not an event rule")
+            other = rules.get(ref)
+            if ref in broken or isinstance(other, EventRule):
+                continue
+            why = f"rule {ref} is a {other.kind} rule, not an event rule" if other else f"there is no rule {ref}"
+            problems.append(f"{rule.label}: field '{at}.rules': {why}")
         for group in selector.groups:
             if group not in groups:
                 problems.append(f"{rule.label}: field '{at}.groups': no event rule is in group {group!r}")
@@ -99,7 +126,7 @@ def load_rules(root: Path) -> RuleSet:
     attack = Attack(attack_data.get("tactics", {}), attack_data.get("techniques", {}))
     catalog = load_fields(root)
     problems: list[str] = []
-    parsed: dict[int, Rule] = {}
+    loaded: dict[int, list[Rule]] = {}  # each id's rules, in load order: more than one is an error
     broken: set[Any] = set()  # ids of rules with errors: references to them are not errors too
     for path in sorted(p for p in base.rglob("*") if p.suffix in (".yml", ".yaml")):
         if path.name.startswith("_"):
@@ -109,18 +136,23 @@ def load_rules(root: Path) -> RuleSet:
         rule_id = data.get("id", "?") if isinstance(data, dict) else "?"
         try:
             rule = parse_rule(data, source)
-        except FieldError as e:
-            problems.append(f"{source}: rule {rule_id}: {e}")
+        except FieldErrors as e:
+            problems += [f"{source}: rule {rule_id}: {error}" for error in e.errors]
             broken.add(rule_id)
             continue
-        if rule.id in parsed:
-            problems.append(f"{source}: rule {rule.id}: field 'id': already used by {parsed[rule.id].source}")
-            continue
-        parsed[rule.id] = rule
-    groups = {g for r in parsed.values() if isinstance(r, EventRule) for g in r.groups}
-    for rule in parsed.values():
-        problems += [p for p in _check(rule, parsed, groups, attack, catalog)
-                     if not any(f": {b} is not an event rule" in p for b in broken)]
+        loaded.setdefault(rule.id, []).append(rule)
+    for same_id in (rules for rules in loaded.values() if len(rules) > 1):
+        # Which file is the newcomer is not for the loader to guess: each is named, with
+        # the others, so the line for the file just added is there whichever it is.
+        broken.add(same_id[0].id)
+        for rule in same_id:
+            others = ", ".join(r.source for r in same_id if r is not rule)
+            problems.append(f"{rule.label}: field 'id': also used by {others}")
+    parsed = {i: rules[0] for i, rules in loaded.items()}
+    every = [rule for rules in loaded.values() for rule in rules]
+    groups = {g for r in every if isinstance(r, EventRule) for g in r.groups}
+    for rule in every:
+        problems += _check(rule, parsed, broken, groups, attack, catalog)
     if problems:
         raise ContentError("invalid detections:\n  " + "\n  ".join(problems))
     return RuleSet(tuple(sorted(parsed.values(), key=lambda r: r.id)), attack, catalog)

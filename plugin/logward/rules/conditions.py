@@ -4,7 +4,8 @@ A mapping is a conjunction; each key is a field and its value one value, a list 
 them), or one of `{exists: true|false}`. The keys `any` (a list of mappings, one of which
 must hold), `all` (a list, all of which must hold) and `not` (a mapping that must not hold)
 combine them. Parsing gives a small tree that the engine evaluates and the compiler turns
-into KQL, EQL or query DSL.
+into KQL, EQL or query DSL. A value is compared whole; when the rules load it is checked
+against its field's type in pipelines/fields.yml (`limits.FIELD_VALUES`).
 """
 
 from __future__ import annotations
@@ -89,6 +90,17 @@ def fields(condition: Condition) -> set[str]:
     if isinstance(condition, Not):
         return fields(condition.inner)
     return set().union(*(fields(c) for c in condition.items))
+
+
+def comparisons(condition: Condition) -> list[Equals]:
+    """Every comparison of a field with values in a condition, in the order written."""
+    if isinstance(condition, Equals):
+        return [condition]
+    if isinstance(condition, Exists):
+        return []
+    if isinstance(condition, Not):
+        return comparisons(condition.inner)
+    return [found for c in condition.items for found in comparisons(c)]
 
 
 def any_of(conditions: list[Condition]) -> Condition:

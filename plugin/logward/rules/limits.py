@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +16,14 @@ class FieldError(ValueError):
         super().__init__(f"field '{field}': {message}")
         self.field = field
         self.message = message
+
+
+class FieldErrors(ValueError):
+    """Every bad field of one rule, found in one pass; `errors` in the order met."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = tuple(errors)
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,52 @@ class Duration:
             raise FieldError(field, f"a duration from {self.low}s to {self.high}s (like 120s or 2m), got {value!r}")
         return seconds
 
+
+@dataclass(frozen=True)
+class FieldValues:
+    """What a condition may compare a field of one Elasticsearch type with.
+
+    The engine compares a value with the document's own (a port the pipeline converted is
+    the integer 22, an address the string logged); Elasticsearch reads both through the
+    mapping. Only values that match alike in both are allowed: `user.id: 0` would match
+    in Kibana but never in the engine, `source.port: abc` nowhere.
+    """
+
+    what: str  # for messages: "its values are ..."
+    accepts: Callable[[Any], bool]
+
+
+def _integer(low: int, high: int) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+
+
+def _address(value: Any) -> bool:
+    """One IPv4 or IPv6 address as Elasticsearch reads it: no range, no %zone."""
+    if not isinstance(value, str) or "%" in value:
+        return False
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+_STRINGS = FieldValues("strings (a number in quotes: '0')", lambda v: isinstance(v, str))
+# Each field type a condition may compare, by its name in pipelines/fields.yml. Fields of
+# other types (text, dates) are tested with {exists: true|false} only: Elasticsearch
+# matches them by words or by instant, the engine by the whole value as written.
+FIELD_VALUES: dict[str, FieldValues] = {
+    "keyword": _STRINGS,
+    "constant_keyword": _STRINGS,
+    "wildcard": _STRINGS,
+    "long": FieldValues("integers, unquoted", _integer(-(2**63), 2**63 - 1)),
+    "integer": FieldValues("integers, unquoted", _integer(-(2**31), 2**31 - 1)),
+    "short": FieldValues("integers from -32768 to 32767, unquoted", _integer(-(2**15), 2**15 - 1)),
+    "byte": FieldValues("integers from -128 to 127, unquoted", _integer(-(2**7), 2**7 - 1)),
+    "unsigned_long": FieldValues("integers from 0, unquoted", _integer(0, 2**64 - 1)),
+    "ip": FieldValues("single IPv4 or IPv6 addresses (the engine matches no CIDR range)", _address),
+    "boolean": FieldValues("true or false, unquoted", lambda v: isinstance(v, bool)),
+}
 
 # OSSEC's scale: 0 is ignored, 3 a successful login, 5 a user error, 10 repeated errors,
 # 12 a high-importance event, 15 a severe attack.

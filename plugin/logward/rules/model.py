@@ -16,12 +16,15 @@ groups of those rules (`groups`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from . import conditions
 from .conditions import Condition
-from .limits import COUNT, GROUP, LEVEL, OSSEC_ID, RULE_ID, TECHNIQUE, WINDOW, FieldError
+from .limits import COUNT, GROUP, LEVEL, OSSEC_ID, RULE_ID, TECHNIQUE, WINDOW, FieldError, FieldErrors
+
+T = TypeVar("T")
 
 # Year-less test lines are read as if shipped at this time (so "Dec 10" is in 2024).
 TEST_REFERENCE_TIME = "2025-01-01T00:00:00.000Z"
@@ -33,6 +36,9 @@ class TestCase:
     lines: tuple[str, ...]
     fires: int  # how many alerts this rule raises over the lines; 0 for a negative case
     reference_time: str = TEST_REFERENCE_TIME
+    # The case is about a line Logward cannot decode. Without it a case that expects no
+    # alert fails on such a line: a typo in it would make the case prove nothing.
+    undecodable: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,6 @@ class Rule:
     source: str  # the file it came from, for messages
 
     kind: ClassVar[str]
-    type_fields: ClassVar[frozenset[str]]
 
     @property
     def label(self) -> str:
@@ -73,7 +78,6 @@ class Rule:
 class EventRule(Rule):
     where: Condition
     kind = "event"
-    type_fields = frozenset({"where"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +87,6 @@ class FrequencyRule(Rule):
     timeframe: int
     same: tuple[str, ...]
     kind = "frequency"
-    type_fields = frozenset({"events", "count", "timeframe", "same"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,7 +95,6 @@ class SequenceRule(Rule):
     within: int
     same: tuple[str, ...]
     kind = "sequence"
-    type_fields = frozenset({"steps", "within", "same"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,13 +102,31 @@ class FirstSeenRule(Rule):
     events: Selector
     key: tuple[str, ...]
     kind = "first_seen"
-    type_fields = frozenset({"events", "key"})
 
 
 RULE_TYPES: dict[str, type[Rule]] = {cls.kind: cls for cls in (EventRule, FrequencyRule, SequenceRule, FirstSeenRule)}
-COMMON_FIELDS = frozenset(
-    {"id", "type", "title", "description", "level", "groups", "mitre", "ossec", "references", "tests"}
-)
+
+
+class _Problems:
+    """The bad fields met while parsing one rule. Each field is parsed on its own, so a
+    file with several bad fields reports them all at once rather than one per run."""
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def get(self, parse: Callable[[], T]) -> T | None:
+        """What `parse` gives, or None with its errors kept (the rule is then not built)."""
+        try:
+            return parse()
+        except FieldError as e:
+            self.errors.append(e)
+        except FieldErrors as e:
+            self.errors += e.errors
+        return None
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise FieldErrors(self.errors)
 
 
 def _text(data: dict, field: str, limit: int) -> str:
@@ -145,91 +165,140 @@ def _selector(value: Any, field: str) -> Selector:
     raise FieldError(field, "one of {where: ...}, {rules: [ids]} or {groups: [names]}")
 
 
-def _tests(data: dict) -> tuple[TestCase, ...]:
-    cases = []
-    for i, case in enumerate(_list(data, "tests")):
-        at = f"tests[{i}]"
-        if not isinstance(case, dict) or set(case) - {"name", "log", "fires", "reference_time"}:
-            raise FieldError(at, "a mapping of name, log, fires and optionally reference_time")
-        name = case.get("name") if isinstance(case.get("name"), str) else f"case {i + 1}"
+def _case(i: int, case: Any) -> TestCase:
+    at = f"tests[{i}]"
+    if not isinstance(case, dict) or set(case) - {"name", "log", "fires", "reference_time", "undecodable"}:
+        raise FieldError(at, "a mapping of name, log, fires and optionally reference_time and undecodable")
+    problems = _Problems()
+
+    def lines() -> tuple[str, ...]:
         log = case.get("log")
-        lines = log.splitlines() if isinstance(log, str) else log
-        if not isinstance(lines, list) or not lines or not all(isinstance(x, str) for x in lines):
+        found = log.splitlines() if isinstance(log, str) else log
+        if not isinstance(found, list) or not found or not all(isinstance(x, str) for x in found):
             raise FieldError(f"{at}.log", "the log lines, as a block of text or a list")
-        fires = case.get("fires")
-        if isinstance(fires, bool) or not isinstance(fires, int) or fires < 0:
+        return tuple(found)
+
+    def fires() -> int:
+        value = case.get("fires")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise FieldError(f"{at}.fires", "how many times the rule fires: an integer >= 0")
-        reference = case.get("reference_time", TEST_REFERENCE_TIME)
-        cases.append(TestCase(name, tuple(lines), fires, str(reference)))
+        return value
+
+    def undecodable() -> bool:
+        value = case.get("undecodable", False)
+        if not isinstance(value, bool):
+            raise FieldError(f"{at}.undecodable", "true if the case is about a line Logward cannot decode")
+        return value
+
+    name = case.get("name") if isinstance(case.get("name"), str) else f"case {i + 1}"
+    log, count, odd = problems.get(lines), problems.get(fires), problems.get(undecodable)
+    problems.raise_any()
+    assert log is not None and count is not None and odd is not None
+    return TestCase(name, log, count, str(case.get("reference_time", TEST_REFERENCE_TIME)), odd)
+
+
+def _tests(data: dict) -> tuple[TestCase, ...]:
+    problems = _Problems()
+    parsed = [problems.get(lambda i=i, c=c: _case(i, c)) for i, c in enumerate(_list(data, "tests"))]
+    problems.raise_any()
+    cases = tuple(c for c in parsed if c is not None)
     if not any(c.fires for c in cases) or not any(c.fires == 0 for c in cases):
         raise FieldError("tests", "each rule needs a case where it fires and a case where it does not")
-    return tuple(cases)
+    return cases
 
 
-def _common(data: dict) -> dict[str, Any]:
+def _groups(data: dict) -> tuple[str, ...]:
     groups = _list(data, "groups")
     for g in groups:
         if not isinstance(g, str) or not GROUP.match(g):
             raise FieldError("groups", f"group names are lower_snake_case, got {g!r}")
+    return tuple(groups)
+
+
+def _mitre(data: dict) -> tuple[str, ...]:
     mitre = _list(data, "mitre")
     for t in mitre:
         if not isinstance(t, str) or not TECHNIQUE.match(t):
             raise FieldError("mitre", f"ATT&CK technique ids look like T1110 or T1110.001, got {t!r}")
+    return tuple(mitre)
+
+
+def _references(data: dict) -> tuple[str, ...]:
     references = _list(data, "references")
     if not all(isinstance(r, str) and r.startswith(("http://", "https://")) for r in references):
         raise FieldError("references", "a list of URLs")
-    return {
-        "id": RULE_ID.parse(data.get("id"), "id"),
-        "title": _text(data, "title", 120),
-        "description": _text(data, "description", 2000),
-        "level": LEVEL.parse(data.get("level"), "level"),
-        "groups": tuple(groups),
-        "mitre": tuple(mitre),
-        "ossec": tuple(OSSEC_ID.parse(v, "ossec") for v in _list(data, "ossec")),
-        "references": tuple(references),
-        "tests": _tests(data),
-    }
+    return tuple(references)
+
+
+def _steps(data: dict) -> tuple[Step, ...]:
+    raw_steps = _list(data, "steps")
+    if len(raw_steps) < 2:
+        raise FieldError("steps", "a sequence has at least two steps")
+    problems = _Problems()
+
+    def step(i: int, spec: Any) -> Step:
+        at = f"steps[{i}]"
+        if not isinstance(spec, dict) or set(spec) - {"events", "count"}:
+            raise FieldError(at, "a mapping of events and optionally count")
+        count = COUNT.parse(spec["count"], f"{at}.count") if "count" in spec else 1
+        if count > 1 and i > 0:
+            raise FieldError(f"{at}.count", "only the first step of a sequence may repeat")
+        return Step(_selector(spec.get("events"), f"{at}.events"), count)
+
+    steps = [problems.get(lambda i=i, s=s: step(i, s)) for i, s in enumerate(raw_steps)]
+    problems.raise_any()
+    return tuple(s for s in steps if s is not None)
+
+
+# Each field's parser (the fields a rule file may hold, besides `type`), common and by
+# rule type: every one runs, so all of a rule's problems are found.
+Parser = Callable[[dict], Any]
+COMMON_PARSERS: dict[str, Parser] = {
+    "id": lambda d: RULE_ID.parse(d.get("id"), "id"),
+    "title": lambda d: _text(d, "title", 120),
+    "description": lambda d: _text(d, "description", 2000),
+    "level": lambda d: LEVEL.parse(d.get("level"), "level"),
+    "groups": _groups,
+    "mitre": _mitre,
+    "ossec": lambda d: tuple(OSSEC_ID.parse(v, "ossec") for v in _list(d, "ossec")),
+    "references": _references,
+    "tests": _tests,
+}
+TYPE_PARSERS: dict[type[Rule], dict[str, Parser]] = {
+    EventRule: {"where": lambda d: conditions.parse(d.get("where"), "where")},
+    FrequencyRule: {
+        "events": lambda d: _selector(d.get("events"), "events"),
+        "count": lambda d: COUNT.parse(d.get("count"), "count"),
+        "timeframe": lambda d: WINDOW.parse(d.get("timeframe"), "timeframe"),
+        "same": lambda d: _fields(d, "same"),
+    },
+    SequenceRule: {
+        "steps": _steps,
+        "within": lambda d: WINDOW.parse(d.get("within"), "within"),
+        "same": lambda d: _fields(d, "same"),
+    },
+    FirstSeenRule: {
+        "events": lambda d: _selector(d.get("events"), "events"),
+        "key": lambda d: _fields(d, "key"),
+    },
+}
 
 
 def parse_rule(data: Any, source: str) -> Rule:
-    """A rule from its file's mapping. FieldError names the field that is wrong."""
+    """A rule from its file's mapping. FieldErrors holds every field that is wrong."""
     if not isinstance(data, dict):
-        raise FieldError("(file)", "a rule file holds one mapping")
+        raise FieldErrors([FieldError("(file)", "a rule file holds one mapping")])
+    problems = _Problems()
     kind = data.get("type", "event")
-    if kind not in RULE_TYPES:
-        raise FieldError("type", f"one of {', '.join(RULE_TYPES)}, got {kind!r}")
-    cls = RULE_TYPES[kind]
-    unknown = set(data) - COMMON_FIELDS - cls.type_fields
-    if unknown:
-        raise FieldError(sorted(unknown)[0], f"not a field of a {kind} rule")
-    common = _common(data)
-    if cls is EventRule:
-        return EventRule(**common, source=source, where=conditions.parse(data.get("where"), "where"))
-    if cls is FrequencyRule:
-        return FrequencyRule(
-            **common, source=source,
-            events=_selector(data.get("events"), "events"),
-            count=COUNT.parse(data.get("count"), "count"),
-            timeframe=WINDOW.parse(data.get("timeframe"), "timeframe"),
-            same=_fields(data, "same"),
-        )
-    if cls is SequenceRule:
-        raw_steps = _list(data, "steps")
-        if len(raw_steps) < 2:
-            raise FieldError("steps", "a sequence has at least two steps")
-        steps = []
-        for i, step in enumerate(raw_steps):
-            at = f"steps[{i}]"
-            if not isinstance(step, dict) or set(step) - {"events", "count"}:
-                raise FieldError(at, "a mapping of events and optionally count")
-            count = COUNT.parse(step["count"], f"{at}.count") if "count" in step else 1
-            if count > 1 and i > 0:
-                raise FieldError(f"{at}.count", "only the first step of a sequence may repeat")
-            steps.append(Step(_selector(step.get("events"), f"{at}.events"), count))
-        return SequenceRule(
-            **common, source=source, steps=tuple(steps),
-            within=WINDOW.parse(data.get("within"), "within"), same=_fields(data, "same"),
-        )
-    return FirstSeenRule(
-        **common, source=source, events=_selector(data.get("events"), "events"), key=_fields(data, "key")
-    )
+    cls = RULE_TYPES.get(kind) if isinstance(kind, str) else None
+    parsers = COMMON_PARSERS | (TYPE_PARSERS[cls] if cls else {})
+    if cls is None:
+        problems.errors.append(FieldError("type", f"one of {', '.join(RULE_TYPES)}, got {kind!r}"))
+    else:
+        article = "an" if kind[0] in "aeiou" else "a"
+        for name in sorted(map(str, set(data) - {"type"} - set(parsers))):
+            problems.errors.append(FieldError(name, f"not a field of {article} {kind} rule"))
+    values = {name: problems.get(lambda parse=parse: parse(data)) for name, parse in parsers.items()}
+    problems.raise_any()
+    assert cls is not None
+    return cls(**values, source=source)

@@ -1,0 +1,95 @@
+"""`logward test` holds a case that expects no alert to lines that decode: a typo that
+leaves a line unparsed would otherwise pass it for the wrong reason."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from logward.cli import main
+from logward.cli.ruletest import run_case
+from logward.content.detections import load_rules
+from logward.content.paths import ContentError
+from logward.content.pipelines import load_pipelines
+from tests.conftest import ROOT
+
+NEGATIVE = ("Dec 10 06:55:48 LabSZ sshd[24200]: Failed password for invalid user webmaster from 173.234.31.186 "
+            "port 38926 ssh2")  # the line of rule 100101's case that must not fire
+CASE = "a failed password for an invalid user is counted by the failure rule, not here"
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    for folder in ("pipelines", "detections"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+def _edit(content: Path, old: str, new: str) -> None:
+    path = content / "detections" / "sshd" / "invalid_user.yml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def _result(content: Path, name: str = CASE):
+    rules = load_rules(content)
+    rule = rules.by_id[100101]
+    case = next(c for c in rule.tests if c.name == name)
+    return run_case(load_pipelines(content), rules, rule, case)
+
+
+@pytest.mark.parametrize(
+    ("typo", "tag"),
+    [
+        (NEGATIVE.replace("Failed password", "Faled password"), "logward_unknown_message"),
+        (NEGATIVE.replace("sshd[", "sshdd["), "logward_unparsed"),
+        (NEGATIVE.replace("Dec 10", "Dce 10"), "logward_unknown_header"),
+    ],
+)
+def test_a_negative_case_with_a_line_that_does_not_decode_fails(content: Path, typo: str, tag: str):
+    _edit(content, NEGATIVE, typo)
+    result = _result(content)
+    assert result.fired == 0 and not result.ok
+    assert result.problem is not None and f"line 1 does not decode ({tag}" in result.problem, result.problem
+
+
+def test_the_cli_names_the_rule_the_case_and_the_tag(content: Path, capsys):
+    _edit(content, NEGATIVE, NEGATIVE.replace("sshd[", "sshdd["))
+    assert main(["--content", str(content), "test", "100101"]) == 1
+    out = capsys.readouterr().out
+    assert "100101  FAILED  2/3 cases" in out, out
+    assert (f"FAIL: {CASE}: fired 0, expected 0 (other rules: none); line 1 does not decode "
+            "(logward_unparsed: no Logward parser knows this message)") in out, out
+    assert "add undecodable: true" in out
+
+
+def test_a_case_about_an_undecodable_line_says_so(content: Path):
+    _edit(content, NEGATIVE, NEGATIVE.replace("sshd[", "sshdd["))
+    _edit(content, "    fires: 0\n", "    fires: 0\n    undecodable: true\n")
+    assert _result(content).ok
+
+
+def test_a_case_marked_undecodable_needs_such_a_line(content: Path):
+    _edit(content, "    fires: 0\n", "    fires: 0\n    undecodable: true\n")
+    result = _result(content)
+    assert not result.ok and result.problem == "marked undecodable: true, but every line decodes"
+
+
+def test_undecodable_is_true_or_false(content: Path):
+    _edit(content, "    fires: 0\n", "    fires: 0\n    undecodable: yes please\n")
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    assert "invalid_user.yml: rule 100101: field 'tests[2].undecodable'" in str(error.value)
+
+
+def test_a_case_that_fires_may_hold_an_undecodable_line():
+    """The forged-identifier rule fires on a journal entry sent by `logger`, which no parser
+    reads as sshd's; its count says enough."""
+    rules = load_rules(ROOT)
+    rule = rules.by_id[100601]
+    case = next(c for c in rule.tests if c.fires)
+    result = run_case(load_pipelines(ROOT), rules, rule, case)
+    assert result.undecoded and result.ok
