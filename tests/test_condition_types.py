@@ -15,7 +15,7 @@ from logward.content.detections import load_rules
 from logward.content.paths import ContentError
 from tests.conftest import ROOT
 
-WHERE = "  event.outcome: failure\n"  # the last line of rule 100102's `where`
+WHERE = "  event.action: ssh_login\n"  # the first line of rule 100102's `where`
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def _edit(content: Path, name: str, old: str, new: str) -> None:
         ("logward.test.flag: 'true'", "logward.test.flag has type boolean: its values are true or false"),
         ("message: Failed password", "message has type match_only_text: a condition can only test it with {exists"),
         ("'@timestamp': '2025-01-01'", "@timestamp has type date: a condition can only test it with {exists"),
-        ("not: {any: [{user.name: root}, {process.pid: none}]}", "process.pid has type long"),
+        ("any: [{user.name: root}, {not: {process.pid: none}}]", "process.pid has type long"),
     ],
 )
 def test_a_value_its_field_cannot_hold_names_file_rule_and_field(content: Path, condition: str, why: str):
