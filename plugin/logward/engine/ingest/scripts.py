@@ -38,6 +38,8 @@ def _year(reference_text: str, month_name: str, day: int) -> int:
     year = reference.year
     if month * 32 + day > reference.month * 32 + reference.day + 1:
         year -= 1
+    while month == 2 and day == 29 and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+        year -= 1  # Feb 29 can only be from a leap year
     return year
 
 
