@@ -130,3 +130,18 @@ def test_sources_pam_names_are_in_the_summary_with_their_failures(monkeypatch):
     summary = text[text.index("== Summary"):]
     assert "combo: 220-135-151-1.hinet-ip.hinet.net failed 10 logins (root)" in summary
     assert "failed 0 logins" not in summary and "1970-01-01" not in summary
+
+
+def test_files_given_newest_first_still_give_the_span_of_the_failures(monkeypatch, tmp_path: Path):
+    """auth.log before auth.log.1: the summary spans the earliest to the latest failure."""
+    lines = (ROOT / "demo" / "attack-auth.log").read_text().splitlines(keepends=True)
+    older, newer = tmp_path / "auth.log.1", tmp_path / "auth.log"
+    older.write_text("".join(lines[:57]))
+    newer.write_text("".join(lines[57:]))
+    buffer = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer))
+    assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", str(newer), str(older)]) == 0
+    sys.stdout.flush()
+    summary = buffer.getvalue().decode().split("== Summary")[1]
+    assert ("bastion: 203.0.113.50 failed 16 logins (root, deploy) between 2024-11-14 10:01:20 and "
+            "2024-11-14 10:02:29") in summary, summary

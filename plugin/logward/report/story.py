@@ -72,8 +72,9 @@ class Attack:
     failures: int = 0  # sshd's own failure lines
     other_failures: int = 0  # PAM's (sshd logs one beside its own for the same attempt) and others'
     users: dict[str, None] = field(default_factory=dict)  # in the order they were tried
-    first: float = 0.0
-    last: float = 0.0
+    first: float = 0.0  # its earliest alert: attacks are told in this order
+    failed_from: float = float("inf")  # its earliest and latest failure (files may come
+    last: float = float("-inf")  # in any order, so neither is simply the first or last seen)
     rules: set[int] = field(default_factory=set)  # the brute-force rules that fired
     logins: list[Login] = field(default_factory=list)
     knew: list[Step] = field(default_factory=list)  # proofs that it holds a credential root accepts
@@ -167,12 +168,15 @@ class Story:
             attack = self.attacks.get((host, source))
             if attack is None:
                 attack = self.attacks[(host, source)] = Attack(host, source, first=alert.time)
+            elif alert.time < attack.first:
+                attack.first = alert.time
             if FAILED in groups and alert.rule.kind == "event":
                 if _get(doc, "event.action") == "ssh_login":
                     attack.failures += 1
                 else:
                     attack.other_failures += 1
-                attack.last = alert.time
+                attack.failed_from = min(attack.failed_from, alert.time)
+                attack.last = max(attack.last, alert.time)
                 if user:
                     attack.users[user] = None
             if BRUTE_FORCE in groups:
@@ -221,8 +225,9 @@ class Story:
         for a in attacks:
             users = (", ".join(list(a.users)[:6]) + (", ..." if len(a.users) > 6 else "")) or "no user named"
             rules = ", ".join(map(str, sorted(a.rules)))
-            out.append(f"{a.host}: {a.source} failed {a.attempts} logins ({users}) between {when(a.first)} "
-                       f"and {when(a.last)} [rules {rules}]")
+            failed = (f" failed {a.attempts} logins ({users}) between {when(a.failed_from)} and {when(a.last)}"
+                      if a.attempts else "")
+            out.append(f"{a.host}: {a.source}{failed} [rules {rules}]")
             for step in a.knew:
                 out.append(f"    {when(step.time)}  {step.what} [rules {', '.join(map(str, sorted(step.rules)))}]")
             if not a.logins:
