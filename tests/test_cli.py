@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import json
+import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -12,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from logward.cli import main
+from logward.engine.lines import printable
+from logward.report.html import HtmlReport
 from tests.conftest import LOGHUB, ROOT
 
 FAILED = "Dec 10 07:13:43 LabSZ sshd[24227]: Failed password for root from 5.36.59.76 port 42393 ssh2"
@@ -111,13 +116,27 @@ def test_replay_reads_gzipped_rotations_and_reports_a_broken_one(tmp_path: Path,
     out = _stdout(monkeypatch)
     code = main(["replay", "--reference-time", "2025-01-01T00:00:00Z", "--json",
                  *(str(tmp_path / f"auth.log.{n}.gz") for n in (4, 3, 2))])
-    assert code == 0
+    assert code == 3  # the alerts are out, but a script must learn that lines were lost
     alerts = [json.loads(line) for line in out.getvalue().decode().splitlines()]
     assert any(a["rule"]["id"] == "100111" and a["document"]["source"]["port"] == 7 for a in alerts)
     err = capsys.readouterr().err
     assert "auth.log.3.gz: stopped reading" in err and "auth.log.4.gz: stopped reading" in err
-    read = int(err.split("logward replay: ")[-1].split(" lines")[0])
+    assert "auth.log.4.gz, " in err.splitlines()[-1] and "(exit status 3)" in err.splitlines()[-1]
+    read = int(re.search(r"logward replay: (\d+) lines", err).group(1))
     assert read > 2 * 3000 - 300  # only the broken ends are lost (100 bytes cut hold ~200 lines)
+
+
+def test_replay_of_whole_files_exits_0_and_a_broken_one_3_in_text_form_too(tmp_path: Path, monkeypatch, capsys):
+    lines = "".join(f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} "
+                    "ssh2\n" for i in range(40)).encode()
+    (tmp_path / "whole.gz").write_bytes(gzip.compress(lines))
+    (tmp_path / "cut.gz").write_bytes(gzip.compress(lines)[:-12])
+    _stdout(monkeypatch)
+    assert main(["replay", "--reference-time", "2025-01-01", str(tmp_path / "whole.gz")]) == 0
+    out = _stdout(monkeypatch)
+    assert main(["replay", "--reference-time", "2025-01-01", str(tmp_path / "cut.gz")]) == 3
+    assert "Rule: 100111 (level 10)" in out.getvalue().decode()  # what was read is still reported
+    assert "cut.gz: stopped reading" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args", [["--reference-time", "yesterday"], ["--reference-time", "2025-13-01T00:00:00Z"],
@@ -129,12 +148,46 @@ def test_replay_refuses_bad_options_before_reading(args: list[str], capsys):
     assert stop.value.code == 2 and "logward replay: error: argument" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("where", ["folder", "missing/report.html"])
+@pytest.mark.parametrize("where", ["folder", "missing/report.html", "read-only/report.html", "/proc/x.html"])
 def test_replay_checks_the_report_path_before_replaying(where: str, tmp_path: Path, capsys):
-    with pytest.raises(SystemExit, match="cannot write the report"):
-        main(["replay", "--html", str(tmp_path / where if where != "folder" else tmp_path),
-              str(ROOT / "demo" / "attack-auth.log")])
+    if where.startswith("read-only"):
+        (tmp_path / "read-only").mkdir(mode=0o555)
+        if os.access(tmp_path / "read-only", os.W_OK):
+            pytest.skip("permissions do not bind this user (root)")
+    if where.startswith("/proc") and not Path("/proc/self").is_dir():
+        pytest.skip("no /proc here")
+    path = where if where.startswith("/") else str(tmp_path / where if where != "folder" else tmp_path)
+    with pytest.raises(SystemExit, match=f"^logward replay: cannot write the report to {re.escape(path)}: [^\n]+$"):
+        main(["replay", "--html", path, str(ROOT / "demo" / "attack-auth.log")])
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("refusal", ["bad content", "missing log"])
+def test_a_refused_replay_leaves_no_report_file_behind(refusal: str, tmp_path: Path, capsys):
+    report, kept = tmp_path / "new.html", tmp_path / "old.html"
+    kept.write_text("an earlier report")
+    for path in (report, kept):
+        args = ["replay", "--html", str(path), str(ROOT / "demo" / "attack-auth.log")]
+        if refusal == "bad content":
+            assert main(["--content", str(tmp_path / "nothing"), *args]) == 2
+        else:
+            with pytest.raises(SystemExit, match="cannot read"):
+                main([*args, str(tmp_path / "no-such.log")])
+    assert not report.exists() and kept.read_text() == "an earlier report"
+
+
+def test_a_report_that_fails_to_write_after_the_replay_is_one_line(tmp_path: Path, monkeypatch, capsys):
+    def full(self: HtmlReport, path: str) -> None:
+        Path(path).write_text("<!DOCTYPE html>")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+
+    monkeypatch.setattr(HtmlReport, "write", full)
+    report = tmp_path / "report.html"
+    _stdout(monkeypatch)
+    with pytest.raises(SystemExit) as stop:
+        main(["replay", "--html", str(report), str(ROOT / "demo" / "attack-auth.log")])
+    assert stop.value.code == f"logward replay: cannot write the report to {report}: No space left on device"
+    assert not report.exists()  # no half-written report
 
 
 @pytest.mark.parametrize("folder", ["/nonexistent-logward", "empty"])
@@ -154,3 +207,95 @@ def test_replay_reads_stdin_plain_or_gzipped(monkeypatch, capsys, compress: bool
     alerts = [json.loads(line) for line in out.getvalue().decode().splitlines()]
     assert [a["rule"]["id"] for a in alerts].count("100111") == 1
     assert "logward replay: 8 lines" in capsys.readouterr().err
+
+
+HOSTILE = "Dec 10 06:55:46 h sshd[1]: Invalid user \x1b[2J\x1b]0;pwned\x07evil from 1.2.3.4 port 22"
+SHOWN = "\\x1b[2J\\x1b]0;pwned\\x07evil"  # the user name as the terminal is to show it
+
+
+def _controls(text: str) -> set[str]:
+    return {c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F}
+
+
+def test_logtest_escapes_what_the_log_says_before_the_terminal_sees_it(monkeypatch):
+    _stdin(monkeypatch, HOSTILE + "\n")
+    out = _stdout(monkeypatch)
+    assert main(["logtest"]) == 0
+    text = out.getvalue().decode()
+    assert not _controls(text)
+    assert f"       full event: 'Dec 10 06:55:46 h sshd[1]: Invalid user {SHOWN} from" in text
+    assert f"user.name: '{SHOWN}'" in text and f"related.user: ['{SHOWN}']" in text
+
+
+def test_logtest_json_keeps_the_text_as_it_was(monkeypatch):
+    _stdin(monkeypatch, HOSTILE + "\n")
+    out = _stdout(monkeypatch)
+    assert main(["logtest", "--json"]) == 0
+    assert json.loads(out.getvalue())["document"]["user"]["name"] == "\x1b[2J\x1b]0;pwned\x07evil"
+
+
+def test_replay_text_alerts_and_summary_escape_what_the_log_says(tmp_path: Path, monkeypatch):
+    lines = [HOSTILE] + [f"Dec 10 06:56:{i:02d} h sshd[1]: Failed password for invalid user \x1b]0;x\x07u{i} "
+                         f"from 1.2.3.4 port {i} ssh2" for i in range(9)]
+    lines.append("Dec 10 06:57:00 h sshd[1]: Accepted password for r\x1b[31mt from 1.2.3.4 port 22 ssh2")
+    (tmp_path / "auth.log").write_text("\n".join(lines) + "\n")
+    out = _stdout(monkeypatch)
+    assert main(["replay", "--reference-time", "2025-01-01", str(tmp_path / "auth.log")]) == 0
+    text = out.getvalue().decode()
+    assert not _controls(text)
+    assert f"User: {SHOWN}\n" in text and f"Invalid user {SHOWN} from 1.2.3.4" in text
+    summary = text.split("== Summary")[1]
+    assert "\\x1b]0;x\\x07u0" in summary and "then logged in as r\\x1b[31mt (password)" in summary
+
+
+def test_printable_names_each_control_and_keeps_the_rest():
+    assert printable("a\tb\rc\x00d\x7fe\x85f\u202eg\u200bh") == "a\\tb\\rc\\x00d\\x7fe\\x85f\\u202eg\\u200bh"
+    assert printable("Invalid user jörg 管理员 from ::1 C:\\x") == "Invalid user jörg 管理员 from ::1 C:\\x"
+    hidden = [*range(0x20), *range(0x7F, 0xA0), *range(0x200B, 0x2010), *range(0x2028, 0x202F),
+              *range(0x2060, 0x206A), 0xFEFF]
+    assert [hex(c) for c in hidden if printable(f"user {chr(c)}x") == f"user {chr(c)}x"] == []
+
+
+def test_logtest_prints_numbers_bare_and_lists_as_lists(monkeypatch):
+    _stdin(monkeypatch, FAILED + "\n")
+    out = _stdout(monkeypatch)
+    assert main(["logtest"]) == 0
+    text = out.getvalue().decode()
+    assert "       process.pid: 24227\n" in text and "       source.port: 42393\n" in text
+    assert "       event.category: ['authentication']\n" in text
+    assert "       related.ip: ['5.36.59.76']\n" in text
+    assert "Rule id: '100102'" in text  # as ossec-logtest prints it
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_logtest_skips_blank_lines_as_ossec_logtest_does(monkeypatch, as_json: bool):
+    _stdin(monkeypatch, f"\n{FAILED}\n\n   \r\n{ACCEPTED}\n\n")
+    out = _stdout(monkeypatch)
+    assert main(["logtest", *(["--json"] if as_json else [])]) == 0
+    text = out.getvalue().decode()
+    if as_json:
+        records = [json.loads(line) for line in text.splitlines()]
+        assert [r["document"]["event"]["original"] for r in records] == [FAILED, ACCEPTED]
+    else:
+        assert text.count("**Phase 1") == 2 and "grok" not in text.lower()
+
+
+def test_replay_takes_a_plain_date_as_midnight_utc(monkeypatch):
+    lines = "".join(f"Dec 31 23:59:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} "
+                    "ssh2\n" for i in range(50, 58)).encode()
+    outputs = []
+    for reference in ("2025-01-01", "2025-01-01T00:00:00Z"):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(lines)))
+        out = _stdout(monkeypatch)
+        assert main(["replay", "--reference-time", reference, "--json", "-"]) == 0
+        alerts = [json.loads(line) for line in out.getvalue().decode().splitlines()]
+        outputs.append([(a["@timestamp"], a["document"]["event"]["created"], a["rule"]["id"]) for a in alerts])
+    assert outputs[0] == outputs[1]
+    assert outputs[0][0] == ("2024-12-31T23:59:50.000Z", "2025-01-01T00:00:00.000Z", "100102")
+
+
+def test_replay_counts_in_the_singular_too(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(ACCEPTED.encode() + b"\n")))
+    _stdout(monkeypatch)
+    assert main(["replay", "--reference-time", "2025-01-01", "--min-level", "4", "-"]) == 0
+    assert "logward replay: 1 line, 1 alert\n" in capsys.readouterr().err

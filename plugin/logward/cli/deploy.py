@@ -24,7 +24,20 @@ from typing import Any
 from ..content.paths import content_root
 from ..deploy.errors import DeployError
 from ..deploy.settings import load_settings
+from ..engine.lines import printable
 from ..rules.model import FirstSeenRule
+
+EXPORT = """`logward export DIR`: everything deploy would write, as files, for teams that ship
+through their own pipeline. Nothing is sent anywhere, so no URL or credentials are needed.
+
+    DIR/kibana/rules.ndjson          Kibana's rule import
+    DIR/kibana/saved_objects.ndjson  data views and dashboards: Kibana's saved objects import
+    DIR/elasticsearch/NN-*.json      {"method", "path", "body"}: one request each, in order;
+                                     send one marked "create_only" only if its object is missing
+
+The content is checked as a deploy checks it: invalid content writes nothing. A folder that
+cannot be written is a one-line error (exit status 1).
+"""
 
 HELP = {
     "plan": "show what deploy would change, writing nothing",
@@ -35,10 +48,11 @@ HELP = {
 
 
 def add_parser(commands: Any, name: str) -> None:
-    p = commands.add_parser(name, help=HELP[name], description=__doc__,
+    p = commands.add_parser(name, help=HELP[name], description=EXPORT if name == "export" else __doc__,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     if name == "export":
         p.add_argument("dir", metavar="DIR", help="folder to write (created if needed)")
+        p.add_argument("--space", help="Kibana space the rules' links point to (env KIBANA_SPACE; default: default)")
     else:
         p.add_argument("--es-url", help="Elasticsearch URL (env ES_URL)")
         p.add_argument("--kibana-url", help="Kibana URL (env KIBANA_URL)")
@@ -56,15 +70,20 @@ def add_parser(commands: Any, name: str) -> None:
 
 
 def say(text: str) -> None:
-    print(text, flush=True)
+    """Servers' words (versions, reasons) reach the terminal too: escaped like log text."""
+    print(printable(text), flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except DeployError as e:
-        print(f"logward {args.command}: {e}", file=sys.stderr)
+        print(f"logward {args.command}: {printable(str(e))}", file=sys.stderr)
         return 1
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -80,11 +99,13 @@ def _run(args: argparse.Namespace) -> int:
                                                           "nsm_index")}
     if getattr(args, "insecure", False):
         flags["verify_certs"] = False
-    settings = load_settings(flags, os.environ, getattr(args, "config", None))
+    # An export reaches no server: stack URLs and credentials in the environment are not its concern.
+    environ = {k: v for k, v in os.environ.items() if k == "KIBANA_SPACE"} if args.command == "export" else os.environ
+    settings = load_settings(flags, environ, getattr(args, "config", None))
     content = Content.load(content_root(args.content))
     if args.command == "export":
         files = export(desired(content, settings, Capabilities()), Path(args.dir))
-        say(f"wrote {len(files)} files to {args.dir}")
+        say(f"wrote {_count(len(files), 'file')} to {args.dir}")
         return 0
 
     systems: list[System] = []
@@ -120,5 +141,5 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "destroy":
         say("kept: your data (the logs-logward.auth-* data stream, the logward-fts-* entity indices) and "
             "the logward@custom pipeline")
-    say(f"{args.command}: {done} changes made" if done else f"{args.command}: nothing to change")
+    say(f"{args.command}: {_count(done, 'change')} made" if done else f"{args.command}: nothing to change")
     return 0

@@ -1,5 +1,9 @@
 """`logward logtest`: lines on stdin, and for each what ossec-logtest shows in its three
-phases: the pre-decoded header, the decoded fields, and the rules that fired."""
+phases: the pre-decoded header, the decoded fields, and the rules that fired.
+
+Blank lines are skipped, as ossec-logtest skips them: --json prints one object for each
+line that is not blank. Text from the log is shown with its control characters escaped
+(\\x1b, \\t), so a hostile line cannot take over the terminal."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import orjson
 from ..engine import Engine
 from ..engine.detect import Alert
 from ..engine.ingest import iso_time
-from ..engine.lines import iter_lines
+from ..engine.lines import iter_lines, printable
 
 HEADER = ("@timestamp", "host.hostname", "process.name", "process.pid", "message")
 
@@ -21,7 +25,7 @@ HEADER = ("@timestamp", "host.hostname", "process.name", "process.pid", "message
 def add_parser(commands: Any, name: str) -> None:
     p = commands.add_parser(name, help="decode lines from stdin and show the rules they fire",
                             description=__doc__)
-    p.add_argument("--json", action="store_true", help="one JSON object per input line")
+    p.add_argument("--json", action="store_true", help="one JSON object per input line (blank lines are skipped)")
 
 
 def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -34,6 +38,21 @@ def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def shown(value: Any) -> str:
+    """A value as ossec-logtest prints one: text quoted, numbers bare, lists readable."""
+    if isinstance(value, str):
+        return f"'{printable(value)}'"
+    if value is None or isinstance(value, bool):
+        return orjson.dumps(value).decode()
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return f"[{', '.join(map(shown, value))}]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{printable(str(k))}: {shown(v)}" for k, v in value.items()) + "}"
+    return f"'{printable(str(value))}'"
+
+
 def rule_summary(alert: Alert) -> dict[str, Any]:
     rule = alert.rule
     return {"id": rule.id, "level": rule.level, "description": rule.title, "ossec": list(rule.ossec)}
@@ -41,11 +60,11 @@ def rule_summary(alert: Alert) -> dict[str, Any]:
 
 def _text(doc: dict[str, Any], alerts: list[Alert]) -> str:
     fields = flatten(doc)
-    out = ["**Phase 1: Completed pre-decoding.", f"       full event: '{fields.get('event.original', '')}'"]
-    out += [f"       {name}: '{fields[name]}'" for name in HEADER if name in fields]
+    out = ["**Phase 1: Completed pre-decoding.", f"       full event: {shown(fields.get('event.original', ''))}"]
+    out += [f"       {name}: {shown(fields[name])}" for name in HEADER if name in fields]
     out += ["", "**Phase 2: Completed decoding."]
     skip = set(HEADER) | {"event.original", "event.ingested", "event.created"}
-    out += [f"       {name}: '{value}'" for name, value in sorted(fields.items()) if name not in skip]
+    out += [f"       {printable(name)}: {shown(value)}" for name, value in sorted(fields.items()) if name not in skip]
     out += ["", "**Phase 3: Completed filtering (rules)."]
     if not alerts:
         out.append("       No rule fired.")
@@ -53,7 +72,7 @@ def _text(doc: dict[str, Any], alerts: list[Alert]) -> str:
         summary = rule_summary(alert)
         out.append(f"       Rule id: '{summary['id']}'")
         out.append(f"       Level: '{summary['level']}'")
-        out.append(f"       Description: '{summary['description']}'")
+        out.append(f"       Description: {shown(summary['description'])}")
         if summary["ossec"]:
             out.append(f"       OSSEC/Wazuh: {', '.join(map(str, summary['ossec']))}")
     if any(a.rule.level >= 3 for a in alerts):
@@ -65,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     engine = Engine.load(args.content)
     out = sys.stdout.buffer
     for line in iter_lines(sys.stdin.buffer):
+        if not line.strip():
+            continue
         doc, alerts = engine.process(line, iso_time(time.time()))
         if args.json:
             record = {"document": doc, "rules": [rule_summary(a) for a in alerts]}

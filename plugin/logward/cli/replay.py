@@ -4,7 +4,12 @@ Correlation and first-time-seen state carries across all files in order. A year-
 timestamp takes its year from the file's modification time (the log was written before
 it), or from --reference-time. Lines no parser knows are counted and reported, never lost.
 The text output ends with a summary: which sources brute-forced which host, whether a
-login then succeeded, and what that user did next with su, sudo and accounts.
+login then succeeded, and what that user did next with su, sudo and accounts. Text from the
+logs is printed with its control characters escaped (\\x1b, \\t).
+
+Exit status: 0 when every file was read to its end; 3 when a file broke off (a truncated
+or corrupt .gz): the alerts of the lines read before the break are still printed; 1 when a
+file cannot be opened or the report cannot be written; 2 for bad options or content.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -27,11 +32,13 @@ import orjson
 from ..engine import Engine
 from ..engine.detect.format import ossec_text
 from ..engine.ingest import iso_time
-from ..engine.lines import iter_lines
+from ..engine.lines import iter_lines, printable
 from ..report.html import HtmlReport
 from ..report.story import Story
 from ..rules.limits import LEVEL
 
+# The exit status of a replay that lost the end of a file but printed what it read before.
+BROKEN_OFF = 3
 PROBLEM_TAGS = ("logward_unparsed", "logward_unknown_message", "logward_unknown_header", "logward_oversize",
                 "logward_pipeline_error", "logward_engine_error")
 
@@ -41,7 +48,8 @@ def add_parser(commands: Any, name: str) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="log files ('-' for stdin)")
     p.add_argument("--json", action="store_true", help="alerts as JSON lines instead of OSSEC's text form")
     p.add_argument("--reference-time", metavar="ISO8601", type=_instant,
-                   help="when the logs were shipped (default: each file's modification time)")
+                   help="when the logs were shipped, as a time with its offset or a date (midnight UTC) "
+                        "(default: each file's modification time)")
     p.add_argument("--min-level", type=_level, default=0, metavar="N",
                    help="only alerts of this level (0-15) or higher")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report (charts, brute force, "
@@ -50,14 +58,25 @@ def add_parser(commands: Any, name: str) -> None:
 
 def _instant(text: str) -> str:
     """An ISO 8601 instant with its offset, as event.created holds it: the year of every
-    year-less line is taken from it, so a bad one would lose every line."""
+    year-less line is taken from it, so a bad one would lose every line. A date alone is
+    unambiguous enough (midnight UTC); a time without its offset is not."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         moment = None
+    if moment is not None and moment.tzinfo is None and _is_date(text):
+        moment = moment.replace(tzinfo=UTC)
     if moment is None or moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time with an offset (2025-01-01T00:00:00Z)")
     return iso_time(moment.timestamp())
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _level(text: str) -> int:
@@ -67,12 +86,24 @@ def _level(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a level from {LEVEL.low} to {LEVEL.high}") from None
 
 
-def _writable(path: str) -> None:
-    """Fail before a long replay, not after it, if its report cannot be written."""
+def _claim(path: str) -> bool:
+    """Fail before a long replay, not after it, if its report cannot be written: the file is
+    opened for writing (and left as it was). True if that created it, so that a replay that
+    stops before writing the report takes it away again."""
     target = Path(path)
-    if target.is_dir() or not target.resolve().parent.is_dir():
-        raise SystemExit(f"logward replay: cannot write the report to {path}: "
-                         f"{'it is a folder' if target.is_dir() else 'no such folder'}")
+    if target.is_dir():
+        raise SystemExit(f"logward replay: cannot write the report to {printable(path)}: it is a folder")
+    existed = target.exists()
+    try:
+        with target.open("ab"):
+            pass
+    except OSError as e:
+        raise SystemExit(f"logward replay: cannot write the report to {printable(path)}: {e.strerror or e}") from None
+    return not existed
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 class Summary:
@@ -91,11 +122,11 @@ class Summary:
                 self.first_problem.setdefault(tag, f"{name}:{number}")
 
     def report(self) -> str:
-        out = [f"logward replay: {self.lines} lines, {sum(self.alerts.values())} alerts"]
+        out = [f"logward replay: {_count(self.lines, 'line')}, {_count(sum(self.alerts.values()), 'alert')}"]
         for rule_id, n in sorted(self.alerts.items()):
             out.append(f"  {n:7d}  {rule_id}  {self.titles[rule_id]}")
         for tag, n in sorted(self.problems.items()):
-            out.append(f"  {n} lines tagged {tag} (first at {self.first_problem[tag]})")
+            out.append(f"  {_count(n, 'line')} tagged {tag} (first at {printable(self.first_problem[tag])})")
         return "\n".join(out) + "\n"
 
 
@@ -108,7 +139,7 @@ def _sources(files: list[str], reference: str | None):
         try:
             handle = path.open("rb")
         except OSError as e:
-            raise SystemExit(f"logward replay: cannot read {name}: {e.strerror}") from None
+            raise SystemExit(f"logward replay: cannot read {printable(name)}: {e.strerror}") from None
         with handle:
             yield name, _decompressed(handle), reference or iso_time(os.stat(path).st_mtime)
 
@@ -119,18 +150,28 @@ def _decompressed(stream: BinaryIO) -> BinaryIO:
     return gzip.GzipFile(fileobj=buffered) if buffered.peek(2)[:2] == b"\x1f\x8b" else buffered
 
 
-def _lines(name: str, stream: BinaryIO) -> Iterator[str]:
-    """The file's lines; a file that breaks off (a truncated or corrupt .gz) is reported, and
-    the replay goes on with every line read before the break, and with the next file."""
+def _lines(name: str, stream: BinaryIO, broken: list[str]) -> Iterator[str]:
+    """The file's lines; a file that breaks off (a truncated or corrupt .gz) is reported and
+    noted in `broken`, and the replay goes on with every line read before the break, and
+    with the next file."""
     try:
         yield from iter_lines(stream)
     except (OSError, EOFError, zlib.error) as e:
-        sys.stderr.write(f"logward replay: {name}: stopped reading: {e}\n")
+        broken.append(name)
+        sys.stderr.write(f"logward replay: {printable(name)}: stopped reading: {printable(str(e))}\n")
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.html:
-        _writable(args.html)
+    created = _claim(args.html) if args.html else False
+    try:
+        return _replay(args)
+    except BaseException:  # refused, interrupted or failed: no empty report left behind
+        if created:
+            Path(args.html).unlink(missing_ok=True)
+        raise
+
+
+def _replay(args: argparse.Namespace) -> int:
     engine = Engine.load(args.content)
     # A replay makes millions of small, short-lived objects and no reference cycles to
     # speak of: keep the collector off the loaded content and rarely run it.
@@ -141,9 +182,10 @@ def run(args: argparse.Namespace) -> int:
     story = Story()
     title = f"Logward replay of {', '.join(Path(f).name for f in args.files)}"
     report = HtmlReport(title, story) if args.html else None
+    broken: list[str] = []
     write, counts, min_level, as_json = out.write, summary.alerts, args.min_level, args.json
     for name, stream, created in _sources(args.files, args.reference_time):
-        for number, line in enumerate(_lines(name, stream), 1):
+        for number, line in enumerate(_lines(name, stream, broken), 1):
             doc, alerts = engine.process(line, created)
             summary.note(doc, name, number)
             story.add(doc, alerts)
@@ -159,10 +201,20 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     write(ossec_text(alert, name).encode("utf-8", errors="replace") + b"\n")
     if not args.json:
-        out.write(story.text().encode())
+        # The story is report/story.py's plain text; the names in it come from the logs.
+        text = "\n".join(map(printable, story.text().split("\n")))
+        out.write(text.encode("utf-8", errors="replace"))
     out.flush()
     sys.stderr.write(summary.report())
     if report is not None:
-        report.write(args.html)
-        sys.stderr.write(f"logward replay: wrote {args.html}\n")
+        try:
+            report.write(args.html)
+        except OSError as e:
+            raise SystemExit(f"logward replay: cannot write the report to {printable(args.html)}: "
+                             f"{e.strerror or e}") from None
+        sys.stderr.write(f"logward replay: wrote {printable(args.html)}\n")
+    if broken:
+        sys.stderr.write(f"logward replay: lines were lost where {', '.join(map(printable, broken))} broke off "
+                         f"(exit status {BROKEN_OFF})\n")
+        return BROKEN_OFF
     return 0

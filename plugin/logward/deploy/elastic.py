@@ -2,7 +2,8 @@
 
 One table says where each kind of object lives; reads, writes and deletes go through it.
 Every failure becomes a one-line DeployError that names the object and repeats the
-server's reason, without credentials.
+server's reason, without credentials. A server that answers, but not as Elasticsearch does
+(a web server, a proxy's error page), is named as such, with the first words of its answer.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from elasticsearch import ApiError, Elasticsearch, TransportError
+from elasticsearch import ApiError, Elasticsearch, SerializationError, TransportError
 
 from ..content.pipelines import CUSTOM
 from .compare import contains
-from .errors import DeployError, redact
+from .errors import DeployError, excerpt, redact
 from .objects import MANAGED, MARKER, Capabilities, Desired
 from .settings import Settings
 from .state import Snapshot
@@ -70,18 +71,27 @@ class Elastic:
             yield
         except ApiError as e:
             raise DeployError(redact(self.explain(what, e.meta.status, e.body), self.secrets)) from None
+        except SerializationError as e:  # an answer in a media type Elasticsearch does not use
+            raise DeployError(self.stranger(what, e.message)) from None
         except TransportError as e:
             raise DeployError(redact(f"cannot reach Elasticsearch at {self.url} ({what}): {e.message}",
                                      self.secrets)) from None
 
     def explain(self, what: str, status: int, body: Any) -> str:
-        reason = _reason(body)
+        reason = _reason(body, self.secrets)
         if status == 401:
             return (f"Elasticsearch at {self.url} refused the credentials (401) while {what}: "
                     "check ES_API_KEY, or ES_USERNAME and ES_PASSWORD")
         if status == 403:
             return f"{what} was not allowed (403 from Elasticsearch): {reason}"
+        # Elasticsearch answers errors in JSON; a 2xx only gets here when the client found
+        # no Elasticsearch product header on it.
+        if status < 300 or not isinstance(body, dict):
+            return self.stranger(what, f"HTTP {status}: {body}")
         return f"Elasticsearch rejected {what} ({status}): {reason}"
+
+    def stranger(self, what: str, answer: Any) -> str:
+        return f"the server at {self.url} does not answer as Elasticsearch ({what}): {excerpt(answer, self.secrets)}"
 
     def _get(self, what: str, call: Callable[[], Any], api: bool = False) -> Any:
         """A read that may find nothing (None). With `api`, a cluster without that API is None too."""
@@ -99,9 +109,13 @@ class Elastic:
         """Check version, license and privileges; learn what the cluster supports. Notes for the operator."""
         with self.calling("reading the cluster's version"):
             info = self.client.info().body
-        version = version_tuple(info["version"]["number"])
+        version_info = info.get("version") if isinstance(info, dict) else None
+        number = version_info.get("number") if isinstance(version_info, dict) else None
+        if not isinstance(number, str):
+            raise DeployError(self.stranger("reading the cluster's version", f"no version number in {info}"))
+        version = version_tuple(number)
         if version < MIN_VERSION:
-            raise DeployError(f"Elasticsearch {info['version']['number']} at {self.url} is too old: Logward needs "
+            raise DeployError(f"Elasticsearch {number} at {self.url} is too old: Logward needs "
                               f"{'.'.join(map(str, MIN_VERSION))} or later")
         # One call tells what the default distribution has; an OSS build has no _xpack (None).
         xpack = self._get("reading the cluster's features", self.client.xpack.info, api=True)
@@ -110,7 +124,7 @@ class Elastic:
         transforms = xpack is not None and features.get("transform", {}).get("enabled", True)
         self.caps = Capabilities(version=version, data_streams=data_streams, pipeline_meta=version >= (7, 14),
                                  transforms=transforms, match_only_text=version >= (7, 14))
-        notes = [f"Elasticsearch {info['version']['number']} at {self.url}"]
+        notes = [f"Elasticsearch {number} at {self.url}"]
         status = ((xpack or {}).get("license") or {}).get("status", "active")
         if status != "active":
             raise DeployError(f"the Elasticsearch license at {self.url} is {status}: transforms and data "
@@ -297,15 +311,15 @@ def _no_such_api(e: ApiError) -> bool:
         e.meta.status == 400 and ("invalid_index_name" in text or "no handler found" in text))
 
 
-def _reason(body: Any) -> str:
-    """The server's own words: error.reason and its first cause, or the body as text."""
+def _reason(body: Any, secrets: tuple[str, ...] = ()) -> str:
+    """The server's own words: error.reason and its first cause, or the start of the body."""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         error = body["error"]
         reason = str(error.get("reason") or error.get("type") or error)
         cause = error.get("caused_by") or {}
         if isinstance(cause, dict) and cause.get("reason") and cause["reason"] not in reason:
             reason += f": {cause['reason']}"
-        return reason
+        return excerpt(reason, secrets, 500)
     if isinstance(body, dict) and body.get("error"):
-        return str(body["error"])
-    return str(body)[:500] or "no reason given"
+        return excerpt(body["error"], secrets)
+    return excerpt(body, secrets) or "no reason given"

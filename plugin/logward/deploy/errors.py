@@ -19,3 +19,11 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
         if secret:
             text = text.replace(secret, "***")
     return " ".join(text.split())
+
+
+def excerpt(text: object, secrets: tuple[str, ...] = (), limit: int = 200) -> str:
+    """The start of what a server said, on one line and without credentials. A server that is
+    not the one expected answers with a whole web page; its first words are enough to tell
+    which. Secrets go before the cut, so none is left half there."""
+    text = redact(str(text), secrets)
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .elastic import PATHS
+from .errors import DeployError
 from .objects import Desired
 
 
@@ -38,7 +39,18 @@ def requests(objects: list[Desired]) -> list[dict[str, Any]]:
 
 
 def export(objects: list[Desired], folder: Path) -> list[Path]:
-    """Write the files; returns their paths."""
+    """Write the files; returns their paths. A folder that cannot be written is a one-line
+    DeployError naming the path and the reason."""
+    if folder.exists() and not folder.is_dir():
+        raise DeployError(f"cannot export to {folder}: it is not a folder")
+    try:
+        return _write(objects, folder)
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename and Path(e.filename) != folder else ""
+        raise DeployError(f"cannot export to {folder}: {where}{e.strerror or e}") from None
+
+
+def _write(objects: list[Desired], folder: Path) -> list[Path]:
     written: list[Path] = []
     kibana, elasticsearch = folder / "kibana", folder / "elasticsearch"
     kibana.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,9 @@
 
 Rules go through the Detections API (by rule_id), data views and dashboards through the
 saved objects API, both in the chosen space. A rule's enabled state, exceptions and
-actions belong to the analysts who set them in Kibana: an update carries them over.
+actions belong to the analysts who set them in Kibana: an update carries them over. Kibana
+answers in JSON: a server that does not (a web server, a proxy's error page) is named as
+such, with the first words of its answer.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from elastic_transport import NodeConfig, Transport, TransportError
+from elastic_transport import NodeConfig, SerializationError, Transport, TransportError
 
 from .compare import contains
 from .elastic import version_tuple
-from .errors import DeployError, redact
+from .errors import DeployError, excerpt, redact
 from .objects import MANAGED, USER_OWNED, Desired
 from .settings import Settings
 from .state import Snapshot
@@ -73,6 +75,8 @@ class Kibana:
         try:
             response = self.transport.perform_request(method, target, headers=headers,
                                                       body=None if body is None else json.dumps(body).encode())
+        except SerializationError as e:  # an answer in a media type Kibana does not use
+            raise DeployError(self.stranger(what, e.message)) from None
         except TransportError as e:
             raise DeployError(redact(f"cannot reach Kibana at {self.url} ({what}): {e.message}", self.secrets)) \
                 from None
@@ -84,21 +88,31 @@ class Kibana:
         raise DeployError(redact(self.explain(what, status, answer), self.secrets))
 
     def explain(self, what: str, status: int, answer: Any) -> str:
-        reason = answer.get("message") if isinstance(answer, dict) else answer
+        reason = excerpt(answer.get("message"), self.secrets, 500) if isinstance(answer, dict) else \
+            excerpt(answer, self.secrets)
         if status == 401:
             return (f"Kibana at {self.url} refused the credentials (401) while {what}: check KIBANA_API_KEY or "
                     "ES_API_KEY, or the username and password")
         if status == 403:
             return f"{what} was not allowed (403 from Kibana): {reason}"
+        if not isinstance(answer, dict):
+            return self.stranger(what, f"HTTP {status}: {answer}")
         if status == 404 and self.space != "default" and "space" in str(reason).lower():
             return f"Kibana has no space {self.space!r} ({what})"
         return f"Kibana rejected {what} ({status}): {reason}"
 
+    def stranger(self, what: str, answer: Any) -> str:
+        return f"the server at {self.url} does not answer as Kibana ({what}): {excerpt(answer, self.secrets)}"
+
     # ---- preflight ----
 
     def preflight(self) -> list[str]:
-        status = self.request("GET", "/api/status", "reading Kibana's version", space=False)
-        number = status.get("version", {}).get("number", "0")
+        what = "reading Kibana's version"
+        status = self.request("GET", "/api/status", what, space=False)
+        version = status.get("version") if isinstance(status, dict) else None
+        number = version.get("number") if isinstance(version, dict) else None
+        if not isinstance(number, str):
+            raise DeployError(self.stranger(what, f"no version number in {status}"))
         self.version = version_tuple(number)
         if self.version < MIN_VERSION:
             raise DeployError(f"Kibana {number} at {self.url} is too old: Logward's detection rules need "

@@ -6,8 +6,14 @@ so a line is never lost to its encoding. A final line without "\\n" still counts
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
+
+# C0 and C1 controls, DEL, and the characters that hide text or reorder it ("Trojan Source"):
+# a log line may carry any of them, and a terminal would obey them.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def decode(raw: bytes) -> str:
@@ -41,3 +47,18 @@ def split_lines(text: str) -> list[str]:
     if "\r" in text:
         return [line[:-1] if line.endswith("\r") else line for line in lines]
     return lines
+
+
+def _shown(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+
+
+def printable(text: str) -> str:
+    """Text from a log made safe to print on a terminal: an attacker who can write a log line
+    must not be able to clear the screen, retitle the window or hide words from the analyst.
+    What would act is shown instead, as `\\x1b`, `\\t` or `\\u202e`."""
+    # isprintable() is false for every character escaped here (and for a few more, such as
+    # a no-break space): most text is answered by it alone, without the regex.
+    return text if text.isprintable() else _UNPRINTABLE.sub(_shown, text)

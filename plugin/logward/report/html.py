@@ -320,7 +320,7 @@ class HtmlReport:
                  f'aria-label="Alerts per source address">']
         for n, (ip, source) in enumerate(top):
             y = 5 + n * row_h
-            parts.append(f'<g class="source"><title>{esc(ip)}: {source.total} alerts</title>'
+            parts.append(f'<g class="source"><title>{esc(ip)}: {_count(source.total, "alert")}</title>'
                          f'<text x="{label_w - 10}" y="{y + 19}" text-anchor="end" class="ip">{esc(ip)}</text>')
             x = float(label_w)
             for i, count in enumerate(source.bands):
@@ -331,7 +331,7 @@ class HtmlReport:
                                  f'{BANDS[i]}</title></rect>')
                     x += w
             hosts = ", ".join(list(source.hosts)[:5]) + (", …" if len(source.hosts) > 5 else "")
-            detail = f"{source.total} alerts · {failures.get(ip, 0)} failed logins · {hosts}"
+            detail = f"{_count(source.total, 'alert')} · {_count(failures.get(ip, 0), 'failed login')} · {hosts}"
             parts.append(f'<text x="{x + 8:.1f}" y="{y + 19}" class="detail">{esc(detail)}')
             if ip in got_in:
                 parts.append(f'<tspan class="got-in" dx="8">▲ got in as {esc(", ".join(got_in[ip]))}</tspan>')
@@ -339,7 +339,8 @@ class HtmlReport:
         parts.append("</svg>")
         note = ' <span class="warn">More sources than could be tracked: the quietest were dropped.</span>' \
             if self.sources_pruned else ""
-        return (head + "".join(parts) + f'<p class="note">The {len(top)} source addresses with the most alerts, '
+        which = "The source address" if len(top) == 1 else f"The {len(top)} source addresses"
+        return (head + "".join(parts) + f'<p class="note">{which} with the most alerts, '
                 f"with the failed logins the summary counts and the hosts they hit.{note} {_legend()}</p></section>")
 
     def _brute_force(self) -> str:
@@ -478,6 +479,10 @@ def _next_width(width: int) -> int:
     return width * 2
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _card(label: str, value: int, cls: str = "") -> str:
     return f'<div class="card {cls}"><div class="value">{value:,}</div><div class="label">{label}</div></div>'
 
@@ -535,7 +540,7 @@ def _bar_chart(bars: list[list[int]], start: int, width: int) -> str:
         total = sum(counts)
         if total:
             detail = ", ".join(f"{c} {BANDS[i]}" for i, c in enumerate(counts) if c)
-            parts.append(f'<g class="bucket"><title>{when(t)} UTC, {duration(width)}: {total} alerts '
+            parts.append(f'<g class="bucket"><title>{when(t)} UTC, {duration(width)}: {_count(total, "alert")} '
                          f"({detail})</title>")
             y = top + plot_h
             for i, count in enumerate(counts):

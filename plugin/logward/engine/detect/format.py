@@ -1,4 +1,7 @@
-"""Alerts as OSSEC writes them to alerts.log, so analysts and their tools read them as usual."""
+"""Alerts as OSSEC writes them to alerts.log, so analysts and their tools read them as usual.
+
+Everything taken from the log (user names, hosts, the line itself) goes through `printable`:
+the text is read on terminals, and the log's writer may be the attacker."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 
 from ...rules.model import Rule
 from ..ingest.dates import TWO_DIGITS
+from ..lines import printable
 from .alerts import Alert
 
 
@@ -56,24 +60,24 @@ def ossec_text(alert: Alert, location: str | None = None) -> str:
     details = ""
     if source.__class__ is dict:
         if source.get("ip"):
-            details += f"Src IP: {source['ip']}\n"
+            details += f"Src IP: {printable(str(source['ip']))}\n"
         if source.get("domain"):
-            details += f"Src host: {source['domain']}\n"
+            details += f"Src host: {printable(str(source['domain']))}\n"
     if user.__class__ is dict:
         if user.get("name"):
-            details += f"User: {user['name']}\n"
+            details += f"User: {printable(str(user['name']))}\n"
         target = user.get("target")
         if target.__class__ is dict and target.get("name"):
-            details += f"Target user: {target['name']}\n"
+            details += f"Target user: {printable(str(target['name']))}\n"
     corr = alert.correlation
     if corr and corr.get("count", 1) > 1:
-        key = ", ".join(f"{k}={v}" for k, v in corr["key"].items())
+        key = printable(", ".join(f"{k}={v}" for k, v in corr["key"].items()))
         span = f"between {_when(corr['first'])} and {_when(alert.time)}"
         details += f"Correlated: {corr['count']} events with {key} {span}\n"
     original = _get(doc, "event", "original")
     if original is None:
         original = doc.get("message", "")
+    where = f"{_get(doc, 'host', 'hostname') or '-'}->{location or _get(doc, 'process', 'name') or '-'}"
     return (f"** Alert {int(alert.time)}.{alert.sequence}: - {groups}\n"
-            f"{_when(alert.time)} {_get(doc, 'host', 'hostname') or '-'}->"
-            f"{location or _get(doc, 'process', 'name') or '-'}\n"
-            f"{rule_line}\n{details}{original}\n")
+            f"{_when(alert.time)} {printable(where)}\n"
+            f"{rule_line}\n{details}{printable(str(original))}\n")
