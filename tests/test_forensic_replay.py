@@ -145,3 +145,13 @@ def test_files_given_newest_first_still_give_the_span_of_the_failures(monkeypatc
     summary = buffer.getvalue().decode().split("== Summary")[1]
     assert ("bastion: 203.0.113.50 failed 16 logins (root, deploy) between 2024-11-14 10:01:20 and "
             "2024-11-14 10:02:29") in summary, summary
+
+
+def test_a_source_known_only_by_a_refused_root_key_is_told_plainly(monkeypatch, tmp_path: Path):
+    log = tmp_path / "auth.log"
+    log.write_text("Nov 14 10:00:00 bastion sshd[1]: Failed password for root from 203.0.113.9 port 4444 ssh2\n"
+                   "Nov 14 10:00:05 bastion sshd[2]: ROOT LOGIN REFUSED FROM 203.0.113.9 port 4445\n")
+    summary = _replay(monkeypatch, log).split("== Summary")[1].splitlines()
+    assert summary[1] == ("bastion: 203.0.113.9 failed 1 login (root) between 2024-11-14 10:00:00 and "
+                          "2024-11-14 10:00:00")
+    assert "used a credential root accepts" in summary[2] and summary[3].strip() == "no login from it succeeded"

@@ -112,5 +112,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"        {mark}: {r.case.name}: fired {r.fired}, expected {r.case.fires} "
                   f"(other rules: {also}){problem}")
     total = len(results)
-    print(f"{total - failed}/{total} cases passed across {len({r.rule.id for r in results})} rules")
+    rules = len({r.rule.id for r in results})
+    print(f"{total - failed}/{total} cases passed across {rules} rule{'s' if rules != 1 else ''}")
     return 1 if failed else 0

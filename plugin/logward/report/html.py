@@ -361,9 +361,10 @@ class HtmlReport:
                                                                            if len(users) > 30 else "")
         out = [f'<article class="attack" data-source="{esc(a.source)}"><h3><code>{esc(a.source)}</code> → '
                f"<code>{esc(a.host)}</code> {status}</h3>"
-               f"<p>Failed <strong>{a.attempts}</strong> logins between {when(a.first)} and {when(a.last)} UTC "
-               f"({duration(a.last - a.first)}), trying {len(users)} user name{'s' if len(users) != 1 else ''}: "
-               f"{shown or '–'}.</p><p>Brute-force rules: {self._rule_ids(a.rules)}</p>"]
+               + (f"<p>Failed <strong>{a.attempts}</strong> login{'s' if a.attempts != 1 else ''} between "
+                  f"{when(a.failed_from)} and {when(a.last)} UTC ({duration(a.last - a.failed_from)}), trying "
+                  f"{len(users)} user name{'s' if len(users) != 1 else ''}: {shown or '–'}.</p>" if a.attempts else "")
+               + f"<p>Brute-force rules: {self._rule_ids(a.rules)}</p>"]
         out += [f'<p class="knew"><span class="badge bad">{when(step.time)} UTC: {esc(step.what)}</span> — rules '
                 f"{self._rule_ids(step.rules)}</p>" for step in a.knew]
         for login in a.logins:

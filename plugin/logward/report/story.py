@@ -225,9 +225,9 @@ class Story:
         for a in attacks:
             users = (", ".join(list(a.users)[:6]) + (", ..." if len(a.users) > 6 else "")) or "no user named"
             rules = ", ".join(map(str, sorted(a.rules)))
-            failed = (f" failed {a.attempts} logins ({users}) between {when(a.failed_from)} and {when(a.last)}"
-                      if a.attempts else "")
-            out.append(f"{a.host}: {a.source}{failed} [rules {rules}]")
+            failed = (f" failed {a.attempts} login{'s' if a.attempts != 1 else ''} ({users}) between "
+                      f"{when(a.failed_from)} and {when(a.last)}" if a.attempts else "")
+            out.append(f"{a.host}: {a.source}{failed}" + (f" [rules {rules}]" if rules else ""))
             for step in a.knew:
                 out.append(f"    {when(step.time)}  {step.what} [rules {', '.join(map(str, sorted(step.rules)))}]")
             if not a.logins:
