@@ -57,27 +57,39 @@ def ossec_text(alert: Alert, location: str | None = None) -> str:
     doc = alert.event
     groups, rule_line = _rule_lines(alert.rule)
     source, user = doc.get("source"), doc.get("user")
-    details = ""
+    labels: list[str] = []
+    values: list[str] = []  # from the log: each is made printable
     if source.__class__ is dict:
         if source.get("ip"):
-            details += f"Src IP: {printable(str(source['ip']))}\n"
+            labels.append("Src IP: ")
+            values.append(str(source["ip"]))
         if source.get("domain"):
-            details += f"Src host: {printable(str(source['domain']))}\n"
+            labels.append("Src host: ")
+            values.append(str(source["domain"]))
     if user.__class__ is dict:
         if user.get("name"):
-            details += f"User: {printable(str(user['name']))}\n"
+            labels.append("User: ")
+            values.append(str(user["name"]))
         target = user.get("target")
         if target.__class__ is dict and target.get("name"):
-            details += f"Target user: {printable(str(target['name']))}\n"
-    corr = alert.correlation
-    if corr and corr.get("count", 1) > 1:
-        key = printable(", ".join(f"{k}={v}" for k, v in corr["key"].items()))
-        span = f"between {_when(corr['first'])} and {_when(alert.time)}"
-        details += f"Correlated: {corr['count']} events with {key} {span}\n"
+            labels.append("Target user: ")
+            values.append(str(target["name"]))
     original = _get(doc, "event", "original")
     if original is None:
         original = doc.get("message", "")
-    where = f"{_get(doc, 'host', 'hostname') or '-'}->{location or _get(doc, 'process', 'name') or '-'}"
+    values.append(f"{_get(doc, 'host', 'hostname') or '-'}->{location or _get(doc, 'process', 'name') or '-'}")
+    values.append(str(original))
+    corr = alert.correlation
+    correlated = corr is not None and corr.get("count", 1) > 1
+    if correlated:
+        values.append(", ".join(f"{k}={v}" for k, v in corr["key"].items()))  # type: ignore[union-attr]
+    if not "".join(values).isprintable():  # one test for the usual case where all are
+        values = [printable(value) for value in values]
+    details = "".join(f"{label}{value}\n" for label, value in zip(labels, values))
+    if correlated:
+        span = f"between {_when(corr['first'])} and {_when(alert.time)}"  # type: ignore[index]
+        details += f"Correlated: {corr['count']} events with {values[-1]} {span}\n"  # type: ignore[index]
+    where, line = values[len(labels)], values[len(labels) + 1]
     return (f"** Alert {int(alert.time)}.{alert.sequence}: - {groups}\n"
-            f"{_when(alert.time)} {printable(where)}\n"
-            f"{rule_line}\n{details}{printable(str(original))}\n")
+            f"{_when(alert.time)} {where}\n"
+            f"{rule_line}\n{details}{line}\n")
