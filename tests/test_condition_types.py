@@ -44,6 +44,8 @@ def _edit(content: Path, name: str, old: str, new: str) -> None:
         ("source.ip: 10.0.0.0/8", "the engine matches no CIDR range), got '10.0.0.0/8'"),
         ("related.ip: [192.0.2.1, 'fe80::1%eth0']", "got 'fe80::1%eth0'"),
         ("source.ip: 3232235777", "got 3232235777"),
+        ("source.ip: '2001:DB8:0::1'", "in canonical form, such as 2001:db8::1"),
+        ("source.ip: 010.0.0.1", "got '010.0.0.1'"),
         ("user.id: 0", "user.id has type keyword: its values are strings (a number in quotes: '0'), got 0"),
         ("logward.test.flag: 'true'", "logward.test.flag has type boolean: its values are true or false"),
         ("message: Failed password", "message has type match_only_text: a condition can only test it with {exists"),

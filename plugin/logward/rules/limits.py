@@ -73,14 +73,15 @@ def _integer(low: int, high: int) -> Callable[[Any], bool]:
 
 
 def _address(value: Any) -> bool:
-    """One IPv4 or IPv6 address as Elasticsearch reads it: no range, no %zone."""
+    """One IPv4 or IPv6 address as Elasticsearch reads it (no range, no %zone), written as
+    logs write it: canonical, as the engine compares it as text (2001:DB8:0::1 would
+    match in Kibana, not in the engine)."""
     if not isinstance(value, str) or "%" in value:
         return False
     try:
-        ipaddress.ip_address(value)
+        return str(ipaddress.ip_address(value)) == value
     except ValueError:
         return False
-    return True
 
 
 _STRINGS = FieldValues("strings (a number in quotes: '0')", lambda v: isinstance(v, str))
@@ -96,7 +97,8 @@ FIELD_VALUES: dict[str, FieldValues] = {
     "short": FieldValues("integers from -32768 to 32767, unquoted", _integer(-(2**15), 2**15 - 1)),
     "byte": FieldValues("integers from -128 to 127, unquoted", _integer(-(2**7), 2**7 - 1)),
     "unsigned_long": FieldValues("integers from 0, unquoted", _integer(0, 2**64 - 1)),
-    "ip": FieldValues("single IPv4 or IPv6 addresses (the engine matches no CIDR range)", _address),
+    "ip": FieldValues("single IPv4 or IPv6 addresses in canonical form, such as 2001:db8::1 (the engine "
+                      "matches no CIDR range)", _address),
     "boolean": FieldValues("true or false, unquoted", lambda v: isinstance(v, bool)),
 }
 
