@@ -15,7 +15,7 @@ import yaml
 
 from logward.content.detections import load_rules
 from logward.content.pipelines import Pipelines
-from logward.deploy.elastic import transform_change
+from logward.deploy.elastic import transform_change, transform_restart
 from logward.rules.model import FirstSeenRule
 from tests.cluster import node as test_node
 from tests.cluster.adapter import Adapter
@@ -242,3 +242,10 @@ def test_preflight_names_missing_privileges_and_an_expired_license(
     es.overrides["GET /_xpack"] = (200, {"license": {"status": "expired"}, "features": features})
     expired = run(capsys, "plan")
     assert expired.rc == 1 and "license" in expired.err and "expired" in expired.err
+
+
+def test_a_failed_transform_is_force_stopped_before_it_starts_again() -> None:
+    """Elasticsearch refuses to start a failed transform: a rerun of deploy must stop it first."""
+    assert transform_restart("failed") == ["force stop", "start"]
+    assert transform_restart("stopped") == transform_restart(None) == ["start"]
+    assert transform_restart("started") == transform_restart("indexing") == []

@@ -175,6 +175,10 @@ def test_export_writes_importable_rules_and_requests(tmp_path: Path, monkeypatch
         assert openapi.validate_request("POST", RULES, body) == [], body["rule_id"]
     saved = [json.loads(x) for x in (tmp_path / "kibana" / "saved_objects.ndjson").read_text().splitlines()]
     assert all({"type", "id", "attributes"} <= item.keys() for item in saved)
+    # Without the shape's version, an import would run every migration since 7.x on them.
+    versions = {(item["type"], item["coreMigrationVersion"], item["typeMigrationVersion"]) for item in saved}
+    assert versions == {("dashboard", "8.8.0", "8.9.0"), ("lens", "8.8.0", "8.9.0"),
+                        ("index-pattern", "8.8.0", "8.0.0")}
     requests = [json.loads(p.read_text()) for p in sorted((tmp_path / "elasticsearch").glob("*.json"))]
     paths = [r["path"] for r in requests]
     assert paths.index("/_scripts/logward-syslog-year") < paths.index("/_ingest/pipeline/logward-syslog")
@@ -182,6 +186,13 @@ def test_export_writes_importable_rules_and_requests(tmp_path: Path, monkeypatch
     assert any(p.startswith("/_transform/logward-fts-") for p in paths)
     custom = next(r for r in requests if r["path"] == "/_ingest/pipeline/logward@custom")
     assert custom["create_only"] is True
+    # A transform's requests can be sent again: created once, then updated and started
+    # (409: started already).
+    fts = [r for r in requests if r["path"].startswith("/_transform/logward-fts-100120")]
+    assert [(r["method"], r["path"].split("?")[0].rsplit("/", 1)[-1]) for r in fts] == [
+        ("PUT", "logward-fts-100120"), ("POST", "_update"), ("POST", "_start")]
+    assert fts[0]["create_only"] is True and fts[2]["ok_statuses"] == [409]
+    assert "pivot" in fts[0]["body"] and "pivot" not in fts[1]["body"] and "sync" in fts[1]["body"]
 
 
 @pytest.mark.parametrize(("version", "suppressed"), [("8.15.0", False), ("8.18.0", True), ("9.1.0", True)])

@@ -2,11 +2,13 @@
 dashboard that lays them out, as Kibana saved objects.
 
 A panel names a chart, a KQL query, the fields it breaks down by and one metric. Every
-panel that breaks down by source (source.address or source.ip) gets a dashboard drilldown
-to the network pivot
-dashboard (Zeek), carrying the clicked address as a filter and the time range: the
-one-click way from a host alert to the network record of the same source. Dashboard
-drilldowns need no paid license; URL drilldowns would.
+panel whose clickable values are sources (source.address or source.ip) gets a dashboard
+drilldown to the network pivot dashboard (Zeek), carrying the clicked address as a filter
+and the time range: the one-click way from a host alert to the network record of the same
+source. (A drilldown belongs to a whole panel: on a table that also lists outcomes or
+hosts, a click on those would carry them to Zeek, which has no such records; a table
+therefore splits by them in columns, which are not clicked.) Dashboard drilldowns need no
+paid license; URL drilldowns would.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class Panel:
     data_view: str
     query: str = ""
     rows: tuple[str, ...] = ()  # break down by these fields (terms), in order
-    split: str | None = None  # bar: the field that splits each time bucket
+    split: str | None = None  # bar: splits each time bucket; table: one column per value
     metric: str = "count"  # count, or <op>:<field>
     metric_type: str = "number"  # Lens's data type of the metric: "date" for min/max of a date
     size: int = 10
@@ -55,8 +57,15 @@ class Panel:
         return [name for name in out if name]
 
     @property
+    def clicked(self) -> list[str]:
+        """The fields whose values a click on the panel filters by."""
+        if self.chart == "bar":
+            return [self.split] if self.split else []
+        return list(self.rows)
+
+    @property
     def pivots(self) -> bool:
-        return any(field in self.rows or self.split == field for field in PIVOT_FIELDS)
+        return bool(self.clicked) and all(name in PIVOT_FIELDS for name in self.clicked)
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,8 @@ def _columns(panel: Panel) -> dict[str, dict[str, Any]]:
     else:
         for n, name in enumerate(panel.rows):
             columns[f"row{n + 1}"] = _terms(name, panel.size, "metric")
+        if panel.split:
+            columns["split"] = _terms(panel.split, panel.size, "metric")
     columns["metric"] = _metric(panel)
     return columns
 
@@ -116,7 +127,8 @@ def _visualization(panel: Panel, columns: dict[str, Any]) -> tuple[str, dict[str
     if panel.chart == "metric":
         return "lnsMetric", {"layerId": LAYER, "layerType": "data", "metricAccessor": "metric"}
     if panel.chart == "table":
-        return "lnsDatatable", {"layerId": LAYER, "layerType": "data", "columns": [{"columnId": c} for c in columns]}
+        return "lnsDatatable", {"layerId": LAYER, "layerType": "data", "columns": [
+            {"columnId": c, "isTransposed": True} if c == "split" else {"columnId": c} for c in columns]}
     if panel.chart == "pie":
         return "lnsPie", {"shape": "donut", "layers": [{
             "layerId": LAYER, "layerType": "data", "primaryGroups": buckets, "metrics": ["metric"],
@@ -193,11 +205,12 @@ def dashboard_object(dashboard: Dashboard) -> dict[str, Any]:
                            "config": {"useCurrentFilters": False, "useCurrentDateRange": True,
                                       "openInNewTab": True}},
             }]}}
-            references.append({"name": f"drilldown:{DRILLDOWN}:{event_id}:dashboardId", "type": "dashboard",
-                               "id": PIVOT_DASHBOARD})
+            # Kibana 8 gives a panel the references named "<panelIndex>:...".
+            references.append({"name": f"{index}:drilldown:{DRILLDOWN}:{event_id}:dashboardId",
+                               "type": "dashboard", "id": PIVOT_DASHBOARD})
         panels.append({"type": "lens", "panelIndex": index, "gridData": {**grid, "i": index},
                        "embeddableConfig": config, "panelRefName": f"panel_{index}"})
-        references.append({"name": f"panel_{index}", "type": "lens", "id": dashboard.panel_id(n)})
+        references.append({"name": f"{index}:panel_{index}", "type": "lens", "id": dashboard.panel_id(n)})
     search = {"query": {"query": "", "language": "kuery"}, "filter": []}
     return {
         "type": "dashboard",

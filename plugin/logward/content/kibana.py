@@ -143,6 +143,8 @@ def _panel(data: Any, n: int, source: str, default_view: str, views: dict[str, d
         raise ContentError(f"{where}: metric {panel.metric!r} is count or <{'|'.join(METRICS[1:])}>:<field>")
     if panel.chart in ("table", "hbar", "pie") and not panel.rows:
         raise ContentError(f"{where}: a {panel.chart} needs rows")
+    if panel.split and panel.chart not in ("bar", "table"):
+        raise ContentError(f"{where}: only a bar or a table splits (a {panel.chart} does not)")
     for name in panel.fields:
         if name not in views[view]:
             raise ContentError(f"{where}: field {name!r} is not in data view {view} (kibana/fields/{view}.yml)")

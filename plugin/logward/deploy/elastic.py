@@ -252,8 +252,11 @@ class Elastic:
                 c.indices.delete(index=d.body["dest"]["index"], ignore_unavailable=True)
             c.transform.put_transform(transform_id=d.id, body=d.body, defer_validation=True)
         state = self.transforms(d.id).get(("transform", d.id))
-        if state is None or state.get("_state") not in ("started", "indexing"):
-            c.transform.start_transform(transform_id=d.id)
+        for step in transform_restart((state or {}).get("_state")):
+            if step == "force stop":
+                c.transform.stop_transform(transform_id=d.id, force=True, wait_for_completion=True)
+            else:
+                c.transform.start_transform(transform_id=d.id)
 
     def delete(self, kind: str, id: str) -> None:
         c = self.client
@@ -302,6 +305,14 @@ def transform_change(wanted: dict[str, Any], current: dict[str, Any] | None) -> 
     if all(k in TRANSFORM_UPDATABLE or contains(current.get(k), v) for k, v in wanted.items()):
         return "update"
     return "rebuild"
+
+
+def transform_restart(state: str | None) -> list[str]:
+    """What gets a transform in this state running: nothing when it runs; a failed one
+    refuses to start until force-stopped."""
+    if state in ("started", "indexing"):
+        return []
+    return ["force stop", "start"] if state == "failed" else ["start"]
 
 
 def _no_such_api(e: ApiError) -> bool:

@@ -4,7 +4,8 @@
     DIR/kibana/saved_objects.ndjson  data views and dashboards: Kibana's saved objects import
     DIR/elasticsearch/NN-<kind>-<id>.json
                                      {"method", "path", "body"}: one request each, in order;
-                                     "create_only": send it only if the object does not exist
+                                     "create_only": send it only if the object does not exist;
+                                     "ok_statuses": answers that mean it is already done
 """
 
 from __future__ import annotations
@@ -14,9 +15,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .elastic import PATHS
+from .elastic import PATHS, TRANSFORM_UPDATABLE
 from .errors import DeployError
 from .objects import Desired
+
+# Saved objects say which shape they are in, as a Kibana export does: without it, import
+# takes them for 7.x objects and runs every migration since (Lens's then fail on the
+# 8.x "formBased" state). These are the latest shapes of each type that Kibana 8.11, the
+# oldest Kibana Logward supports, knows.
+CORE_MIGRATION_VERSION = "8.8.0"
+TYPE_MIGRATION_VERSIONS = {"dashboard": "8.9.0", "lens": "8.9.0", "index-pattern": "8.0.0"}
 
 
 def requests(objects: list[Desired]) -> list[dict[str, Any]]:
@@ -27,8 +35,14 @@ def requests(objects: list[Desired]) -> list[dict[str, Any]]:
             continue
         path = PATHS[d.kind].format(id=d.id)
         if d.kind == "transform":
-            out.append({"method": "PUT", "path": f"{path}?defer_validation=true", "body": d.body, "label": d.label})
-            out.append({"method": "POST", "path": f"{path}/_start", "label": f"start {d.label}"})
+            # Sent again, the export updates what may change and leaves a started one be.
+            out.append({"method": "PUT", "path": f"{path}?defer_validation=true", "body": d.body, "label": d.label,
+                        "create_only": True})
+            out.append({"method": "POST", "path": f"{path}/_update", "label": f"update {d.label}",
+                        "body": {k: v for k, v in d.body.items() if k in TRANSFORM_UPDATABLE}})
+            out.append({"method": "POST", "path": f"{path}/_start", "label": f"start {d.label}",
+                        "ok_statuses": [409]})  # 409: already started
+            continue
         elif d.kind == "data_stream":
             out.append({"method": "PUT", "path": path, "label": d.label})
         else:
@@ -58,8 +72,13 @@ def _write(objects: list[Desired], folder: Path) -> list[Path]:
     for stale in elasticsearch.glob("*.json"):
         stale.unlink()  # an export is a whole: no files left from an older one
     rules = [d.body for d in objects if d.kind == "rule"]
-    saved = [{"type": d.id.split("/", 1)[0], "id": d.id.split("/", 1)[1], **d.body}
-             for d in objects if d.kind == "saved_object"]
+    saved = []
+    for d in objects:
+        if d.kind == "saved_object":
+            kind, id = d.id.split("/", 1)
+            versions = {"coreMigrationVersion": CORE_MIGRATION_VERSION,
+                        "typeMigrationVersion": TYPE_MIGRATION_VERSIONS[kind]}
+            saved.append({"type": kind, "id": id, **d.body, **versions})
     for name, items in (("rules.ndjson", rules), ("saved_objects.ndjson", saved)):
         path = kibana / name
         path.write_text("".join(json.dumps(item, sort_keys=True) + "\n" for item in items), encoding="utf-8")
