@@ -207,3 +207,14 @@ def test_correlations_are_suppressed_where_kibana_takes_it_on_sequences(
         first_seen = [r for r in standin.rules().values() if "transform" in r["meta"]]
     assert eql and all(("alert_suppression" in r) == suppressed for r in eql)
     assert first_seen and all("alert_suppression" in r for r in first_seen)  # query rules take it since 8.8
+
+
+@pytest.mark.parametrize(("version", "suppressed"), [("8.11", False), ("8.17.2", False), ("8.18", True)])
+def test_export_writes_rules_for_the_kibana_version_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str], version: str,
+                                                          suppressed: bool) -> None:
+    clean_env(monkeypatch)
+    assert run(capsys, "export", "--kibana-version", version, str(tmp_path)).rc == 0
+    rules = [json.loads(x) for x in (tmp_path / "kibana" / "rules.ndjson").read_text().splitlines()]
+    eql = [r for r in rules if r["type"] == "eql"]
+    assert eql and all(("alert_suppression" in r) == suppressed for r in eql)

@@ -53,6 +53,9 @@ def add_parser(commands: Any, name: str) -> None:
     if name == "export":
         p.add_argument("dir", metavar="DIR", help="folder to write (created if needed)")
         p.add_argument("--space", help="Kibana space the rules' links point to (env KIBANA_SPACE; default: default)")
+        p.add_argument("--kibana-version", type=_version, default=(8, 18, 0), metavar="X.Y",
+                       help="the Kibana the rules are for: correlations suppress their repeats from 8.18, "
+                            "as deploy does (default: 8.18)")
     else:
         p.add_argument("--es-url", help="Elasticsearch URL (env ES_URL)")
         p.add_argument("--kibana-url", help="Kibana URL (env KIBANA_URL)")
@@ -67,6 +70,13 @@ def add_parser(commands: Any, name: str) -> None:
         p.add_argument("--yes", action="store_true", help="really delete")
     if name in ("plan", "deploy", "destroy"):
         p.add_argument("-v", "--verbose", action="store_true", help="list unchanged objects too")
+
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = text.split(".")
+    if not 2 <= len(parts) <= 3 or not all(part.isdigit() for part in parts):
+        raise argparse.ArgumentTypeError(f"a Kibana version is X.Y or X.Y.Z, not {text!r}")
+    return tuple(int(part) for part in parts)
 
 
 def say(text: str) -> None:
@@ -104,7 +114,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings(flags, environ, getattr(args, "config", None))
     content = Content.load(content_root(args.content))
     if args.command == "export":
-        files = export(desired(content, settings, Capabilities()), Path(args.dir))
+        files = export(desired(content, settings, Capabilities(kibana_version=args.kibana_version)), Path(args.dir))
         say(f"wrote {_count(len(files), 'file')} to {args.dir}")
         return 0
 
