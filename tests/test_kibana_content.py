@@ -160,7 +160,18 @@ def test_the_zeek_data_view_and_links_follow_the_deploy_settings() -> None:
     view = next(d for d in objects if d.id == "index-pattern/logward-zeek")
     assert view.body["attributes"]["title"] == "corelight-*,zeek-*"
     note = next(d for d in objects if d.kind == "rule").body["note"]
-    assert "/s/soc/app/dashboards#/view/logward-network-pivot" in note and "corelight-*" in note
+    assert "(/s/soc/app/dashboards#/view/logward-network-pivot" in note and "corelight-*" in note
+
+
+@pytest.mark.parametrize(("flags", "link"), [
+    ({"kibana_url": "https://soc.example/kibana/"}, "(/kibana/app/dashboards#/view/"),
+    ({"kibana_url": "https://soc.example:5601", "space": "soc"}, "(/s/soc/app/dashboards#/view/"),
+    ({"kibana_base_path": "kibana", "space": "soc"}, "(/kibana/s/soc/app/dashboards#/view/"),
+])
+def test_links_start_with_kibanas_base_path(flags: dict[str, str], link: str) -> None:
+    objects = desired(Content.load(ROOT), load_settings(flags, {}), Capabilities())
+    note = next(d for d in objects if d.kind == "rule").body["note"]
+    assert link in note, note
 
 
 @pytest.mark.parametrize(("change", "message"), [

@@ -53,6 +53,8 @@ def add_parser(commands: Any, name: str) -> None:
     if name == "export":
         p.add_argument("dir", metavar="DIR", help="folder to write (created if needed)")
         p.add_argument("--space", help="Kibana space the rules' links point to (env KIBANA_SPACE; default: default)")
+        p.add_argument("--kibana-base-path", metavar="PATH",
+                       help="Kibana's server.basePath, which the rules' links start with (default: none)")
         p.add_argument("--kibana-version", type=_version, default=(8, 18, 0), metavar="X.Y",
                        help="the Kibana the rules are for: correlations suppress their repeats from 8.18, "
                             "as deploy does (default: 8.18)")
@@ -106,7 +108,7 @@ def _run(args: argparse.Namespace) -> int:
     from ..deploy.plan import System, apply, make_plan, summary
 
     flags = {name: getattr(args, name, None) for name in ("es_url", "kibana_url", "space", "ca_cert", "index",
-                                                          "nsm_index")}
+                                                          "nsm_index", "kibana_base_path")}
     if getattr(args, "insecure", False):
         flags["verify_certs"] = False
     # An export reaches no server: stack URLs and credentials in the environment are not its concern.

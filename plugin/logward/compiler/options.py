@@ -14,6 +14,7 @@ class Target:
     interval_minutes: int = 5  # how often Kibana runs each rule
     nsm_index: tuple[str, ...] = ("logs-zeek.*", "zeek-*")  # network records to pivot to
     space: str = "default"  # the Kibana space, for links between Logward's objects
+    base_path: str = ""  # Kibana's server.basePath ("/kibana"), which links begin with
     # Suppress repeats of a correlation's alert by its key: Kibana accepts it on EQL
     # sequences from 8.18 on (on query rules, which first-seen rules are, from 8.8 on), and
     # applies it with a Platinum license or better.

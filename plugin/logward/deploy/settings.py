@@ -40,6 +40,7 @@ class Settings:
     ca_cert: str | None = None
     verify_certs: bool = True
     space: str = "default"
+    kibana_base_path: str | None = None  # Kibana's server.basePath; else KIBANA_URL's path
     index: tuple[str, ...] = ("logs-logward.auth-*",)
     nsm_index: tuple[str, ...] = ("logs-zeek.*", "zeek-*")
 
@@ -48,8 +49,13 @@ class Settings:
         return tuple(v for v in (getattr(self, f) for f in SECRET_FIELDS) if v)
 
     def target(self) -> Target:
-        """Where the compiled rules and transforms look for data."""
-        return Target(index=self.index, nsm_index=self.nsm_index, space=self.space)
+        """Where the compiled rules and transforms look for data; links in them start with
+        Kibana's base path, the path of KIBANA_URL."""
+        if self.kibana_base_path is not None:
+            base_path = "/" + self.kibana_base_path.strip("/") if self.kibana_base_path.strip("/") else ""
+        else:
+            base_path = urlsplit(self.kibana_url).path.rstrip("/") if self.kibana_url else ""
+        return Target(index=self.index, nsm_index=self.nsm_index, space=self.space, base_path=base_path)
 
     def kibana_credentials(self) -> tuple[str | None, str | None, str | None]:
         """Kibana's own credentials if given, else Elasticsearch's (the usual setup)."""
