@@ -157,10 +157,10 @@ def test_every_rule_guide_pivots_to_network_records(rule: Any) -> None:
 def test_the_zeek_data_view_and_links_follow_the_deploy_settings() -> None:
     settings = load_settings({"nsm_index": "corelight-*,zeek-*", "space": "soc"}, {})
     objects = desired(Content.load(ROOT), settings, Capabilities())
-    view = next(d for d in objects if d.id == "index-pattern/logward-zeek")
+    view = next(d for d in objects if d.id == "index-pattern/logward-soc-zeek")
     assert view.body["attributes"]["title"] == "corelight-*,zeek-*"
     note = next(d for d in objects if d.kind == "rule").body["note"]
-    assert "(/s/soc/app/dashboards#/view/logward-network-pivot" in note and "corelight-*" in note
+    assert "(/s/soc/app/dashboards#/view/logward-soc-network-pivot" in note and "corelight-*" in note
 
 
 @pytest.mark.parametrize(("flags", "link"), [
@@ -199,3 +199,19 @@ def test_a_dashboard_naming_a_rule_that_is_gone_is_refused(tmp_path: Path) -> No
     (content / "detections" / "su" / "su_first_time.yml").unlink()  # rule 100305
     with pytest.raises(ContentError, match=r"privilege-use.yml: names rules \[100305\]"):
         Content.load(content)
+
+
+def test_saved_objects_outside_the_default_space_carry_its_name() -> None:
+    """Kibana 8 keeps a dashboard's, a Lens panel's or a data view's id unique across spaces:
+    a second space gets ids of its own, with every reference and link following them."""
+    default = desired(Content.load(ROOT), load_settings({}, {}), Capabilities())
+    soc = desired(Content.load(ROOT), load_settings({"space": "soc"}, {}), Capabilities())
+    default_ids = {d.id for d in default if d.kind == "saved_object"}
+    soc_objects = [d for d in soc if d.kind == "saved_object"]
+    assert all(id.split("/", 1)[1].startswith("logward-") and "-soc-" not in id for id in default_ids)
+    assert {d.id for d in soc_objects} == {id.replace("/logward-", "/logward-soc-") for id in default_ids}
+    soc_ids = {d.id.split("/", 1)[1] for d in soc_objects}
+    for d in soc_objects:
+        assert all(ref["id"] in soc_ids for ref in d.body["references"]), d.id
+    note = next(d for d in soc if d.kind == "rule").body["note"]
+    assert "(/s/soc/app/dashboards#/view/logward-soc-network-pivot?" in note

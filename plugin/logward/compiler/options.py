@@ -20,5 +20,13 @@ class Target:
     # applies it with a Platinum license or better.
     sequence_suppression: bool = True
 
+    def saved_object_id(self, id: str) -> str:
+        """A Logward saved object's id in this space. Kibana 8 keeps one id per object across
+        all spaces (dashboards, Lens, data views can be shared), so a second space cannot
+        take the same ids: outside the default space they carry the space's name."""
+        if self.space == "default" or not id.startswith("logward-"):
+            return id
+        return f"logward-{self.space}-{id.removeprefix('logward-')}"
+
 
 DEFAULT_TARGET = Target()

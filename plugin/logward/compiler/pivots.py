@@ -44,7 +44,8 @@ def remote(rule: Rule) -> bool:
 
 def dashboard_link(target: Target) -> str:
     space = "" if target.space == "default" else f"/s/{target.space}"
-    return f"{target.base_path}{space}/app/dashboards#/view/{PIVOT_DASHBOARD}?_g=(time:(from:now-24h,to:now))"
+    return (f"{target.base_path}{space}/app/dashboards#/view/{target.saved_object_id(PIVOT_DASHBOARD)}"
+            "?_g=(time:(from:now-24h,to:now))")
 
 
 def guide(rule: Rule, target: Target, lookback: int) -> list[str]:

@@ -161,12 +161,14 @@ def elasticsearch_objects(content: Content, caps: Capabilities, target: Target) 
 
 def kibana_objects(content: Content, caps: Capabilities, target: Target) -> list[Desired]:
     out = []
+    named = target.saved_object_id
     for obj in content.saved_objects:
         attributes = obj["attributes"]
         if obj["id"] == NSM_VIEW:  # the Zeek data view covers the deploy's NSM indices
             attributes = {**attributes, "title": ",".join(target.nsm_index)}
-        out.append(Desired("kibana", "saved_object", f"{obj['type']}/{obj['id']}",
-                           {"attributes": attributes, "references": obj["references"]}))
+        references = [{**ref, "id": named(ref["id"])} for ref in obj["references"]]
+        out.append(Desired("kibana", "saved_object", f"{obj['type']}/{named(obj['id'])}",
+                           {"attributes": attributes, "references": references}))
     for rule in content.rules.rules:
         if isinstance(rule, FirstSeenRule) and not caps.transforms:
             continue  # its entity index would never fill
