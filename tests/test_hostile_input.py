@@ -132,6 +132,22 @@ def test_engine_never_raises_on_bytes_that_are_not_utf8(tmp_path, capsys):
     assert "3 lines" in err and "logward_unknown_header" in err and "bad.log:2" in err
 
 
+@pytest.mark.parametrize("as_json", [True, False])
+def test_half_a_character_escaped_in_a_journal_entry_is_replaced_not_fatal(tmp_path, capsys, as_json: bool):
+    """JSON can escape a lone surrogate ("\\ud800"), which no UTF-8 output can hold."""
+    from logward.cli import main
+
+    log = tmp_path / "journal.json"
+    log.write_text('{"__REALTIME_TIMESTAMP":"1740909602000000","_HOSTNAME":"web-2","SYSLOG_IDENTIFIER":"sshd",'
+                   '"_COMM":"sshd","MESSAGE":"Failed password for ro\\ud800ot from 1.2.3.4 port 22 ssh2"}\n')
+    assert main(["replay", *(["--json"] if as_json else []), str(log)]) == 0
+    out = capsys.readouterr().out
+    if as_json:
+        assert json.loads(out)["document"]["user"]["name"] == "ro\ufffdot"
+    else:
+        assert "User: ro\ufffdot" in out
+
+
 def test_engine_reports_but_survives_a_pipeline_it_cannot_finish():
     engine = Engine.load()
     doc = engine.parse("Dec 30 06:55:46 LabSZ sshd[24200]: Invalid user x from 1.2.3.4", "not a time")
