@@ -44,6 +44,9 @@ CERTIFICATES = [
      "SHA256:Zz9ca", None),
     ("Mar  2 10:00:14 web-1 sshd[1]: Failed publickey for u from 6.6.6.6 port 2 ssh2: RSA SHA256:x ID y from "
      "203.0.113.50 port 1 ssh2: ED25519 SHA256:f", REAL),
+    # The real address is link-local, with the interface glibc writes after it.
+    ("Mar  2 10:00:15 web-1 sshd[1]: Failed publickey for x from fe80::1%eth0 port 40000 ssh2: ED25519-CERT "
+     "SHA256:realfp ID y from 6.6.6.6 port 22 ssh2: RSA SHA256:abc ID z (serial 7) CA ED25519 SHA256:realca", None),
 ]
 HOSTILE = [
     "\x00\x01\x02\x03 binary \x7f junk \x1b[31m",
