@@ -136,8 +136,9 @@ def test_engine_never_raises_on_bytes_that_are_not_utf8(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("as_json", [True, False])
-def test_half_a_character_escaped_in_a_journal_entry_is_replaced_not_fatal(tmp_path, capsys, as_json: bool):
-    """JSON can escape a lone surrogate ("\\ud800"), which no UTF-8 output can hold."""
+def test_half_a_character_escaped_in_a_journal_entry_is_kept_not_fatal(tmp_path, capsys, as_json: bool):
+    """JSON can escape a lone surrogate ("\\ud800"). The node keeps it; UTF-8 cannot hold it:
+    JSON output escapes it again, text shows U+FFFD."""
     from logward.cli import main
 
     log = tmp_path / "journal.json"
@@ -146,9 +147,9 @@ def test_half_a_character_escaped_in_a_journal_entry_is_replaced_not_fatal(tmp_p
     assert main(["replay", *(["--json"] if as_json else []), str(log)]) == 0
     out = capsys.readouterr().out
     if as_json:
-        assert json.loads(out)["document"]["user"]["name"] == "ro\ufffdot"
+        assert json.loads(out)["document"]["user"]["name"] == "ro\ud800ot"
     else:
-        assert "User: ro\ufffdot" in out
+        assert "User: ro\\ud800ot" in out
 
 
 def test_engine_reports_but_survives_a_pipeline_it_cannot_finish():

@@ -17,7 +17,7 @@ import orjson
 from ..engine import Engine
 from ..engine.detect import Alert
 from ..engine.ingest import iso_time
-from ..engine.lines import iter_lines, printable
+from ..engine.lines import iter_lines, json_line, printable
 
 HEADER = ("@timestamp", "host.hostname", "process.name", "process.pid", "message")
 
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         doc, alerts = engine.process(line, iso_time(time.time()))
         if args.json:
             record = {"document": doc, "rules": [rule_summary(a) for a in alerts]}
-            out.write(orjson.dumps(record) + b"\n")
+            out.write(json_line(record))
         else:
             out.write(_text(doc, alerts).encode("utf-8", errors="replace"))
         out.flush()

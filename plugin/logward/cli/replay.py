@@ -27,12 +27,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import orjson
-
 from ..engine import Engine
 from ..engine.detect.format import ossec_text
 from ..engine.ingest import iso_time
-from ..engine.lines import iter_lines, printable
+from ..engine.lines import iter_lines, json_line, printable
 from ..report.html import HtmlReport
 from ..report.story import Story
 from ..rules.limits import LEVEL
@@ -197,7 +195,7 @@ def _replay(args: argparse.Namespace) -> int:
                     continue
                 counts[rule.id] += 1
                 if as_json:
-                    write(orjson.dumps(alert.to_json()) + b"\n")
+                    write(json_line(alert.to_json()))
                 else:
                     write(ossec_text(alert, name).encode("utf-8", errors="replace") + b"\n")
     if not args.json:

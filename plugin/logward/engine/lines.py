@@ -1,4 +1,5 @@
-"""Log lines from files and streams, as a shipper would read them.
+"""Log lines from files and streams, as a shipper would read them, and what is written
+back out of them.
 
 Lines end at "\\n" (a "\\r" before it is dropped); bytes that are not UTF-8 become U+FFFD,
 so a line is never lost to its encoding. A final line without "\\n" still counts.
@@ -6,13 +7,17 @@ so a line is never lost to its encoding. A final line without "\\n" still counts
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+import orjson
 
 # C0 and C1 controls, DEL, and the characters that hide text or reorder it ("Trojan Source"):
-# a log line may carry any of them, and a terminal would obey them.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+# a log line may carry any of them, and a terminal would obey them. Half a character (a lone
+# surrogate, which JSON can escape) has no UTF-8 form at all.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -62,3 +67,13 @@ def printable(text: str) -> str:
     # isprintable() is false for every character escaped here (and for a few more, such as
     # a no-break space): most text is answered by it alone, without the regex.
     return text if text.isprintable() else _UNPRINTABLE.sub(_shown, text)
+
+
+def json_line(value: Any) -> bytes:
+    """A document or alert as one line of JSON. JSON in a log may escape half a character
+    ("\\ud800"), which the node keeps and writes escaped; so is it here, where orjson
+    would refuse the whole line."""
+    try:
+        return orjson.dumps(value) + b"\n"
+    except TypeError:
+        return json.dumps(value, separators=(",", ":")).encode() + b"\n"

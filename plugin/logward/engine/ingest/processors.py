@@ -167,7 +167,9 @@ def _grok(e: Emit, c: dict[str, Any]) -> None:
             compiled.plain_digits(k) for k in range(len(compiled.alternatives)))
         no_match = e.fail(repr("Provided Grok expressions do not match field value: [") + " + text + " + repr("]"))
         with _loaded(e, c):
-            e.w("text = v" if e.known(p).kind == "str" else "text = v if v.__class__ is str else _render(v)")
+            # Grok reads the field as a string: a number or an object fails, as it does there.
+            as_text = f"_string(v, {c['field']!r})"
+            e.w("text = v" if e.known(p).kind == "str" else f"text = v if v.__class__ is str else {as_text}")
             if fast:
                 e.w("if '\\n' not in text:")
                 e.w(f"    matched = {e.const(compiled.by_first)}.get(text[:1], {e.const(compiled.other)})(text)")
@@ -185,7 +187,7 @@ def _grok(e: Emit, c: dict[str, Any]) -> None:
         return
     setters = e.capture_setters(compiled)
     with _loaded(e, c):
-        e.w("text = v if v.__class__ is str else _render(v)")
+        e.w(f"text = v if v.__class__ is str else _string(v, {c['field']!r})")
         e.w(f"found = {grok}.match(text)")
         e.w("if found is None:")
         e.w(f"    {e.fail(repr('Provided Grok expressions do not match field value: [') + ' + text + ' + repr(']'))}")

@@ -171,23 +171,6 @@ def _non_numeric(token: str) -> Any:
     raise ValueError(f"Non-standard token '{token}': enable JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS to allow")
 
 
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _whole_characters(value: Any) -> Any:
-    """Strings without lone surrogates (U+FFFD in their place). JSON may escape half a
-    character ("\\ud800"); Python would keep it in the string and then fail to write it
-    as UTF-8 anywhere, while Java replaces it when it writes."""
-    if value.__class__ is str:
-        return _LONE_SURROGATE.sub("\ufffd", value)
-    if value.__class__ is dict:
-        return {_whole_characters(k): _whole_characters(v) for k, v in value.items()}
-    if value.__class__ is list:
-        return [_whole_characters(v) for v in value]
-    return value
-
-
 def json_parse(value: Any) -> Any:
     """JSON as Elasticsearch's parser reads it: no duplicate keys, no NaN or Infinity. Text
     after the value fails, as on Elasticsearch 8 and later (strict_json_parsing); no value
@@ -195,8 +178,7 @@ def json_parse(value: Any) -> Any:
     text = templates.render(value)
     if not text.strip(" \t\n\r"):
         return None
-    parsed = json.loads(text, object_pairs_hook=_object, parse_constant=_non_numeric)
-    return _whole_characters(parsed) if _SURROGATE_ESCAPE.search(text) else parsed
+    return json.loads(text, object_pairs_hook=_object, parse_constant=_non_numeric)
 
 
 NAMESPACE: dict[str, Any] = {
@@ -217,6 +199,7 @@ NAMESPACE: dict[str, Any] = {
     "_zone": zone,
     "_convert": convert_value,
     "_string_op": string_op,
+    "_string": _string,
     "_gsub": gsub,
     "_split": split,
     "_json_parse": json_parse,
