@@ -211,12 +211,21 @@ def _parse_iso(text: str) -> dict:
         end = m.start("offset") + 3  # Java's offset parser stops after hours above 18
     if end != len(text):
         raise DateError(f"Text '{text}' could not be parsed, unparsed text found at index {end}")
+    if _past_18_hours(m.group("offset")):
+        raise DateError(f"Text '{text}' could not be parsed at index 4")  # as Java words it
     fields = {k: int(v) for k, v in m.groupdict().items() if v is not None and k not in ("offset", "fraction")}
     if m.group("fraction"):
         fields["fraction"] = int(m.group("fraction").ljust(9, "0"))
     if m.group("offset"):
         fields["offset"] = m.group("offset")
     return fields
+
+
+def _past_18_hours(offset: str | None) -> bool:
+    """An offset of 18 hours and some minutes: Java takes none beyond 18:00."""
+    if not offset or offset[1:3] != "18":
+        return False
+    return any(c in "123456789" for c in offset[3:])
 
 
 def _offset(text: str) -> tzinfo:
@@ -239,7 +248,7 @@ def _month_days(year: int, month: int) -> int:
 
 def _check(fields: dict) -> None:
     """Java's checks in the order its resolver makes them: the date's fields, that the day
-    exists in that month, then the time's fields."""
+    exists in that month, then the time's fields (the minute before the hour)."""
     _check_ranges(fields, ("month", "day"))
     year = fields.get("year") or datetime.now(UTC).year
     month, day = fields.get("month", 1), fields.get("day", 1)
@@ -247,7 +256,7 @@ def _check(fields: dict) -> None:
         if month == 2 and day == 29:
             raise DateError(f"Invalid date 'February 29' as '{year}' is not a leap year")
         raise DateError(f"Invalid date '{_FULL_MONTHS[month - 1].upper()} {day}'")
-    _check_ranges(fields, ("hour", "minute", "second"))
+    _check_ranges(fields, ("minute", "hour", "second"))
 
 
 def _check_ranges(fields: dict, names: tuple[str, ...]) -> None:
@@ -387,7 +396,7 @@ def _iso_printer(text: str) -> str | None:
     millis = _MILLIS[int((fraction + "00")[:3])] if fraction else ".000Z"
     if sign is None:
         return year + "-" + month + "-" + day + "T" + hour + ":" + minute + ":" + second + millis
-    if int(offset_hours) > 18:
+    if int(offset_hours) > 18 or (offset_hours == "18" and int(offset_minutes or 0) > 0):
         return None
     shift = int(offset_hours) * 60 + int(offset_minutes or 0)
     local = datetime(int(year), month_number, day_number, int(hour), int(minute), int(second))
