@@ -477,7 +477,9 @@ def format_output(instant: datetime | int, tz: tzinfo) -> str:
     """yyyy-MM-dd'T'HH:mm:ss.SSSXXX in the processor's zone."""
     if isinstance(instant, int):
         return _print_millis(instant, tz)
-    local = instant.astimezone(tz)
+    # Through UTC: a local time the clocks skipped (02:30 on the night summer time begins)
+    # then prints as Java gives it, moved on by the gap (03:30+02:00, the same instant).
+    local = instant.astimezone(UTC).astimezone(tz)
     suffix = _zone_suffix(int((local.utcoffset() or timedelta(0)).total_seconds()) // 60)
     return f"{local.year:04d}-{local:%m-%dT%H:%M:%S}.{local.microsecond // 1000:03d}{suffix}"
 
