@@ -57,39 +57,34 @@ def ossec_text(alert: Alert, location: str | None = None) -> str:
     doc = alert.event
     groups, rule_line = _rule_lines(alert.rule)
     source, user = doc.get("source"), doc.get("user")
-    labels: list[str] = []
-    values: list[str] = []  # from the log: each is made printable
+    ip = domain = name = target = None
     if source.__class__ is dict:
-        if source.get("ip"):
-            labels.append("Src IP: ")
-            values.append(str(source["ip"]))
-        if source.get("domain"):
-            labels.append("Src host: ")
-            values.append(str(source["domain"]))
+        ip, domain = source.get("ip"), source.get("domain")
     if user.__class__ is dict:
-        if user.get("name"):
-            labels.append("User: ")
-            values.append(str(user["name"]))
-        target = user.get("target")
-        if target.__class__ is dict and target.get("name"):
-            labels.append("Target user: ")
-            values.append(str(target["name"]))
+        name, target = user.get("name"), user.get("target")
+        target = target.get("name") if target.__class__ is dict else None
     original = _get(doc, "event", "original")
     if original is None:
         original = doc.get("message", "")
-    values.append(f"{_get(doc, 'host', 'hostname') or '-'}->{location or _get(doc, 'process', 'name') or '-'}")
-    values.append(str(original))
+    where = f"{_get(doc, 'host', 'hostname') or '-'}->{location or _get(doc, 'process', 'name') or '-'}"
     corr = alert.correlation
-    correlated = corr is not None and corr.get("count", 1) > 1
-    if correlated:
-        values.append(", ".join(f"{k}={v}" for k, v in corr["key"].items()))  # type: ignore[union-attr]
-    if not "".join(values).isprintable():  # one test for the usual case where all are
-        values = [printable(value) for value in values]
-    details = "".join(f"{label}{value}\n" for label, value in zip(labels, values))
-    if correlated:
+    key = ", ".join(f"{k}={v}" for k, v in corr["key"].items()) if corr and corr.get("count", 1) > 1 else ""
+    # One test for the usual case, where nothing from the log needs escaping.
+    if not f"{ip or ''}{domain or ''}{name or ''}{target or ''}{where}{original}{key}".isprintable():
+        ip, domain, name, target, where, original, key = (
+            printable(str(v)) if v else v for v in (ip, domain, name, target, where, original, key))
+    details = ""
+    if ip:
+        details += f"Src IP: {ip}\n"
+    if domain:
+        details += f"Src host: {domain}\n"
+    if name:
+        details += f"User: {name}\n"
+    if target:
+        details += f"Target user: {target}\n"
+    if key:
         span = f"between {_when(corr['first'])} and {_when(alert.time)}"  # type: ignore[index]
-        details += f"Correlated: {corr['count']} events with {values[-1]} {span}\n"  # type: ignore[index]
-    where, line = values[len(labels)], values[len(labels) + 1]
+        details += f"Correlated: {corr['count']} events with {key} {span}\n"  # type: ignore[index]
     return (f"** Alert {int(alert.time)}.{alert.sequence}: - {groups}\n"
             f"{_when(alert.time)} {where}\n"
-            f"{rule_line}\n{details}{line}\n")
+            f"{rule_line}\n{details}{original}\n")
