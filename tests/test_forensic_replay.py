@@ -155,3 +155,64 @@ def test_a_source_known_only_by_a_refused_root_key_is_told_plainly(monkeypatch, 
     assert summary[1] == ("bastion: 203.0.113.9 failed 1 login (root) between 2024-11-14 10:00:00 and "
                           "2024-11-14 10:00:00")
     assert "used a credential root accepts" in summary[2] and summary[3].strip() == "no login from it succeeded"
+
+
+def _guess(host: str, source: str, user: str, start: int, count: int = 8, step: int = 5) -> list[str]:
+    return [f"Mar  4 08:{(start + i * step) // 60:02d}:{(start + i * step) % 60:02d} {host} sshd[{7100 + start + i}]: "
+            f"Failed password for {user} from {source} port {41000 + i} ssh2" for i in range(count)]
+
+
+def _summary(monkeypatch, tmp_path: Path, lines: list[str]) -> list[str]:
+    log = tmp_path / "auth.log"
+    log.write_text("\n".join(lines) + "\n")
+    return _replay(monkeypatch, log).split("== Summary")[1].split("logward replay")[0].splitlines()
+
+
+def test_a_login_is_told_only_what_happened_while_its_session_was_open(monkeypatch, tmp_path: Path):
+    """The attacker's session closes at 08:11; alice's own sudo at 08:30 is not the attacker's."""
+    lines = [*_guess("web-1", "203.0.113.50", "alice", 0),
+             "Mar  4 08:00:40 web-1 sshd[7108]: Accepted password for alice from 203.0.113.50 port 41008 ssh2",
+             "Mar  4 08:00:50 web-1 sudo:    alice : TTY=pts/1 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id",
+             "Mar  4 08:01:00 web-1 sshd[7108]: pam_unix(sshd:session): session closed for user alice",
+             "Mar  4 08:30:00 web-1 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/true"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "alice: sudo as root: /usr/bin/id" in summary and "/bin/true" not in summary
+
+
+def test_a_step_while_two_logins_of_the_user_are_open_is_marked_for_both(monkeypatch, tmp_path: Path):
+    lines = ["Mar  4 07:59:00 web-1 sshd[7000]: Accepted publickey for alice from 198.51.100.20 port 50000 ssh2",
+             *_guess("web-1", "203.0.113.50", "alice", 0),
+             "Mar  4 08:00:40 web-1 sshd[7108]: Accepted password for alice from 203.0.113.50 port 41008 ssh2",
+             "Mar  4 08:00:50 web-1 sudo:    alice : TTY=pts/1 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "alice: sudo as root: /usr/bin/id (ambiguous: alice was also logged in from 198.51.100.20)" in summary
+
+
+def test_a_slow_guess_that_got_in_is_in_the_summary_and_repeats_count(monkeypatch, tmp_path: Path):
+    """Eight failures 20 s apart (no frequency rule), one of them repeated three times by
+    rsyslog, then a success: 100112 names the source, which failed 10 logins."""
+    lines = [*_guess("web-1", "203.0.113.91", "oracle", 0, step=20),
+             "Mar  4 08:02:21 web-1 sshd[7107]: message repeated 3 times: [ Failed password for oracle from "
+             "203.0.113.91 port 41007 ssh2]",
+             "Mar  4 08:02:40 web-1 sshd[7200]: Accepted password for oracle from 203.0.113.91 port 41100 ssh2"]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[1].startswith("web-1: 203.0.113.91 failed 11 logins (oracle) between 2024-03-04 08:00:00 "), summary
+    assert "100112" in summary[1] and "then logged in as oracle (password)" in summary[2]
+
+
+def test_account_changes_in_a_direct_root_login_are_roots_not_the_accounts(monkeypatch, tmp_path: Path):
+    lines = [*_guess("web-2", "203.0.113.10", "root", 0),
+             "Mar  4 08:00:40 web-2 sshd[6008]: Accepted password for root from 203.0.113.10 port 40008 ssh2",
+             "Mar  4 08:01:00 web-2 useradd[6100]: new user: name=sysupd, UID=1077, GID=1077, home=/home/sysupd, "
+             "shell=/bin/bash, from=/dev/pts/1"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "root: created user sysupd [rules 100501]" in summary and "sysupd did" not in summary
+
+
+def test_a_guess_spread_over_two_hosts_is_told_for_both(monkeypatch, tmp_path: Path):
+    lines = [line.replace("web-1", "web-2") if i % 2 else line
+             for i, line in enumerate(_guess("web-1", "203.0.113.80", "deploy", 0, count=10))]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert [line.split(" failed")[0] for line in summary if " failed " in line] == [
+        "web-1: 203.0.113.80", "web-2: 203.0.113.80"], summary
+    assert all("100111" in line for line in summary if " failed " in line)

@@ -8,12 +8,14 @@ of alerts.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..engine.detect import Alert
+from ..engine.detect.detector import event_time
 
 FAILED, BRUTE_FORCE, SUCCESS = "authentication_failed", "authentication_failures", "authentication_success"
 # A failure that proves the source holds a credential root accepts (sshd's ROOT LOGIN
@@ -50,12 +52,15 @@ def when(seconds: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
 
 
-@dataclass
+@dataclass(eq=False)
 class Login:
     user: str
     time: float
     how: str
     rules: set[int] = field(default_factory=set)
+    source: str = ""
+    pid: int | None = None  # sshd's, which also writes the session's close
+    ended: float | None = None  # when its session closed, if the log says
 
 
 @dataclass
@@ -69,8 +74,9 @@ class Step:
 class Attack:
     host: str
     source: str
-    failures: int = 0  # sshd's own failure lines
-    other_failures: int = 0  # PAM's (sshd logs one beside its own for the same attempt) and others'
+    failures: int = 0  # sshd's "Failed ..." lines (a "message repeated N times" counts N)
+    sshd_other_failures: int = 0  # sshd's other lines and PAM's for sshd: the same attempts again
+    other_failures: int = 0  # other services'
     users: dict[str, None] = field(default_factory=dict)  # in the order they were tried
     first: float = 0.0  # its earliest alert: attacks are told in this order
     failed_from: float = float("inf")  # its earliest and latest failure (files may come
@@ -81,9 +87,18 @@ class Attack:
 
     @property
     def attempts(self) -> int:
-        """Failed logins, each once: sshd's lines where there are any (PAM's then repeat
-        them), else those of PAM and other services."""
-        return self.failures or self.other_failures
+        """Failed logins, each once: sshd's "Failed" lines where there are any (its other
+        lines and PAM's for sshd then repeat them), else those; and other services'."""
+        return (self.failures or self.sshd_other_failures) + self.other_failures
+
+    @property
+    def named(self) -> bool:
+        """The source is a host name (as PAM may log it), not an address."""
+        try:
+            ipaddress.ip_address(self.source)
+        except ValueError:
+            return True
+        return False
 
 
 def _describe(alert: Alert) -> str:
@@ -108,19 +123,28 @@ def _describe(alert: Alert) -> str:
     return alert.rule.title
 
 
+def _open(login: Login, at: float) -> bool:
+    return login.time <= at and (login.ended is None or at <= login.ended)
+
+
 def _either(names: list[str]) -> str:
-    """"a or b", "a, b or c"."""
-    return f"{', '.join(names[:-1])} or {names[-1]}"
+    """"a", "a or b", "a, b or c"."""
+    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
 
 
 SWITCHES = ("sudo", "sudo-i", "su", "su-l", "runuser", "runuser-l")
+SSHD = frozenset({"sshd", "sshd-session", "sshd-auth"})
 _SESSION_ACTIONS = frozenset({"pam_session_opened", "pam_session_closed"})
 
 
 class Story:
     def __init__(self) -> None:
         self.attacks: dict[tuple[str, str], Attack] = {}
-        self.steps: dict[tuple[str, str], dict[tuple[float, str], Step]] = defaultdict(dict)
+        self.by_source: dict[str, list[Attack]] = defaultdict(list)  # one source, any host
+        # What users did, by host and user; a step is one process's (pid) or one moment's.
+        self.steps: dict[tuple[str, str], dict[tuple[Any, str], Step]] = defaultdict(dict)
+        self.logins: dict[tuple[str, str], list[Login]] = defaultdict(list)  # by host and user
+        self.sessions: dict[tuple[str, int], Login] = {}  # open sshd sessions by host and pid
         # Who holds a root session (through sudo or su) on each host right now, as (pid of
         # the sudo or su process, user), oldest first: account changes name the account,
         # not who made them, so they go to these users.
@@ -129,9 +153,14 @@ class Story:
     def add(self, doc: dict[str, Any], alerts: list[Alert]) -> None:
         event = doc.get("event")
         action = event.get("action") if event.__class__ is dict else None
-        if action in _SESSION_ACTIONS and _get(doc, "logward.pam.service") in SWITCHES \
-                and _get(doc, "user.target.name") == "root":
-            self._root_session(doc, action)
+        if action in _SESSION_ACTIONS:
+            service = _get(doc, "logward.pam.service")
+            if service in SWITCHES and _get(doc, "user.target.name") == "root":
+                self._root_session(doc, action)
+            elif service == "sshd" and action == "pam_session_closed":
+                login = self.sessions.pop((_get(doc, "host.hostname") or "-", _get(doc, "process.pid")), None)
+                if login is not None:
+                    login.ended = event_time(doc)
         for alert in alerts:
             self._add(alert)
 
@@ -148,9 +177,14 @@ class Story:
         if ended:  # a pid never seen opening was opened before the log began: nothing to close
             del sessions[ended[-1]]
 
-    def root_users(self, host: str) -> list[str]:
-        """Who holds an open root session on the host, each once, oldest first."""
-        return list(dict.fromkeys(user for _, user in self.root_sessions.get(host, ())))
+    def root_users(self, host: str, at: float) -> list[str]:
+        """Who holds an open root session on the host, each once, oldest first: through su
+        or sudo, or logged in as root."""
+        users = [user for _, user in self.root_sessions.get(host, ())]
+        if any(login.time <= at and (login.ended is None or at <= login.ended)
+               for login in self.logins.get((host, "root"), ())):
+            users.append("root")
+        return list(dict.fromkeys(users))
 
     def _add(self, alert: Alert) -> None:
         known = _GROUPS.get(alert.rule.id)
@@ -168,19 +202,30 @@ class Story:
             attack = self.attacks.get((host, source))
             if attack is None:
                 attack = self.attacks[(host, source)] = Attack(host, source, first=alert.time)
+                self.by_source[source].append(attack)
             elif alert.time < attack.first:
                 attack.first = alert.time
             if FAILED in groups and alert.rule.kind == "event":
+                times = _get(doc, "logward.repeated") or 1
                 if _get(doc, "event.action") == "ssh_login":
-                    attack.failures += 1
+                    attack.failures += times
+                elif (_get(doc, "logward.pam.service") or _get(doc, "process.name")) in SSHD:
+                    attack.sshd_other_failures += times
                 else:
-                    attack.other_failures += 1
+                    attack.other_failures += times
                 attack.failed_from = min(attack.failed_from, alert.time)
                 attack.last = max(attack.last, alert.time)
                 if user:
                     attack.users[user] = None
             if BRUTE_FORCE in groups:
+                # A correlation counts a source's failures on every host: each host's attack
+                # is one.
+                for each in self.by_source[source]:
+                    if each.attempts:
+                        each.rules.add(alert.rule.id)
                 attack.rules.add(alert.rule.id)
+            if SUCCESS in groups and alert.rule.kind == "sequence":
+                attack.rules.add(alert.rule.id)  # failures, then a success: however slow
             if SUCCESS in groups and user:
                 self._login(attack, user, alert)
             if KNEW in groups:
@@ -190,23 +235,37 @@ class Story:
         if not afterwards:
             return
         actors, what = [user] if user else [], _describe(alert)
-        if groups & _ACCOUNTS and (holders := self.root_users(host)):
-            # Nothing in the line says which root session made the change: with several
-            # open, each holder's story keeps it, marked, rather than only the latest's.
-            actors = holders
-            what += " (as root)" if len(holders) == 1 else f" (as root, ambiguous: root session of {_either(holders)})"
+        if groups & _ACCOUNTS:
+            # The line names the account changed, not who changed it: root did, in one of
+            # the root sessions open then. With several, each holder's story keeps it,
+            # marked, rather than only the latest's; with none, nobody's does.
+            actors = self.root_users(host, alert.time)
+            if len(actors) == 1:
+                what += " (as root)" if actors != ["root"] else ""
+            elif actors:
+                what += f" (as root, ambiguous: root session of {_either(actors)})"
+        pid = _get(doc, "process.pid")
+        key = (pid, what) if pid is not None else (alert.time, what)  # su's PAM and own line: one step
         for actor in actors:
-            step = self.steps[(host, actor)].setdefault((alert.time, what), Step(alert.time, what))
+            step = self.steps[(host, actor)].get(key)
+            if step is None:
+                step = self.steps[(host, actor)][key] = Step(alert.time, what)
+            step.time = min(step.time, alert.time)
             step.rules.add(alert.rule.id)
 
-    @staticmethod
-    def _login(attack: Attack, user: str, alert: Alert) -> None:
+    def _login(self, attack: Attack, user: str, alert: Alert) -> None:
         for login in attack.logins:
             if login.user == user and abs(login.time - alert.time) < 1:
                 login.rules.add(alert.rule.id)
                 return
-        how = _get(alert.event, "system.auth.ssh.method") or "login"
-        attack.logins.append(Login(user, alert.time, how, {alert.rule.id}))
+        doc = alert.event
+        how = _get(doc, "system.auth.ssh.method") or "login"
+        pid = _get(doc, "process.pid")
+        login = Login(user, alert.time, how, {alert.rule.id}, attack.source, pid)
+        attack.logins.append(login)
+        self.logins[(attack.host, user)].append(login)
+        if pid is not None and _get(doc, "event.action") == "ssh_login":
+            self.sessions[(attack.host, pid)] = login
 
     def attacked(self) -> list[Attack]:
         """Sources a brute-force rule fired for, or that proved to hold a credential root accepts, in the
@@ -214,8 +273,19 @@ class Story:
         return sorted((a for a in self.attacks.values() if a.rules or a.knew), key=lambda a: a.first)
 
     def afterwards(self, attack: Attack, login: Login) -> list[Step]:
+        """What the user did on the host while this login's session was open. A step made
+        while another login of the same user was open too could be either's: it is marked."""
         steps = self.steps.get((attack.host, login.user), {})
-        return sorted((s for s in steps.values() if s.time >= login.time), key=lambda s: s.time)
+        out = []
+        for step in sorted(steps.values(), key=lambda s: s.time):
+            if not _open(login, step.time):
+                continue
+            others = [o for o in self.logins[(attack.host, login.user)] if o is not login and _open(o, step.time)]
+            if others:
+                where = _either(list(dict.fromkeys(o.source for o in others)))
+                step = replace(step, what=f"{step.what} (ambiguous: {login.user} was also logged in from {where})")
+            out.append(step)
+        return out
 
     def text(self) -> str:
         attacks = self.attacked()
@@ -231,7 +301,8 @@ class Story:
             for step in a.knew:
                 out.append(f"    {when(step.time)}  {step.what} [rules {', '.join(map(str, sorted(step.rules)))}]")
             if not a.logins:
-                out.append("    no login from it succeeded")
+                named = " (under this name: sshd logs addresses)" if a.named else ""
+                out.append(f"    no login from it succeeded{named}")
             for login in a.logins:
                 out.append(f"    then logged in as {login.user} ({login.how}) at {when(login.time)} "
                            f"[rules {', '.join(map(str, sorted(login.rules)))}]")
