@@ -216,3 +216,27 @@ def test_a_guess_spread_over_two_hosts_is_told_for_both(monkeypatch, tmp_path: P
     assert [line.split(" failed")[0] for line in summary if " failed " in line] == [
         "web-1: 203.0.113.80", "web-2: 203.0.113.80"], summary
     assert all("100111" in line for line in summary if " failed " in line)
+
+
+def test_rotated_files_are_read_oldest_first(monkeypatch, tmp_path: Path):
+    """`auth.log*` lists auth.log before auth.log.1: read the other way, a guess that spans
+    the rotation would look like time running backwards."""
+    import os
+
+    from logward.cli.replay import in_time_order
+
+    older, newer = tmp_path / "auth.log.1", tmp_path / "auth.log"
+    older.write_text("\n".join(_guess("web-1", "203.0.113.90", "admin", 0, count=6)) + "\n")
+    newer.write_text("\n".join([*_guess("web-1", "203.0.113.90", "admin", 30, count=3),
+                                "Mar  4 08:01:00 web-1 sshd[7300]: Accepted password for admin from 203.0.113.90 "
+                                "port 42000 ssh2"]) + "\n")
+    os.utime(older, (1_700_000_000, 1_700_000_000))
+    os.utime(newer, (1_700_000_600, 1_700_000_600))
+    assert in_time_order([str(newer), "-", str(older)]) == [str(older), "-", str(newer)]
+    summary = _replay(monkeypatch, newer).split("== Summary")[1]  # alone: too few failures
+    assert "100112" not in summary
+    buffer = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer))
+    assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", str(newer), str(older)]) == 0
+    sys.stdout.flush()
+    assert "Rule: 100112" in buffer.getvalue().decode()

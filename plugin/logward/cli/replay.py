@@ -1,6 +1,7 @@
 """`logward replay FILE...`: old logs through the pipelines and rules, alerts out.
 
-Correlation and first-time-seen state carries across all files in order. A year-less
+Correlation and first-time-seen state carries across all files, read oldest first (by
+modification time: `auth.log*` lists auth.log before auth.log.1, the wrong way). A year-less
 timestamp takes its year from the file's modification time (the log was written before
 it), or from --reference-time. Lines no parser knows are counted and reported, never lost.
 The text output ends with a summary: which sources brute-forced which host, whether a
@@ -128,8 +129,22 @@ class Summary:
         return "\n".join(out) + "\n"
 
 
+def in_time_order(files: list[str]) -> list[str]:
+    """Files oldest first by modification time, as rotation leaves them; stdin stays where
+    it is given. Files that cannot be read keep their place (opening them will say why)."""
+    def modified(name: str) -> float | None:
+        try:
+            return os.stat(name).st_mtime if name != "-" else None
+        except OSError:
+            return None
+
+    times = {name: modified(name) for name in files}
+    dated = iter(sorted((name for name in files if times[name] is not None), key=lambda n: times[n]))
+    return [next(dated) if times[name] is not None else name for name in files]
+
+
 def _sources(files: list[str], reference: str | None):
-    for name in files:
+    for name in in_time_order(files):
         if name == "-":
             yield "<stdin>", _decompressed(sys.stdin.buffer), reference
             continue
