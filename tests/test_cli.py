@@ -75,6 +75,9 @@ def test_replay_carries_correlation_across_files(tmp_path: Path, monkeypatch):
     assert brute[0]["@timestamp"] == "2024-03-02T10:00:07.000Z"  # March is after the January reference
     assert brute[0]["correlation"]["first"] == "2024-03-02T10:00:00.000Z"
     assert brute[0]["document"]["event"]["action"] == "ssh_login"
+    # Where it came from: the alert's id as the OSSEC text gives it, the file and the line.
+    assert brute[0]["alert"]["id"] == f"{1709373607}.{alerts.index(brute[0]) + 1}"
+    assert brute[0]["log"] == {"file": {"path": str(tmp_path / "b.log")}} and brute[0]["logward"] == {"line": 4}
 
 
 def test_replay_text_is_ossec_alert_form(monkeypatch, capsys):

@@ -210,7 +210,10 @@ def _replay(args: argparse.Namespace) -> int:
                     continue
                 counts[rule.id] += 1
                 if as_json:
-                    write(json_line(alert.to_json()))
+                    record = alert.to_json()
+                    record["log"] = {"file": {"path": name}}  # ECS's; and the line, which ECS has no field for
+                    record["logward"] = {"line": number}
+                    write(json_line(record))
                 else:
                     write(ossec_text(alert, name).encode("utf-8", errors="replace") + b"\n")
     if not args.json:

@@ -26,6 +26,7 @@ class Alert:
         rule = self.rule
         out: dict[str, Any] = {
             "@timestamp": self.event.get("@timestamp"),
+            "alert": {"id": f"{int(self.time)}.{self.sequence}"},  # as in the OSSEC text
             "rule": {
                 "id": str(rule.id),
                 "name": rule.title,
