@@ -21,3 +21,19 @@ def test_one_source_with_one_alert_is_counted_in_the_singular() -> None:
     assert "1 alert · 1 failed login · bastion" in page
     assert "The source address with the most alerts" in page
     assert "1 alerts" not in page and "The 1 source" not in page
+
+
+def test_a_long_source_is_shown_whole_in_the_top_sources_chart() -> None:
+    """The label column fits the longest address, so none reads as another one."""
+    import re
+
+    engine, story = Engine.load(), Story()
+    report = HtmlReport("two sources", story)
+    for source in ("2001:db8:dead:beef:cafe:f00d:1234:5678", "203.0.113.9"):
+        doc, alerts = engine.process(LINE.replace("203.0.113.9", source), "2025-01-01T00:00:00.000Z")
+        story.add(doc, alerts)
+        report.add(doc, alerts)
+    chart = report.html().split('<svg id="top-sources"')[1].split("</svg>")[0]
+    labels = dict((text, float(x)) for x, text in re.findall(r'<text x="([0-9.]+)"[^>]*class="ip">([^<]+)<', chart))
+    assert set(labels) == {"2001:db8:dead:beef:cafe:f00d:1234:5678", "203.0.113.9"}
+    assert all(x >= 8.5 * len(text) for text, x in labels.items()), labels

@@ -34,6 +34,8 @@ from .story import Attack, Story
 BANDS = ("low", "medium", "high", "critical")
 BAND_RANGES = ("0–6", "7–9", "10–12", "13–15")
 COLORS = ("#8fb0d3", "#f0ad2d", "#e8590c", "#b3001b")
+# Characters of a source shown in the top-sources chart: any IPv6 address, whole.
+LABEL_CHARS = 40
 _BAND_OF = tuple(0 if level <= 6 else 1 if level <= 9 else 2 if level <= 12 else 3 for level in range(16))
 
 # Documents with these tags carry the shipping time, not the log's: they do not count
@@ -314,14 +316,19 @@ class HtmlReport:
             for login in attack.logins:
                 if attack.rules:
                     got_in.setdefault(ip, {})[login.user] = None
-        row_h, label_w, bar_w = 30, 140, 360
+        # The label column fits the longest address (monospace, about 8.5 units a character
+        # at the chart's scale): cut on the left, "2001:db8:dead:beef::10" read as another
+        # address. Names longer than an IPv6 address are shortened at their end.
+        labels = {ip: ip if len(ip) <= LABEL_CHARS else ip[:LABEL_CHARS - 1] + "…" for ip, _ in top}
+        row_h, bar_w = 30, 360
+        label_w = max(140, round(20 + 8.5 * max(len(label) for label in labels.values())))
         most = top[0][1].total
         parts = [f'<svg id="top-sources" class="chart" viewBox="0 0 1000 {row_h * len(top) + 10}" role="img" '
                  f'aria-label="Alerts per source address">']
         for n, (ip, source) in enumerate(top):
             y = 5 + n * row_h
             parts.append(f'<g class="source"><title>{esc(ip)}: {_count(source.total, "alert")}</title>'
-                         f'<text x="{label_w - 10}" y="{y + 19}" text-anchor="end" class="ip">{esc(ip)}</text>')
+                         f'<text x="{label_w - 10}" y="{y + 19}" text-anchor="end" class="ip">{esc(labels[ip])}</text>')
             x = float(label_w)
             for i, count in enumerate(source.bands):
                 if count:
