@@ -240,3 +240,13 @@ def test_rotated_files_are_read_oldest_first(monkeypatch, tmp_path: Path):
     assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", str(newer), str(older)]) == 0
     sys.stdout.flush()
     assert "Rule: 100112" in buffer.getvalue().decode()
+
+
+def test_account_changes_say_which_account_and_what(monkeypatch, tmp_path: Path):
+    lines = [*_guess("web-2", "203.0.113.10", "root", 0),
+             "Mar  4 08:00:40 web-2 sshd[6008]: Accepted password for root from 203.0.113.10 port 40008 ssh2",
+             "Mar  4 08:01:00 web-2 chsh[6100]: changed user 'www-data' shell to '/bin/bash'",
+             "Mar  4 08:01:05 web-2 usermod[6101]: lock user 'bob' password"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "root: changed user www-data: shell to '/bin/bash' [rules 100506]" in summary
+    assert "root: locked user bob [rules 100506]" in summary

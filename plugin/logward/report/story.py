@@ -120,6 +120,12 @@ def _describe(alert: Alert) -> str:
         return f"created group {_get(doc, 'group.name')}"
     if action in ("pam_password_changed", "password_changed"):
         return f"changed the password of {_get(doc, 'user.name')}"
+    if action == "user_changed":
+        reason = _get(doc, "event.reason")
+        return f"changed user {_get(doc, 'user.name')}" + (f": {reason}" if reason else "")
+    if action in ("user_locked", "user_unlocked", "user_deleted", "group_deleted"):
+        what = action.split("_")[1]
+        return f"{what} {action.split('_')[0]} {_get(doc, 'user.name' if action.startswith('user') else 'group.name')}"
     return alert.rule.title
 
 
