@@ -250,3 +250,10 @@ def test_account_changes_say_which_account_and_what(monkeypatch, tmp_path: Path)
     summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
     assert "root: changed user www-data: shell to '/bin/bash' [rules 100506]" in summary
     assert "root: locked user bob [rules 100506]" in summary
+
+
+def test_user_names_with_spaces_at_their_ends_are_quoted_in_the_summary(monkeypatch, tmp_path: Path):
+    lines = [line.replace("for admin", "for invalid user  0101") if i == 0 else line
+             for i, line in enumerate(_guess("web-1", "203.0.113.9", "admin", 0, count=8))]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert "failed 8 logins (' 0101', admin)" in summary[1], summary

@@ -129,6 +129,12 @@ def _describe(alert: Alert) -> str:
     return alert.rule.title
 
 
+def _name(user: str) -> str:
+    """A user name as the summary lists it: quoted when spaces at its ends or commas would
+    blur where it begins and ends (scanners try " 0101")."""
+    return repr(user) if not user or user != user.strip() or "," in user else user
+
+
 def _open(login: Login, at: float) -> bool:
     return login.time <= at and (login.ended is None or at <= login.ended)
 
@@ -299,7 +305,8 @@ class Story:
             return "== Summary ==\nNo source brute-forced a host.\n"
         out = ["== Summary: who attacked, whether they got in, and what they did next =="]
         for a in attacks:
-            users = (", ".join(list(a.users)[:6]) + (", ..." if len(a.users) > 6 else "")) or "no user named"
+            shown = ", ".join(map(_name, list(a.users)[:6]))
+            users = (shown + (", ..." if len(a.users) > 6 else "")) or "no user named"
             rules = ", ".join(map(str, sorted(a.rules)))
             failed = (f" failed {a.attempts} login{'s' if a.attempts != 1 else ''} ({users}) between "
                       f"{when(a.failed_from)} and {when(a.last)}" if a.attempts else "")
