@@ -84,7 +84,8 @@ def test_replay_text_is_ossec_alert_form(monkeypatch, capsys):
     out = _stdout(monkeypatch)
     assert main(["replay", "--reference-time", "2017-01-01T00:00:00Z", str(LOGHUB / "OpenSSH_2k.log")]) == 0
     text = out.getvalue().decode()
-    first = text.split("\n\n")[0].splitlines()
+    lookup, first = (alert.splitlines() for alert in text.split("\n\n")[:2])
+    assert lookup[2].startswith("Rule: 100132 ")  # the corpus's first line: "reverse mapping ... failed"
     assert first[0].startswith("** Alert ") and first[0].endswith(": - sshd,invalid_login,authentication_failed,")
     assert first[1] == f"2016 Dec 10 06:55:46 LabSZ->{LOGHUB / 'OpenSSH_2k.log'}"  # OSSEC's host->log file
     assert first[2] == "Rule: 100101 (level 5) -> 'sshd: attempt to log in with a non-existent user' [OSSEC 5710]"
@@ -104,7 +105,7 @@ def test_test_command_reports_per_rule_and_fails_on_a_broken_case(tmp_path: Path
     rule.write_text(text.replace("port 50514\n    fires: 1", "port 50514\n    fires: 2"))
     assert main(["--content", str(tmp_path), "test"]) == 1
     out = capsys.readouterr().out
-    assert "100101  FAILED  2/3 cases" in out
+    assert "100101  FAILED  3/4 cases" in out
     assert "FAIL: OpenSSH 9.8+ writes it as sshd-session, with the port: fired 1, expected 2" in out
 
 
@@ -116,6 +117,8 @@ def test_replay_reads_gzipped_rotations_and_reports_a_broken_one(tmp_path: Path,
     corrupt = bytearray(gzip.compress(lines))
     corrupt[len(corrupt) // 2] ^= 0xFF
     (tmp_path / "auth.log.4.gz").write_bytes(bytes(corrupt))
+    for age, n in enumerate((2, 3, 4)):  # rotated: the higher the number, the older
+        os.utime(tmp_path / f"auth.log.{n}.gz", (1_700_000_000 - 600 * age, 1_700_000_000 - 600 * age))
     out = _stdout(monkeypatch)
     code = main(["replay", "--reference-time", "2025-01-01T00:00:00Z", "--json",
                  *(str(tmp_path / f"auth.log.{n}.gz") for n in (4, 3, 2))])

@@ -60,7 +60,7 @@ def test_the_cli_names_the_rule_the_case_and_the_tag(content: Path, capsys):
     _edit(content, NEGATIVE, NEGATIVE.replace("sshd[", "sshdd["))
     assert main(["--content", str(content), "test", "100101"]) == 1
     out = capsys.readouterr().out
-    assert "100101  FAILED  2/3 cases" in out, out
+    assert "100101  FAILED  3/4 cases" in out, out
     assert (f"FAIL: {CASE}: fired 0, expected 0 (other rules: none); line 1 does not decode "
             "(logward_unparsed: no Logward parser knows this message)") in out, out
     assert "add undecodable: true" in out
@@ -82,7 +82,7 @@ def test_undecodable_is_true_or_false(content: Path):
     _edit(content, "    fires: 0\n", "    fires: 0\n    undecodable: yes please\n")
     with pytest.raises(ContentError) as error:
         load_rules(content)
-    assert "invalid_user.yml: rule 100101: field 'tests[2].undecodable'" in str(error.value)
+    assert "invalid_user.yml: rule 100101: field 'tests[3].undecodable'" in str(error.value)
 
 
 def test_a_case_that_fires_may_hold_an_undecodable_line():
