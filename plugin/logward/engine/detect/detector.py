@@ -261,6 +261,7 @@ class _PlanBuilder:
                 self.lines.append(f"    if ({expr}) and (r := {name}.hit(doc, t)) is not None:")
             self.lines.append(f"        out.append(_alert({self.const(rule)}, doc, t, r))")
         self.lines.append("    return None")
+        self.lines[1:1] = [f"    {read}" for read in self.conditions.reads]
         exec(compile("\n".join(self.lines) + "\n", f"<logward plan {action}>", "exec"), self.namespace)
         return self.namespace["plan"]
 

@@ -34,27 +34,40 @@ def _equals(value: Any, wanted: frozenset) -> bool:
 
 
 class ExpressionBuilder:
-    """Builds one Python expression per condition; fields and value sets become constants."""
+    """Builds one Python expression per condition; fields and value sets become constants.
+
+    Each field is read once, into a local of the function the expressions go into: the
+    statements that read them are `reads`, to be written before the first expression (a
+    plan tests event.outcome for many rules; the document does not change meanwhile)."""
 
     def __init__(self, namespace: dict[str, Any] | None = None) -> None:
         """`namespace`: where the constants go (the code the expressions are compiled in)."""
         self.namespace: dict[str, Any] = {} if namespace is None else namespace
         self.namespace["_equals"] = _equals
+        self.locals: dict[str, str] = {}  # field -> the local holding its value
+        self.reads: list[str] = []
 
     def const(self, value: Any) -> str:
         name = f"c{len(self.namespace)}"
         self.namespace[name] = value
         return name
 
+    def read(self, field: str) -> str:
+        name = self.locals.get(field)
+        if name is None:
+            name = self.locals[field] = f"x{len(self.locals)}"
+            self.reads.append(f"{name} = {field_read(field)}")
+        return name
+
     def expr(self, cond: Condition) -> str:
         if isinstance(cond, Equals):
-            read = field_read(cond.field)
+            read = self.read(cond.field)
             if len(cond.values) == 1 and isinstance(cond.values[0], str):
                 wanted = self.const(cond.values[0])
-                return f"((v := {read}) == {wanted} or (v.__class__ is list and {wanted} in v))"
+                return f"({read} == {wanted} or ({read}.__class__ is list and {wanted} in {read}))"
             return f"_equals({read}, {self.const(frozenset(cond.values))})"
         if isinstance(cond, Exists):
-            return f"({field_read(cond.field)} is not None)"
+            return f"({self.read(cond.field)} is not None)"
         if isinstance(cond, Not):
             return f"(not {self.expr(cond.inner)})"
         joiner = " and " if isinstance(cond, All) else " or "
