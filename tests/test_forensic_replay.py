@@ -257,3 +257,20 @@ def test_user_names_with_spaces_at_their_ends_are_quoted_in_the_summary(monkeypa
              for i, line in enumerate(_guess("web-1", "203.0.113.9", "admin", 0, count=8))]
     summary = _summary(monkeypatch, tmp_path, lines)
     assert "failed 8 logins (' 0101', admin)" in summary[1], summary
+
+
+def test_a_login_without_guessing_that_goes_on_to_grave_changes_is_in_the_summary(monkeypatch, tmp_path: Path):
+    """A stolen key needs no guessing: a login followed by something rated 12 or more (here
+    an account given UID 0) is told too; one followed by routine sudo is not."""
+    lines = ["Mar  4 09:00:00 web-1 sshd[5000]: Accepted publickey for bob from 198.51.100.30 port 51000 ssh2",
+             "Mar  4 09:00:00 web-1 sshd[5001]: Accepted publickey for carol from 198.51.100.31 port 51001 ssh2",
+             "Mar  4 09:01:00 web-1 sudo:      bob : TTY=pts/0 ; PWD=/home/bob ; USER=root ; COMMAND=/bin/bash",
+             "Mar  4 09:01:00 web-1 sudo[5010]: pam_unix(sudo:session): session opened for user root(uid=0) by "
+             "bob(uid=1001)",
+             "Mar  4 09:03:00 web-1 usermod[5031]: change user 'svc' UID from '1050' to '0'",
+             "Mar  4 09:04:00 web-1 sudo[5010]: pam_unix(sudo:session): session closed for user root",
+             "Mar  4 09:05:00 web-1 sudo:    carol : TTY=pts/1 ; PWD=/home/carol ; USER=root ; COMMAND=/usr/bin/id"]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[1] == "web-1: 198.51.100.30 (no failed login)", summary
+    assert any("bob: changed user svc (as root) [rules 100506, 100507]" in line for line in summary)
+    assert not any("198.51.100.31" in line for line in summary)

@@ -68,6 +68,7 @@ class Step:
     time: float
     what: str
     rules: set[int] = field(default_factory=set)
+    level: int = 0  # the highest of its rules'
 
 
 @dataclass
@@ -146,6 +147,8 @@ def _either(names: list[str]) -> str:
 
 SWITCHES = ("sudo", "sudo-i", "su", "su-l", "runuser", "runuser-l")
 SSHD = frozenset({"sshd", "sshd-session", "sshd-auth"})
+# From this level on, what a login went on to do puts its source in the summary.
+GRAVE = 12
 _SESSION_ACTIONS = frozenset({"pam_session_opened", "pam_session_closed"})
 
 
@@ -264,6 +267,7 @@ class Story:
                 step = self.steps[(host, actor)][key] = Step(alert.time, what)
             step.time = min(step.time, alert.time)
             step.rules.add(alert.rule.id)
+            step.level = max(step.level, alert.rule.level)
 
     def _login(self, attack: Attack, user: str, alert: Alert) -> None:
         for login in attack.logins:
@@ -280,9 +284,14 @@ class Story:
             self.sessions[(attack.host, pid)] = login
 
     def attacked(self) -> list[Attack]:
-        """Sources a brute-force rule fired for, or that proved to hold a credential root accepts, in the
-        order their attacks began."""
-        return sorted((a for a in self.attacks.values() if a.rules or a.knew), key=lambda a: a.first)
+        """Sources a brute-force rule fired for, that proved to hold a credential root
+        accepts, or whose login went on to something rated 12 or more (a UID 0 account, a
+        user put in sudo: a stolen key needs no guessing), in the order they began."""
+        return sorted((a for a in self.attacks.values() if a.rules or a.knew or self._grave(a)),
+                      key=lambda a: a.first)
+
+    def _grave(self, attack: Attack) -> bool:
+        return any(step.level >= GRAVE for login in attack.logins for step in self.afterwards(attack, login))
 
     def afterwards(self, attack: Attack, login: Login) -> list[Step]:
         """What the user did on the host while this login's session was open. A step made
@@ -309,7 +318,7 @@ class Story:
             users = (shown + (", ..." if len(a.users) > 6 else "")) or "no user named"
             rules = ", ".join(map(str, sorted(a.rules)))
             failed = (f" failed {a.attempts} login{'s' if a.attempts != 1 else ''} ({users}) between "
-                      f"{when(a.failed_from)} and {when(a.last)}" if a.attempts else "")
+                      f"{when(a.failed_from)} and {when(a.last)}" if a.attempts else " (no failed login)")
             out.append(f"{a.host}: {a.source}{failed}" + (f" [rules {rules}]" if rules else ""))
             for step in a.knew:
                 out.append(f"    {when(step.time)}  {step.what} [rules {', '.join(map(str, sorted(step.rules)))}]")
