@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.detect import Alert
-from .story import Attack, Story
+from .story import STEPS_SHOWN, Attack, Story
 
 BANDS = ("low", "medium", "high", "critical")
 BAND_RANGES = ("0–6", "7–9", "10–12", "13–15")
@@ -385,10 +385,13 @@ class HtmlReport:
             else:
                 out.append('<table class="steps"><thead><tr><th>Time (UTC)</th><th>What</th><th>Rules</th></tr>'
                            "</thead><tbody>")
-                for step in steps:
+                for step in steps[:STEPS_SHOWN]:
                     out.append(f"<tr><td>{when(step.time)}</td><td>{esc(login.user)}: {esc(step.what)}</td>"
                                f"<td>{self._rule_ids(step.rules)}</td></tr>")
                 out.append("</tbody></table>")
+                if len(steps) > STEPS_SHOWN:
+                    out.append(f'<p class="note">… and {len(steps) - STEPS_SHOWN:,} more (the alert list has '
+                               f"them).</p>")
             out.append("</div>")
         out.append("</article>")
         return "".join(out)
@@ -415,9 +418,9 @@ class HtmlReport:
         switches = []
         for attack in self.story.attacked():
             for login in attack.logins:
-                for step in self.story.afterwards(attack, login):
-                    if re.match(r"(sudo|su |failed su )", step.what):
-                        switches.append((attack, login, step))
+                switched = [step for step in self.story.afterwards(attack, login)
+                            if re.match(r"(sudo|su |failed su )", step.what)]
+                switches += [(attack, login, step) for step in switched[:STEPS_SHOWN]]
         out.append("<h3>su and sudo after a brute-forced login</h3>")
         if not switches:
             out.append('<p class="quiet">No su or sudo after a login that followed a brute force.</p>')

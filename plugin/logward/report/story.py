@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -136,6 +137,21 @@ def _name(user: str) -> str:
     return repr(user) if not user or user != user.strip() or "," in user else user
 
 
+class _Timeline:
+    """One user's steps and logins on one host, sorted, so that telling the story of many
+    logins stays quick: which steps fall in a session, and how many logins were open at a
+    moment (those never seen closing stay open), each by bisection."""
+
+    def __init__(self, steps: list[Step], logins: list[Login]):
+        self.steps = sorted(steps, key=lambda s: s.time)
+        self.times = [s.time for s in self.steps]
+        self.starts = sorted(login.time for login in logins)
+        self.ends = sorted(login.ended for login in logins if login.ended is not None)
+
+    def open_at(self, t: float) -> int:
+        return bisect_right(self.starts, t) - bisect_left(self.ends, t)
+
+
 def _open(login: Login, at: float) -> bool:
     return login.time <= at and (login.ended is None or at <= login.ended)
 
@@ -149,6 +165,8 @@ SWITCHES = ("sudo", "sudo-i", "su", "su-l", "runuser", "runuser-l")
 SSHD = frozenset({"sshd", "sshd-session", "sshd-auth"})
 # From this level on, what a login went on to do puts its source in the summary.
 GRAVE = 12
+# Steps told per login: a service account's sessions can hold thousands.
+STEPS_SHOWN = 25
 _SESSION_ACTIONS = frozenset({"pam_session_opened", "pam_session_closed"})
 
 
@@ -160,6 +178,7 @@ class Story:
         self.steps: dict[tuple[str, str], dict[tuple[Any, str], Step]] = defaultdict(dict)
         self.logins: dict[tuple[str, str], list[Login]] = defaultdict(list)  # by host and user
         self.sessions: dict[tuple[str, int], Login] = {}  # open sshd sessions by host and pid
+        self._timelines: dict[tuple[str, str], _Timeline] = {}  # made when the story is told
         # Who holds a root session (through sudo or su) on each host right now, as (pid of
         # the sudo or su process, user), oldest first: account changes name the account,
         # not who made them, so they go to these users.
@@ -287,26 +306,36 @@ class Story:
         """Sources a brute-force rule fired for, that proved to hold a credential root
         accepts, or whose login went on to something rated 12 or more (a UID 0 account, a
         user put in sudo: a stolen key needs no guessing), in the order they began."""
-        return sorted((a for a in self.attacks.values() if a.rules or a.knew or self._grave(a)),
-                      key=lambda a: a.first)
-
-    def _grave(self, attack: Attack) -> bool:
-        return any(step.level >= GRAVE for login in attack.logins for step in self.afterwards(attack, login))
+        grave: dict[tuple[str, str], list[Step]] = {}  # by host and user: few, if any
+        for key, steps in self.steps.items():
+            found = [step for step in steps.values() if step.level >= GRAVE]
+            if found:
+                grave[key] = found
+        return sorted((a for a in self.attacks.values() if a.rules or a.knew or any(
+            _open(login, step.time) for login in a.logins for step in grave.get((a.host, login.user), ()))),
+            key=lambda a: a.first)
 
     def afterwards(self, attack: Attack, login: Login) -> list[Step]:
-        """What the user did on the host while this login's session was open. A step made
-        while another login of the same user was open too could be either's: it is marked."""
-        steps = self.steps.get((attack.host, login.user), {})
+        """What the user did on the host while this login's session was open (from the login
+        on, when the log never closes it). A step made while another login of the same user
+        was open too could be either's: it is marked."""
+        timeline = self._timeline(attack.host, login.user)
+        times, steps = timeline.times, timeline.steps
+        end = bisect_right(times, login.ended) if login.ended is not None else len(times)
         out = []
-        for step in sorted(steps.values(), key=lambda s: s.time):
-            if not _open(login, step.time):
-                continue
-            others = [o for o in self.logins[(attack.host, login.user)] if o is not login and _open(o, step.time)]
-            if others:
-                where = _either(list(dict.fromkeys(o.source for o in others)))
-                step = replace(step, what=f"{step.what} (ambiguous: {login.user} was also logged in from {where})")
+        for step in steps[bisect_left(times, login.time):end]:
+            if timeline.open_at(step.time) > 1:  # this login and another
+                step = replace(step, what=f"{step.what} (ambiguous: another login of {login.user} was open too)")
             out.append(step)
         return out
+
+    def _timeline(self, host: str, user: str) -> _Timeline:
+        """The user's steps and logins on the host, sorted once the replay is over."""
+        key = (host, user)
+        found = self._timelines.get(key)
+        if found is None:
+            found = self._timelines[key] = _Timeline(list(self.steps.get(key, {}).values()), self.logins.get(key, []))
+        return found
 
     def text(self) -> str:
         attacks = self.attacked()
@@ -331,7 +360,9 @@ class Story:
                 steps = self.afterwards(a, login)
                 if not steps:
                     out.append(f"    {login.user} did nothing Logward saw with su, sudo or accounts")
-                for step in steps:
+                for step in steps[:STEPS_SHOWN]:
                     out.append(f"      {when(step.time)}  {login.user}: {step.what} "
                                f"[rules {', '.join(map(str, sorted(step.rules)))}]")
+                if len(steps) > STEPS_SHOWN:
+                    out.append(f"      ... and {len(steps) - STEPS_SHOWN} more (the alerts have them all)")
         return "\n".join(out) + "\n"
