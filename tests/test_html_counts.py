@@ -37,3 +37,16 @@ def test_a_long_source_is_shown_whole_in_the_top_sources_chart() -> None:
     labels = dict((text, float(x)) for x, text in re.findall(r'<text x="([0-9.]+)"[^>]*class="ip">([^<]+)<', chart))
     assert set(labels) == {"2001:db8:dead:beef:cafe:f00d:1234:5678", "203.0.113.9"}
     assert all(x >= 8.5 * len(text) for text, x in labels.items()), labels
+
+
+def test_a_source_the_summary_tells_for_what_it_did_is_marked_as_got_in() -> None:
+    """No guessing, but a UID 0 account afterwards: the chart marks it as the summary tells it."""
+    engine, story = Engine.load(), Story()
+    report = HtmlReport("stolen key", story)
+    for line in ("Mar  4 09:00:00 web-1 sshd[5000]: Accepted publickey for root from 198.51.100.30 port 5 ssh2",
+                 "Mar  4 09:03:00 web-1 usermod[5031]: change user 'svc' UID from '1050' to '0'"):
+        doc, alerts = engine.process(line, "2025-01-01T00:00:00.000Z")
+        story.add(doc, alerts)
+        report.add(doc, alerts)
+    assert [a.source for a in story.attacked()] == ["198.51.100.30"]
+    assert "▲ got in as root" in report.html()

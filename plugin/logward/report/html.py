@@ -311,10 +311,11 @@ class HtmlReport:
             return head + _empty_svg("top-sources", "No alert named a source address") + "</section>"
         failures: dict[str, int] = {}
         got_in: dict[str, dict[str, None]] = {}
+        attacked = {id(attack) for attack in self.story.attacked()}  # as the summary tells them
         for (_, ip), attack in self.story.attacks.items():
             failures[ip] = failures.get(ip, 0) + attack.attempts
-            for login in attack.logins:
-                if attack.rules:
+            if id(attack) in attacked:
+                for login in attack.logins:
                     got_in.setdefault(ip, {})[login.user] = None
         # The label column fits the longest address (monospace, about 8.5 units a character
         # at the chart's scale): cut on the left, "2001:db8:dead:beef::10" read as another
