@@ -24,7 +24,7 @@ from typing import Any
 from ..content.paths import content_root
 from ..deploy.errors import DeployError
 from ..deploy.settings import load_settings
-from ..engine.lines import printable
+from ..engine.lines import counted, printable
 from ..rules.model import FirstSeenRule
 
 EXPORT = """`logward export DIR`: everything deploy would write, as files, for teams that ship
@@ -94,10 +94,6 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 def _run(args: argparse.Namespace) -> int:
     # Imported here: the Elasticsearch client takes a third of a second to import, which
     # every other command (replay above all) would pay for nothing.
@@ -117,7 +113,7 @@ def _run(args: argparse.Namespace) -> int:
     content = Content.load(content_root(args.content))
     if args.command == "export":
         files = export(desired(content, settings, Capabilities(kibana_version=args.kibana_version)), Path(args.dir))
-        say(f"wrote {_count(len(files), 'file')} to {args.dir}")
+        say(f"wrote {counted(len(files), 'file')} to {args.dir}")
         return 0
 
     systems: list[System] = []
@@ -153,5 +149,5 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "destroy":
         say("kept: your data (the logs-logward.auth-* data stream, the logward-fts-* entity indices) and "
             "the logward@custom pipeline")
-    say(f"{args.command}: {_count(done, 'change')} made" if done else f"{args.command}: nothing to change")
+    say(f"{args.command}: {counted(done, 'change')} made" if done else f"{args.command}: nothing to change")
     return 0

@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 from ..engine import Engine
 from ..engine.detect.format import ossec_text
 from ..engine.ingest import iso_time
-from ..engine.lines import iter_lines, json_line, printable
+from ..engine.lines import counted, iter_lines, json_line, printable
 from ..report.html import HtmlReport
 from ..report.story import Story
 from ..rules.limits import LEVEL
@@ -101,10 +101,6 @@ def _claim(path: str) -> bool:
     return not existed
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 class Summary:
     def __init__(self, titles: dict[int, str]) -> None:
         self.lines = 0
@@ -121,11 +117,11 @@ class Summary:
                 self.first_problem.setdefault(tag, f"{name}:{number}")
 
     def report(self) -> str:
-        out = [f"logward replay: {_count(self.lines, 'line')}, {_count(sum(self.alerts.values()), 'alert')}"]
+        out = [f"logward replay: {counted(self.lines, 'line')}, {counted(sum(self.alerts.values()), 'alert')}"]
         for rule_id, n in sorted(self.alerts.items()):
             out.append(f"  {n:7d}  {rule_id}  {self.titles[rule_id]}")
         for tag, n in sorted(self.problems.items()):
-            out.append(f"  {_count(n, 'line')} tagged {tag} (first at {printable(self.first_problem[tag])})")
+            out.append(f"  {counted(n, 'line')} tagged {tag} (first at {printable(self.first_problem[tag])})")
         return "\n".join(out) + "\n"
 
 

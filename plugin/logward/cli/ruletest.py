@@ -12,6 +12,7 @@ from ..content.paths import content_root
 from ..content.pipelines import Pipelines, load_pipelines
 from ..engine import Engine
 from ..engine.ingest import Ingest
+from ..engine.lines import counted
 from ..rules.model import Rule, TestCase
 from .replay import PROBLEM_TAGS
 
@@ -112,6 +113,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"        {mark}: {r.case.name}: fired {r.fired}, expected {r.case.fires} "
                   f"(other rules: {also}){problem}")
     total = len(results)
-    rules = len({r.rule.id for r in results})
-    print(f"{total - failed}/{total} cases passed across {rules} rule{'s' if rules != 1 else ''}")
+    print(f"{total - failed}/{total} cases passed across {counted(len({r.rule.id for r in results}), 'rule')}")
     return 1 if failed else 0

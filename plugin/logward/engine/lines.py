@@ -69,6 +69,11 @@ def printable(text: str) -> str:
     return text if text.isprintable() else _UNPRINTABLE.sub(_shown, text)
 
 
+def counted(n: int, noun: str) -> str:
+    """"1 line", "2 lines": counts as the CLI and the summary print them."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def json_line(value: Any) -> bytes:
     """A document or alert as one line of JSON. JSON in a log may escape half a character
     ("\\ud800"), which the node keeps and writes escaped; so is it here, where orjson

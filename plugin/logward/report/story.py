@@ -17,6 +17,7 @@ from typing import Any
 
 from ..engine.detect import Alert
 from ..engine.detect.detector import event_time
+from ..engine.lines import counted
 
 FAILED, BRUTE_FORCE, SUCCESS = "authentication_failed", "authentication_failures", "authentication_success"
 # A failure that proves the source holds a credential root accepts (sshd's ROOT LOGIN
@@ -103,6 +104,11 @@ class Attack:
         return False
 
 
+# Account changes told as what was done, to which account or group.
+_DONE_TO = {"user_locked": ("locked user", "user.name"), "user_unlocked": ("unlocked user", "user.name"),
+            "user_deleted": ("deleted user", "user.name"), "group_deleted": ("deleted group", "group.name")}
+
+
 def _describe(alert: Alert) -> str:
     doc, action = alert.event, _get(alert.event, "event.action") or ""
     target = _get(doc, "user.target.name") or _get(doc, "user.effective.name")
@@ -125,9 +131,9 @@ def _describe(alert: Alert) -> str:
     if action == "user_changed":
         reason = _get(doc, "event.reason")
         return f"changed user {_get(doc, 'user.name')}" + (f": {reason}" if reason else "")
-    if action in ("user_locked", "user_unlocked", "user_deleted", "group_deleted"):
-        what = action.split("_")[1]
-        return f"{what} {action.split('_')[0]} {_get(doc, 'user.name' if action.startswith('user') else 'group.name')}"
+    if action in _DONE_TO:
+        done, field = _DONE_TO[action]
+        return f"{done} {_get(doc, field)}"
     return alert.rule.title
 
 
@@ -215,8 +221,7 @@ class Story:
         """Who holds an open root session on the host, each once, oldest first: through su
         or sudo, or logged in as root."""
         users = [user for _, user in self.root_sessions.get(host, ())]
-        if any(login.time <= at and (login.ended is None or at <= login.ended)
-               for login in self.logins.get((host, "root"), ())):
+        if any(_open(login, at) for login in self.logins.get((host, "root"), ())):
             users.append("root")
         return list(dict.fromkeys(users))
 
@@ -346,7 +351,7 @@ class Story:
             shown = ", ".join(map(_name, list(a.users)[:6]))
             users = (shown + (", ..." if len(a.users) > 6 else "")) or "no user named"
             rules = ", ".join(map(str, sorted(a.rules)))
-            failed = (f" failed {a.attempts} login{'s' if a.attempts != 1 else ''} ({users}) between "
+            failed = (f" failed {counted(a.attempts, 'login')} ({users}) between "
                       f"{when(a.failed_from)} and {when(a.last)}" if a.attempts else " (no failed login)")
             out.append(f"{a.host}: {a.source}{failed}" + (f" [rules {rules}]" if rules else ""))
             for step in a.knew:

@@ -7,6 +7,7 @@ through both the real node and the twin and requires identical documents.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -38,7 +39,7 @@ def _year(reference_text: str, month_name: str, day: int) -> int:
     year = reference.year
     if month * 32 + day > reference.month * 32 + reference.day + 1:
         year -= 1
-    while month == 2 and day == 29 and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+    while month == 2 and day == 29 and not calendar.isleap(year):
         year -= 1  # Feb 29 can only be from a leap year
     return year
 
