@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +26,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A copy of the pipelines and rules, for a test that breaks them."""
+    for folder in ("pipelines", "detections"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+def edit_rule(content: Path, name: str, old: str, new: str) -> Path:
+    """Replace `old` (which must be there) by `new` in detections/sshd/NAME of a content copy."""
+    path = content / "detections" / "sshd" / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ the rules load, naming the file, the rule and the field."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,25 +12,17 @@ from logward.compiler.kibana import rule_body
 from logward.compiler.queries import EQL, render
 from logward.content.detections import load_rules
 from logward.content.paths import ContentError
-from tests.conftest import ROOT
+from tests.conftest import edit_rule
 
 WHERE = "  event.action: ssh_login\n"  # the first line of rule 100102's `where`
 
 
 @pytest.fixture
-def content(tmp_path: Path) -> Path:
-    for folder in ("pipelines", "detections"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    with (tmp_path / "pipelines" / "fields.yml").open("a") as catalog:
+def content(content: Path) -> Path:
+    """The content copy, with a boolean field to write conditions on."""
+    with (content / "pipelines" / "fields.yml").open("a") as catalog:
         catalog.write("logward.test.flag: {type: boolean, ecs: false}\n")
-    return tmp_path
-
-
-def _edit(content: Path, name: str, old: str, new: str) -> None:
-    path = content / "detections" / "sshd" / name
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
+    return content
 
 
 @pytest.mark.parametrize(
@@ -54,7 +45,7 @@ def _edit(content: Path, name: str, old: str, new: str) -> None:
     ],
 )
 def test_a_value_its_field_cannot_hold_names_file_rule_and_field(content: Path, condition: str, why: str):
-    _edit(content, "authentication_failed.yml", WHERE, f"{WHERE}  {condition}\n")
+    edit_rule(content, "authentication_failed.yml", WHERE, f"{WHERE}  {condition}\n")
     with pytest.raises(ContentError) as error:
         load_rules(content)
     message = str(error.value)
@@ -64,7 +55,7 @@ def test_a_value_its_field_cannot_hold_names_file_rule_and_field(content: Path, 
 
 
 def test_values_in_a_correlations_own_where_are_checked(content: Path):
-    _edit(content, "repeated_failed_passwords.yml", "events: {rules: [100102]}",
+    edit_rule(content, "repeated_failed_passwords.yml", "events: {rules: [100102]}",
           "events: {where: {event.action: ssh_login, source.port: high}}")
     with pytest.raises(ContentError) as error:
         load_rules(content)
@@ -75,7 +66,7 @@ def test_values_in_a_correlations_own_where_are_checked(content: Path):
 def test_values_of_the_right_type_load_and_compile_as_written(content: Path):
     condition = ("source.port: [22, 2222]\n  source.ip: [192.0.2.1, '2001:db8::1']\n  user.id: '0'\n"
                  "  logward.test.flag: true\n  message: {exists: true}\n")
-    _edit(content, "authentication_failed.yml", WHERE, f"{WHERE}  {condition}")
+    edit_rule(content, "authentication_failed.yml", WHERE, f"{WHERE}  {condition}")
     rule = load_rules(content).by_id[100102]
     query = rule_body(rule, load_rules(content))["query"]
     assert 'source.port: (22 or 2222)' in query and 'source.ip: ("192.0.2.1" or "2001:db8::1")' in query, query

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,22 +10,7 @@ from logward.cli import main
 from logward.content.detections import load_rules
 from logward.content.paths import ContentError
 from logward.engine.ingest import Ingest, PipelineDefinitionError
-from tests.conftest import ROOT
-
-
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    for folder in ("pipelines", "detections"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
-
-
-def _break(content: Path, name: str, old: str, new: str) -> Path:
-    path = content / "detections" / "sshd" / name
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
-    return path
+from tests.conftest import edit_rule
 
 
 @pytest.mark.parametrize(
@@ -49,7 +33,7 @@ def _break(content: Path, name: str, old: str, new: str) -> Path:
     ],
 )
 def test_bad_rule_names_file_rule_and_field(content: Path, name: str, old: str, new: str, field: str, why: str):
-    _break(content, name, old, new)
+    edit_rule(content, name, old, new)
     with pytest.raises(ContentError) as error:
         load_rules(content)
     message = str(error.value)
@@ -58,8 +42,8 @@ def test_bad_rule_names_file_rule_and_field(content: Path, name: str, old: str, 
 
 
 def test_duplicate_ids_and_all_problems_reported_together(content: Path):
-    _break(content, "invalid_user.yml", "id: 100101", "id: 100102")
-    _break(content, "first_login.yml", "level: 4", "level: -1")
+    edit_rule(content, "invalid_user.yml", "id: 100101", "id: 100102")
+    edit_rule(content, "first_login.yml", "level: 4", "level: -1")
     with pytest.raises(ContentError) as error:
         load_rules(content)
     message = str(error.value)
@@ -84,7 +68,7 @@ def test_a_duplicate_id_names_the_file_that_copies_it_whichever_sorts_first(cont
 
 
 def test_a_reference_to_a_broken_rule_is_not_a_second_error(content: Path):
-    _break(content, "authentication_failed.yml", "level: 5", "level: 16")
+    edit_rule(content, "authentication_failed.yml", "level: 5", "level: 16")
     with pytest.raises(ContentError) as error:
         load_rules(content)
     message = str(error.value)
@@ -93,7 +77,7 @@ def test_a_reference_to_a_broken_rule_is_not_a_second_error(content: Path):
 
 
 def test_cli_reports_content_errors_without_a_traceback(content: Path, capsys):
-    _break(content, "authentication_failed.yml", "level: 5", "level: high")
+    edit_rule(content, "authentication_failed.yml", "level: 5", "level: high")
     assert main(["--content", str(content), "test"]) == 2
     err = capsys.readouterr().err
     assert "authentication_failed.yml: rule 100102: field 'level'" in err and "Traceback" not in err
@@ -158,7 +142,7 @@ def test_every_bad_field_of_a_rule_is_reported_at_once(content: Path):
 
 
 def test_bad_test_cases_and_steps_are_reported_together(content: Path):
-    path = _break(content, "failures_then_success.yml", "within: 240s", "within: later")
+    path = edit_rule(content, "failures_then_success.yml", "within: 240s", "within: later")
     text = path.read_text()
     for old, new in (("fires: 1", "fires: -1"), ("fires: 0", "fires: none"), ("    count: 8\n", "    count: 1000\n"),
                      ("{rules: [100103]}", "{rules: [100103]}\n    count: 2")):

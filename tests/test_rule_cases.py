@@ -3,7 +3,6 @@ leaves a line unparsed would otherwise pass it for the wrong reason."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,25 +12,15 @@ from logward.cli.ruletest import run_case
 from logward.content.detections import load_rules
 from logward.content.paths import ContentError
 from logward.content.pipelines import load_pipelines
-from tests.conftest import ROOT
+from tests.conftest import ROOT, edit_rule
 
 NEGATIVE = ("Dec 10 06:55:48 LabSZ sshd[24200]: Failed password for invalid user webmaster from 173.234.31.186 "
             "port 38926 ssh2")  # the line of rule 100101's case that must not fire
 CASE = "a failed password for an invalid user is counted by the failure rule, not here"
 
 
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    for folder in ("pipelines", "detections"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
-
-
 def _edit(content: Path, old: str, new: str) -> None:
-    path = content / "detections" / "sshd" / "invalid_user.yml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
+    edit_rule(content, "invalid_user.yml", old, new)
 
 
 def _result(content: Path, name: str = CASE):
