@@ -245,8 +245,9 @@ class HtmlReport:
     def html(self) -> str:
         script_hash = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
         csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{script_hash}'"
-        body = [self._header(), self._nav(), self._timeline(), self._top_sources(), self._brute_force(),
-                self._first_time(), self._rule_table(), self._alert_table()]
+        attacks = self.story.attacked()  # worked out once: three sections tell them
+        body = [self._header(), self._nav(), self._timeline(), self._top_sources(attacks),
+                self._brute_force(attacks), self._first_time(attacks), self._rule_table(), self._alert_table()]
         return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
                 f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -304,14 +305,14 @@ class HtmlReport:
                 + f'<p class="note">Each bar is {duration(width)} (UTC), stacked by severity band. {_legend()}</p>'
                 + "</section>")
 
-    def _top_sources(self) -> str:
+    def _top_sources(self, attacks: list[Attack]) -> str:
         head = '<section id="sources"><h2>Top sources</h2>'
         top = sorted(self.sources.items(), key=lambda kv: (-kv[1].total, kv[0]))[:10]
         if not top:
             return head + _empty_svg("top-sources", "No alert named a source address") + "</section>"
         failures: dict[str, int] = {}
         got_in: dict[str, dict[str, None]] = {}
-        attacked = {id(attack) for attack in self.story.attacked()}  # as the summary tells them
+        attacked = {id(attack) for attack in attacks}  # as the summary tells them
         for (_, ip), attack in self.story.attacks.items():
             failures[ip] = failures.get(ip, 0) + attack.attempts
             if id(attack) in attacked:
@@ -351,8 +352,7 @@ class HtmlReport:
         return (head + "".join(parts) + f'<p class="note">{which} with the most alerts, '
                 f"with the failed logins the summary counts and the hosts they hit.{note} {_legend()}</p></section>")
 
-    def _brute_force(self) -> str:
-        attacks = self.story.attacked()
+    def _brute_force(self, attacks: list[Attack]) -> str:
         out = ['<section id="brute-force"><h2>Brute force, and whether it succeeded</h2>']
         if not attacks:
             out.append('<p class="quiet">No source brute-forced a host.</p>')
@@ -397,7 +397,7 @@ class HtmlReport:
         out.append("</article>")
         return "".join(out)
 
-    def _first_time(self) -> str:
+    def _first_time(self, attacks: list[Attack]) -> str:
         out = ['<section id="first-time"><h2>First-time privilege use</h2>'
                "<p>Alerts for things a user did for the first time on a host (first login, first sudo), "
                "privilege use first.</p>"]
@@ -417,7 +417,7 @@ class HtmlReport:
                 out.append(f'<p class="note warn">Listing the first {len(self.first_time):,} of '
                            f"{self.first_time_total:,} first-time-seen alerts.</p>")
         switches = []
-        for attack in self.story.attacked():
+        for attack in attacks:
             for login in attack.logins:
                 switched = [step for step in self.story.afterwards(attack, login)
                             if re.match(r"(sudo|su |failed su )", step.what)]
