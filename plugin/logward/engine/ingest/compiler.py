@@ -168,9 +168,16 @@ class Emit:
             return repr(fact.value)
         if fact.kind == "absent":
             return "None"
-        if fact.present and not any(key.isdigit() for key in p.keys) and self._parents_are_objects(p):
+        if fact.local is not None:
+            return fact.local
+        if self.direct(p):
             return p.subscript()
         return p.get
+
+    def direct(self, p: Path) -> bool:
+        """The field is there, and so are the objects on the way: a subscript reaches it."""
+        return (self.known(p).present and not any(key.isdigit() for key in p.keys)
+                and self._parents_are_objects(p))
 
     def read(self, path: str) -> str:
         return self.read_path(self.target(path))
@@ -610,17 +617,20 @@ class Specializer(_Generic):
                 if i == d.split_on[k] and literal is not None:
                     emit.store(p, repr(literal), facts.value(literal))
                 elif always:
-                    emit.store(p, f"c{i}", fact)
+                    emit.store(p, f"c{i}", facts.held(fact, f"c{i}"))
                 else:
+                    fresh = p.root == "doc" and emit.known(p) == facts.ABSENT
                     with emit.maybe(f"c{i} is not None"):
-                        emit.store(p, f"c{i}", fact)
+                        emit.store(p, f"c{i}", facts.held(fact, f"c{i}"))
+                    if fresh:  # absent exactly when the capture is
+                        self.state.fields[p.dotted] = facts.optional(fact, f"c{i}")
 
         return self.compile_path(d.state, d.frames, ", values", store_captures)
 
     def compile_path(self, state: State, frames: list, params: str, first: Callable[[], None]) -> Callable:
         """A function running `first`, then the rest of every open processor list."""
         saved = (self.lines, self.depth, self.state, self.frames, self.can_split)
-        self.lines, self.depth, self.state, self.can_split = [], 1, state.copy(), True
+        self.lines, self.depth, self.state, self.can_split = [], 1, state.unheld(), True
         self.frames = list(frames)
         name = self.const_name("path")
         self.lines.append(f"def {name}(doc, meta{params}):")

@@ -5,6 +5,11 @@ plus event.created) means most conditions can be decided while compiling, most r
 writes can go straight to the field, and the table-driven scripts can be inlined. The
 knowledge is a map from dotted field to a Fact; joins at the end of conditional code keep
 only what holds on every path.
+
+A field just taken from a grok capture is also held in a local variable of the compiled
+function, and its Fact names that local, so later reads are the local itself. An optional
+capture's field is present exactly when its local is not None ("opt"), which conditions
+on the field then test directly.
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Fact:
-    kind: str  # value, absent, str, present, list, dict, unknown
-    value: Any = None
+    kind: str  # value, absent, str, present, list, dict, opt, unknown
+    value: Any = None  # for "opt": the kind when present
     closed: bool = False  # for dicts: fields not listed are absent (else unknown)
+    local: str | None = None  # a local of the compiled function holding the value (None when absent)
 
     @property
     def present(self) -> bool:
@@ -42,7 +48,41 @@ def value(v: Any) -> Fact:
     return ABSENT if v is None else Fact("value", v)
 
 
+def held(fact: Fact, local: str) -> Fact:
+    """`fact`, and the value is in `local`."""
+    return Fact(fact.kind, fact.value, fact.closed, local)
+
+
+def optional(fact: Fact, local: str) -> Fact:
+    """Present (as `fact` says) exactly when `local` is not None, with its value."""
+    return Fact("opt", fact.kind, local=local)
+
+
+def unheld(fact: Fact) -> Fact:
+    """What stays known in another function, where the local does not exist."""
+    if fact.local is None:
+        return fact
+    if fact.kind == "opt":
+        return UNKNOWN
+    return Fact(fact.kind, fact.value, fact.closed)
+
+
 def _join(a: Fact, b: Fact) -> Fact:
+    if a == b:
+        return a
+    if a.local is not None and a.local == b.local:
+        # The same local on both paths: present on one and absent on the other (the local
+        # None there) is the local's own test.
+        kinds = {a.kind, b.kind}
+        if "absent" in kinds or "opt" in kinds:
+            present = [f for f in (a, b) if f.kind not in ("absent", "opt")]
+            whens = {f.value if f.kind == "opt" else f.kind for f in (a, b) if f.kind != "absent"}
+            if not present or all(f.kind in ("str", "present") for f in present):
+                when = whens.pop() if len(whens) == 1 else "present"
+                return Fact("opt", when, local=a.local)
+            return UNKNOWN
+        return held(_join(unheld(a), unheld(b)), a.local)
+    a, b = unheld(a), unheld(b)
     if a == b:
         return a
     if a.is_dict and b.is_dict:
@@ -52,7 +92,8 @@ def _join(a: Fact, b: Fact) -> Fact:
         if one.kind in ("dict", "maybe") and one.closed and other.kind == "absent":
             return MAYBE_CLOSED_DICT
     if {a.kind, b.kind} <= {"dict", "maybe", "absent"}:
-        return Fact("maybe")
+        # Fields listed on neither path are absent wherever the object is closed on both.
+        return Fact("maybe", closed=all(f.closed for f in (a, b) if f.kind != "absent"))
     if a.present and b.present:
         if a.kind in ("value", "str") and b.kind in ("value", "str") and all(
                 isinstance(f.value, str) or f.kind == "str" for f in (a, b)):
@@ -75,13 +116,22 @@ class State:
     def copy(self) -> State:
         return State(self.root, self.fields, self.dead, self.assumed)
 
+    def unheld(self) -> State:
+        """A copy for another function: without the facts' locals."""
+        return State(self.root, {path: unheld(f) for path, f in self.fields.items()}, self.dead, self.assumed)
+
     def assume(self, condition: Any, reads: frozenset[str], outcome: bool) -> None:
         self.assumed[(condition, reads)] = outcome
 
     def refine(self, path: str, fact: Fact) -> None:
         """A condition checked at run time told us more about a field than we knew."""
         current = self.get(path)
-        if current.present or current.kind == "absent":
+        if current.kind == "opt":  # the local's test, made at run time
+            fact = held(fact if fact.kind in ("absent", "value") else Fact(current.value), current.local)
+            if not fact.present:
+                self.fields[path] = fact
+                return
+        elif current.present or current.kind == "absent":
             return
         keys = path.split(".")
         if fact.present:
@@ -104,11 +154,14 @@ class State:
             prefix = f"{prefix}.{key}" if prefix else key
             found = self.fields.get(prefix)
             if node.kind == "maybe":
-                found = _join(found, ABSENT) if found is not None else (ABSENT if node.closed else UNKNOWN)
+                # An optional capture's field is absent whenever its parent is: both came
+                # from the one capture.
+                if found is None or found.local is None or found.kind not in ("opt", "absent"):
+                    found = _join(found, ABSENT) if found is not None else (ABSENT if node.closed else UNKNOWN)
             elif found is None:
                 if node.kind == "dict":
                     found = ABSENT if node.closed else UNKNOWN
-                elif node.kind in ("absent", "value", "str", "list"):
+                elif node.kind in ("absent", "value", "str", "list", "opt"):
                     found = ABSENT  # nothing below a missing field or a scalar
                 else:
                     found = UNKNOWN
