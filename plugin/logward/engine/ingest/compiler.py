@@ -38,6 +38,8 @@ PipelineFn = Callable[[dict, dict], None]
 _METADATA = {"_index", "_id", "_routing", "_version", "_version_type", "_type", "_if_seq_no", "_if_primary_term"}
 # A capture that can be only this many literal texts or fewer splits its pattern further.
 _SPLIT_LITERALS = 8
+# The locals that hold field values: grok captures (c0, c1, ...) and the compiler's own.
+_LOCAL = re.compile(rf"c\d+|{facts.FRESH}\d+")
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ class Emit:
         """Code under `if condition:`; afterwards only what holds either way is known."""
         before = self.state.copy()
         self.w(f"if {condition}:")
-        with self.indent():
+        with self.indent(), self._compiler.conditionally():
             yield
         self._compiler.state = self.state.join(before)
 
@@ -192,6 +194,8 @@ class Emit:
             for line in store_lines(p, value_expr):
                 self.w(line)
             return
+        if self.specialized and fact.local is None and fact.kind in ("str", "present", "value"):
+            value_expr, fact = self._hold(p, value_expr, fact)
         depth = next((d for d in range(1, len(p.keys)) if not self.state.get(".".join(p.keys[:d])).is_dict), None)
         if depth is None:
             self.w(f"{p.subscript(len(p.keys) - 1)}[{p.keys[-1]!r}] = {value_expr}")
@@ -204,6 +208,33 @@ class Emit:
             for line in store_lines(p, value_expr):
                 self.w(line)
         self.state.set(p.dotted, fact)
+
+    def _hold(self, p: Path, value_expr: str, fact: Fact) -> tuple[str, Fact]:
+        """Keep a stored value in a local too, so that reading the field later is reading
+        the local: the field's own local if no other field shares it, else a fresh one.
+        A store that may not run gets a local of its own even for a value already in one
+        (or a constant): after it, that local being None says the store did not run."""
+        if not self._compiler.conditional:
+            if _LOCAL.fullmatch(value_expr):
+                return value_expr, facts.held(fact, value_expr)  # a capture's or a held value, as it is
+            if fact.kind == "value":
+                return value_expr, fact  # a constant: reads are the constant
+        local = self.known(p).local
+        if local is None or self.state.holders(local) != [p.dotted]:
+            local = facts.fresh(self._compiler.next_number())
+        self.w(f"{local} = {value_expr}")
+        if facts.is_fresh(local):
+            self.state.bound.add(local)
+            self._compiler.assigned.add(local)
+        return local, facts.held(fact, local)
+
+    def unhold(self, p: Path, before: Fact) -> None:
+        """After removing a field whose value was in a local of its own: the local is None
+        now too, so that where the removal may not have run, the local still tells."""
+        local = before.local
+        if self.specialized and local is not None and not self.state.holders(local):
+            self.w(f"{local} = None")
+            self.state.fields[p.dotted] = facts.held(facts.ABSENT, local)
 
     def forget(self, path: str | Path) -> None:
         """After code that may have written the field (or not): nothing is known of it."""
@@ -287,6 +318,8 @@ class _Compiler:
         self.namespace: dict[str, Any] = dict(runtime.NAMESPACE)
         self.state = State()
         self.can_split = False
+        self.conditional = 0  # how deep in code that runs on some paths only
+        self.assigned: set[str] = set()  # the fresh locals of the function being written
         self._conditions: dict[str, painless.Node] = {}
         self._groks: dict[int, Grok] = {}
         _check_cycles(pipelines)
@@ -296,6 +329,15 @@ class _Compiler:
         self.lines.append("    " * self.depth + line)
 
     @contextmanager
+    def conditionally(self) -> Iterator[None]:
+        """Code that runs on some paths only."""
+        self.conditional += 1
+        try:
+            yield
+        finally:
+            self.conditional -= 1
+
+    @contextmanager
     def indented(self) -> Iterator[None]:
         self.depth += 1
         try:
@@ -303,9 +345,16 @@ class _Compiler:
         finally:
             self.depth -= 1
 
-    def const_name(self, prefix: str) -> str:
+    def failed(self) -> State:
+        """Where a failure is handled: nothing known, and any local may have been assigned."""
+        return State(bound=set(self.assigned))
+
+    def next_number(self) -> int:
         self.counter += 1
-        return f"{prefix}_{self.counter}"
+        return self.counter
+
+    def const_name(self, prefix: str) -> str:
+        return f"{prefix}_{self.next_number()}"
 
     def const(self, value: Any) -> str:
         name = self.const_name("K")
@@ -381,11 +430,13 @@ class _Compiler:
                 if condition != painless.Const(True):
                     self.w(f"if {painless.to_python(condition, emit.read)}:")
                     self.depth += 1
+                    self.conditional += 1
                     self.state = self.assume(self.state, condition, True)
                 self.w("pass")
                 EMITTERS[kind](emit, config)
                 if condition != painless.Const(True):
                     self.depth -= 1
+                    self.conditional -= 1
                     self.state = self.state.join(self.assume(before, condition, False))
             except PipelineDefinitionError as e:
                 raise PipelineDefinitionError(f"{label}: {e}") from None
@@ -424,6 +475,15 @@ class _Compiler:
             if handled is not None:
                 rest = rest.join(handled)
             self.state = rest
+        self.start_unset(start)
+
+    def start_unset(self, at: int) -> None:
+        """Locals that a join made optional are None until assigned: say so at `at`, before
+        the code that may assign them."""
+        if self.state.pending:
+            names = " = ".join(sorted(self.state.pending))
+            self.lines.insert(at, "    " * self.depth + f"{names} = None")
+            self.state.pending.clear()
 
     def on_failure(self, pipeline: str, handlers: list[dict[str, Any]]) -> None:
         var = self.const_name("_f")
@@ -506,7 +566,7 @@ class _Generic(_Compiler):
             self.w("pass")
             self.processors(name, processors)
         after = self.state
-        self.state = State()  # a failure can come from anywhere in the pipeline
+        self.state = self.failed()  # a failure can come from anywhere in the pipeline
         self.on_failure(name, handlers)
         self.state = after.join(self.state)
 
@@ -538,7 +598,7 @@ class Specializer(_Generic):
             self.processors(name, body.get("processors") or [])
 
     def compile_entry(self) -> PipelineFn:
-        self.lines, self.depth, self.state = [], 0, self.initial.copy()
+        self.lines, self.depth, self.state, self.assigned = [], 0, self.initial.unheld(), set()
         fn = self.const_name("entry")
         body = self.body(self.entry_name)
         self.lines.append(f"def {fn}(doc, meta):")
@@ -554,7 +614,7 @@ class Specializer(_Generic):
         self.can_split = False
         if handlers:
             self.depth -= 1
-            self.state = State()
+            self.state = self.failed()
             self.on_failure(self.entry_name, handlers)
         self.define(self.lines)
         return self.namespace[fn]
@@ -629,8 +689,8 @@ class Specializer(_Generic):
 
     def compile_path(self, state: State, frames: list, params: str, first: Callable[[], None]) -> Callable:
         """A function running `first`, then the rest of every open processor list."""
-        saved = (self.lines, self.depth, self.state, self.frames, self.can_split)
-        self.lines, self.depth, self.state, self.can_split = [], 1, state.unheld(), True
+        saved = (self.lines, self.depth, self.state, self.frames, self.can_split, self.assigned)
+        self.lines, self.depth, self.state, self.can_split, self.assigned = [], 1, state.unheld(), True, set()
         self.frames = list(frames)
         name = self.const_name("path")
         self.lines.append(f"def {name}(doc, meta{params}):")
@@ -640,9 +700,11 @@ class Specializer(_Generic):
             pipeline, siblings, start = frames[depth]
             self.frames = list(frames[:depth])
             self.processors(pipeline, siblings, start)
+        self.depth = 1
+        self.start_unset(1)
         self.define(self.lines)
         fn = self.namespace[name]
-        self.lines, self.depth, self.state, self.frames, self.can_split = saved
+        self.lines, self.depth, self.state, self.frames, self.can_split, self.assigned = saved
         return fn
 
 

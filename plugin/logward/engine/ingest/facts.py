@@ -67,20 +67,51 @@ def unheld(fact: Fact) -> Fact:
     return Fact(fact.kind, fact.value, fact.closed)
 
 
+def _scalar(fact: Fact) -> str | None:
+    """For a field that may be held in a local: "str" or "present" (what it is when there),
+    or None for anything else (objects and lists keep their own facts)."""
+    if fact.kind == "opt":
+        return fact.value
+    if fact.kind == "str" or (fact.kind == "value" and isinstance(fact.value, str)):
+        return "str"
+    return "present" if fact.kind in ("present", "value") else None
+
+
+def _optional(a: Fact, b: Fact) -> Fact:
+    """The join of facts of one local, one of them absent or optional."""
+    whens = [_scalar(f) for f in (a, b) if f.kind != "absent"]
+    if None in whens:
+        return UNKNOWN
+    return Fact("opt", "str" if all(w == "str" for w in whens) else "present", local=a.local)
+
+
+FRESH = "_h"  # the compiler's own locals for stored values: `fresh` names them
+
+
+def fresh(n: int) -> str:
+    return f"{FRESH}{n}"
+
+
+def is_fresh(local: str | None) -> bool:
+    return local is not None and local.startswith(FRESH)
+
+
+def _phi(a: Fact, b: Fact, b_bound: set[str]) -> Fact | None:
+    """A field stored on one path only, through a local of the compiler's that the other
+    path never assigned: that local, None there, says which path was taken."""
+    if is_fresh(a.local) and b == ABSENT and a.local not in b_bound:
+        return _optional(a, b)
+    return None
+
+
 def _join(a: Fact, b: Fact) -> Fact:
     if a == b:
         return a
     if a.local is not None and a.local == b.local:
         # The same local on both paths: present on one and absent on the other (the local
         # None there) is the local's own test.
-        kinds = {a.kind, b.kind}
-        if "absent" in kinds or "opt" in kinds:
-            present = [f for f in (a, b) if f.kind not in ("absent", "opt")]
-            whens = {f.value if f.kind == "opt" else f.kind for f in (a, b) if f.kind != "absent"}
-            if not present or all(f.kind in ("str", "present") for f in present):
-                when = whens.pop() if len(whens) == 1 else "present"
-                return Fact("opt", when, local=a.local)
-            return UNKNOWN
+        if "absent" in (a.kind, b.kind) or "opt" in (a.kind, b.kind):
+            return _optional(a, b)
         return held(_join(unheld(a), unheld(b)), a.local)
     a, b = unheld(a), unheld(b)
     if a == b:
@@ -106,19 +137,29 @@ class State:
     """Facts about one document: `root` is the document object, `fields` what is known below."""
 
     def __init__(self, root: Fact = OPEN_DICT, fields: dict[str, Fact] | None = None, dead: bool = False,
-                 assumed: dict[Any, bool] | None = None):
+                 assumed: dict[Any, bool] | None = None, bound: set[str] | None = None,
+                 pending: set[str] | None = None):
         self.root = root
         self.fields: dict[str, Fact] = dict(fields or {})
         self.dead = dead  # no execution reaches this point
         # Conditions decided at run time on the way here: (condition, fields it reads) -> outcome.
         self.assumed: dict[Any, bool] = dict(assumed or {})
+        # Locals the compiler made to hold stored values (see `fresh`) that were assigned on
+        # the way here; and those a join made optional, which must start as None before
+        # the code that may assign them (the compiler writes that and empties the set).
+        self.bound: set[str] = set(bound or ())
+        self.pending: set[str] = set(pending or ())
 
     def copy(self) -> State:
-        return State(self.root, self.fields, self.dead, self.assumed)
+        return State(self.root, self.fields, self.dead, self.assumed, self.bound, self.pending)
 
     def unheld(self) -> State:
         """A copy for another function: without the facts' locals."""
         return State(self.root, {path: unheld(f) for path, f in self.fields.items()}, self.dead, self.assumed)
+
+    def holders(self, local: str) -> list[str]:
+        """The fields whose value is in `local`."""
+        return [path for path, fact in self.fields.items() if fact.local == local]
 
     def assume(self, condition: Any, reads: frozenset[str], outcome: bool) -> None:
         self.assumed[(condition, reads)] = outcome
@@ -218,8 +259,13 @@ class State:
             return other.copy()
         if other.dead:
             return self.copy()
-        joined = State(_join(self.root, other.root))
+        joined = State(_join(self.root, other.root), bound=self.bound | other.bound,
+                       pending=self.pending | other.pending)
         for path in set(self.fields) | set(other.fields):
-            joined.fields[path] = _join(self.get(path), other.get(path))
+            a, b = self.get(path), other.get(path)
+            fact = _phi(a, b, other.bound) or _phi(b, a, self.bound)
+            if fact is not None:
+                joined.pending.add(fact.local)  # type: ignore[arg-type]
+            joined.fields[path] = fact or _join(a, b)
         joined.assumed = {k: v for k, v in self.assumed.items() if other.assumed.get(k) == v}
         return joined

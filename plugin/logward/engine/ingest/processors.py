@@ -78,7 +78,10 @@ def _append(e: Emit, c: dict[str, Any]) -> None:
         e.w("    _al.append(_av)" if allow else "    _al.append(_av) if _av not in _al else None")
         e.w("else:")
         e.w(f"    _append({p.args}, [_av], {allow!r})")
-        e.forget(p)
+        if p.root == "doc" and not any(key.isdigit() for key in p.keys):
+            e.state.set(p.dotted, facts.LIST)  # parents are objects now, and the field a list
+        else:
+            e.forget(p)
 
 
 def _remove(e: Emit, c: dict[str, Any]) -> None:
@@ -101,6 +104,7 @@ def _remove(e: Emit, c: dict[str, Any]) -> None:
             e.w(f"_delete({p.args})")
         if p.root == "doc":
             e.state.set(p.dotted, facts.ABSENT)
+            e.unhold(p, current)
 
 
 def _rename(e: Emit, c: dict[str, Any]) -> None:
