@@ -43,3 +43,14 @@ def test_invalid_addresses_do_not_match(address: str):
 @pytest.mark.parametrize("address", NOT_FOR_IP_FIELDS)
 def test_scoped_addresses_do_not_match(address: str):
     assert not _regex("IP").match(address), address
+
+
+@pytest.mark.parametrize("ruby", [r"[\s\S]", r"[\S\s]"])
+def test_any_character_class_matches_what_the_class_does(ruby: str):
+    """`[\\s\\S]` (any character, newlines too) becomes a faster dot; it must mean the same."""
+    translated = translate(ruby, [], "g")
+    assert translated != ruby
+    for text in ["a", " ", "\n", "\r", "\x00", "é", "\u2028", "\ud800", "😀"]:
+        assert bool(re.fullmatch(translated, text, re.ASCII | re.MULTILINE)) == bool(
+            re.fullmatch(ruby, text, re.ASCII | re.MULTILINE)), repr(text)
+    assert translate(r"[^\s\S]x[a\s\S]", [], "g") == r"[^\s\S]x[a\s\S]"  # other classes stay as written

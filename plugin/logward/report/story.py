@@ -39,14 +39,15 @@ def _get(doc: dict[str, Any], path: str) -> Any:
     keys = _PATHS.get(path)
     if keys is None:
         keys = _PATHS[path] = tuple(path.split("."))
+    # Without exceptions: raising one for a missing field costs more than the lookups.
+    if len(keys) == 2:  # most of the story's fields: no loop
+        node = doc.get(keys[0])
+        return node.get(keys[1]) if node.__class__ is dict else None
     node: Any = doc
-    try:
-        if len(keys) == 2:  # most of the story's fields: no loop
-            return doc[keys[0]][keys[1]]
-        for key in keys:
-            node = node[key]
-    except (KeyError, TypeError):
-        return None
+    for key in keys:
+        if node.__class__ is not dict:
+            return None
+        node = node.get(key)
     return node
 
 

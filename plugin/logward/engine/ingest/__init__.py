@@ -84,7 +84,7 @@ class Ingest:
         doc = {"message": line, "event": {"created": created}}
         meta = {"_index": "_index", "_id": "_id", "_ingest": {"timestamp": timestamp or ingest_timestamp()}}
         try:
-            self.line_runner()(doc, meta)
+            (self._lines or self.line_runner())(doc, meta)
         except Dropped:
             return None
         return doc

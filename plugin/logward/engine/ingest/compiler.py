@@ -776,7 +776,7 @@ class _Dispatch:
             if split is None:
                 fn = self.compiler.continuation(self, k, None, fast=True)
             else:
-                fn = _ByLiteral(self, k, split)
+                fn = _by_literal(self, k, split)
             self.by_group[m.lastgroup] = fn
         fn(doc, meta, m)
 
@@ -800,23 +800,23 @@ class _Dispatch:
         fn(doc, meta, values)
 
 
-class _ByLiteral:
-    """On the fast path, the continuation for a pattern whose split capture has this text."""
+def _by_literal(d: _Dispatch, k: int, split: int) -> Callable[[dict, dict, Any], None]:
+    """On the fast path, the continuation for a pattern whose split capture has this text
+    (a plain function: it runs for most lines, and calling an object costs more)."""
+    group = d.grok.alternatives[k][split].group
+    texts = d.shapes[k][split][1]
+    table: dict[Any, Callable] = {}
 
-    def __init__(self, d: _Dispatch, k: int, split: int):
-        self.d, self.k = d, k
-        self.group = d.grok.alternatives[k][split].group
-        self.texts = d.shapes[k][split][1]
-        self.table: dict[Any, Callable] = {}
-
-    def __call__(self, doc: dict, meta: dict, m: Any) -> None:
-        literal = m.group(self.group)
-        fn = self.table.get(literal)
+    def by_literal(doc: dict, meta: dict, m: Any) -> None:
+        literal = m.group(group)
+        fn = table.get(literal)
         if fn is None:
-            known = literal if literal in self.texts else None
-            fn = self.table.get(known) or self.d.compiler.continuation(self.d, self.k, known, fast=True)
-            self.table[literal] = self.table[known] = fn
+            known = literal if literal in texts else None
+            fn = table.get(known) or d.compiler.continuation(d, k, known, fast=True)
+            table[literal] = table[known] = fn
         fn(doc, meta, m)
+
+    return by_literal
 
 
 def function_name(pipeline: str) -> str:
