@@ -120,9 +120,18 @@ TWINS: dict[str, Twin] = {
     "logward-journal-bytes": journal_bytes,
 }
 
+_LAST_DAY: list = [None, None, None, ""]  # reference, month and day last seen, and their date
+
+
 def bsd_timestamp(reference: str, month: str, day: str, clock: str) -> str:
+    # A log's lines come many to a day: the date is worked out once per day.
+    last = _LAST_DAY
+    if day == last[2] and month == last[1] and reference == last[0]:
+        return last[3] + clock
     day_number = int(day.strip())
-    return f"{_year(reference, month, day_number)} {month} {day_number} {clock}"
+    date = f"{_year(reference, month, day_number)} {month} {day_number} "
+    last[0], last[1], last[2], last[3] = reference, month, day, date
+    return date + clock
 
 
 def _specialize_syslog_year(e: Emit, params: dict) -> bool:
