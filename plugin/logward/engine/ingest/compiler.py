@@ -13,7 +13,8 @@ Two ways, from the same processor emitters:
   over, per pattern that matched, to a continuation compiled on first use: there the
   captures are known to exist (and a capture that can only be a few literal words, like a
   message form, is known exactly), so the rest of the path is specialized again. Each
-  message form ends up with a function of its own.
+  message form ends up with a function of its own. Within it, captures and stored values
+  are also kept in locals, and later reads and conditions use those (see facts.py).
 """
 
 from __future__ import annotations
