@@ -330,13 +330,13 @@ class _Compiler:
         self.lines.append("    " * self.depth + line)
 
     @contextmanager
-    def conditionally(self) -> Iterator[None]:
-        """Code that runs on some paths only."""
-        self.conditional += 1
+    def conditionally(self, conditional: bool = True) -> Iterator[None]:
+        """Code that runs on some paths only (if `conditional`)."""
+        self.conditional += conditional
         try:
             yield
         finally:
-            self.conditional -= 1
+            self.conditional -= conditional
 
     @contextmanager
     def indented(self) -> Iterator[None]:
@@ -428,16 +428,16 @@ class _Compiler:
         self.w("try:")
         with self.indented():
             try:
-                if condition != painless.Const(True):
+                conditional = condition != painless.Const(True)
+                if conditional:
                     self.w(f"if {painless.to_python(condition, emit.read)}:")
                     self.depth += 1
-                    self.conditional += 1
                     self.state = self.assume(self.state, condition, True)
                 self.w("pass")
-                EMITTERS[kind](emit, config)
-                if condition != painless.Const(True):
+                with self.conditionally(conditional):
+                    EMITTERS[kind](emit, config)
+                if conditional:
                     self.depth -= 1
-                    self.conditional -= 1
                     self.state = self.state.join(self.assume(before, condition, False))
             except PipelineDefinitionError as e:
                 raise PipelineDefinitionError(f"{label}: {e}") from None
@@ -480,7 +480,8 @@ class _Compiler:
 
     def start_unset(self, at: int) -> None:
         """Locals that a join made optional are None until assigned: say so at `at`, before
-        the code that may assign them."""
+        the code that may assign them. Every such join is within a processor, so each
+        processor does this for its own."""
         if self.state.pending:
             names = " = ".join(sorted(self.state.pending))
             self.lines.insert(at, "    " * self.depth + f"{names} = None")
@@ -701,8 +702,6 @@ class Specializer(_Generic):
             pipeline, siblings, start = frames[depth]
             self.frames = list(frames[:depth])
             self.processors(pipeline, siblings, start)
-        self.depth = 1
-        self.start_unset(1)
         self.define(self.lines)
         fn = self.namespace[name]
         self.lines, self.depth, self.state, self.frames, self.can_split, self.assigned = saved

@@ -6,10 +6,10 @@ writes can go straight to the field, and the table-driven scripts can be inlined
 knowledge is a map from dotted field to a Fact; joins at the end of conditional code keep
 only what holds on every path.
 
-A field just taken from a grok capture is also held in a local variable of the compiled
-function, and its Fact names that local, so later reads are the local itself. An optional
-capture's field is present exactly when its local is not None ("opt"), which conditions
-on the field then test directly.
+A field's value may also be held in a local variable of the compiled function (a grok
+capture's, or one the compiler made when storing), and its Fact names that local, so later
+reads are the local itself. A field that may be missing is present exactly when its local
+is not None ("opt"), which conditions on the field then test directly.
 """
 
 from __future__ import annotations
@@ -77,12 +77,12 @@ def _scalar(fact: Fact) -> str | None:
     return "present" if fact.kind in ("present", "value") else None
 
 
-def _optional(a: Fact, b: Fact) -> Fact:
+def _join_optional(a: Fact, b: Fact) -> Fact:
     """The join of facts of one local, one of them absent or optional."""
     whens = [_scalar(f) for f in (a, b) if f.kind != "absent"]
     if None in whens:
         return UNKNOWN
-    return Fact("opt", "str" if all(w == "str" for w in whens) else "present", local=a.local)
+    return optional(STR if all(w == "str" for w in whens) else PRESENT, a.local)  # type: ignore[arg-type]
 
 
 FRESH = "_h"  # the compiler's own locals for stored values: `fresh` names them
@@ -100,7 +100,7 @@ def _phi(a: Fact, b: Fact, b_bound: set[str]) -> Fact | None:
     """A field stored on one path only, through a local of the compiler's that the other
     path never assigned: that local, None there, says which path was taken."""
     if is_fresh(a.local) and b == ABSENT and a.local not in b_bound:
-        return _optional(a, b)
+        return _join_optional(a, b)
     return None
 
 
@@ -111,7 +111,7 @@ def _join(a: Fact, b: Fact) -> Fact:
         # The same local on both paths: present on one and absent on the other (the local
         # None there) is the local's own test.
         if "absent" in (a.kind, b.kind) or "opt" in (a.kind, b.kind):
-            return _optional(a, b)
+            return _join_optional(a, b)
         return held(_join(unheld(a), unheld(b)), a.local)
     a, b = unheld(a), unheld(b)
     if a == b:

@@ -93,7 +93,7 @@ def _remove(e: Emit, c: dict[str, Any]) -> None:
         ignore = c.get("ignore_missing", False)
         if ignore and current.kind == "absent":
             continue
-        if p.root == "doc" and e.direct(p):
+        if e.direct(p):
             e.w(f"del {p.subscript()}")
         elif ignore and len(p.keys) == 1:
             e.w(f"{p.root}.pop({p.keys[0]!r}, None)")

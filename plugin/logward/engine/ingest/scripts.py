@@ -120,17 +120,19 @@ TWINS: dict[str, Twin] = {
     "logward-journal-bytes": journal_bytes,
 }
 
-_LAST_DAY: list = [None, None, None, ""]  # reference, month and day last seen, and their date
+# The reference, month and day last seen, and their date; replaced whole, so engines in
+# other threads never read one day's key with another day's date.
+_LAST_DAY: list[tuple[str | None, str | None, str | None, str]] = [(None, None, None, "")]
 
 
 def bsd_timestamp(reference: str, month: str, day: str, clock: str) -> str:
     # A log's lines come many to a day: the date is worked out once per day.
-    last = _LAST_DAY
+    last = _LAST_DAY[0]
     if day == last[2] and month == last[1] and reference == last[0]:
         return last[3] + clock
     day_number = int(day.strip())
     date = f"{_year(reference, month, day_number)} {month} {day_number} "
-    last[0], last[1], last[2], last[3] = reference, month, day, date
+    _LAST_DAY[0] = (reference, month, day, date)
     return date + clock
 
 
