@@ -33,11 +33,16 @@ def _stdout(monkeypatch: pytest.MonkeyPatch) -> io.BytesIO:
     return buffer
 
 
-def test_logtest_shows_three_phases(monkeypatch):
-    _stdin(monkeypatch, FAILED + "\n")
+def _logtest(monkeypatch: pytest.MonkeyPatch, text: str, *args: str) -> str:
+    """What `logward logtest ARGS` prints for `text` on stdin (it must exit 0)."""
+    _stdin(monkeypatch, text)
     out = _stdout(monkeypatch)
-    assert main(["logtest"]) == 0
-    text = out.getvalue().decode()
+    assert main(["logtest", *args]) == 0
+    return out.getvalue().decode()
+
+
+def test_logtest_shows_three_phases(monkeypatch):
+    text = _logtest(monkeypatch, FAILED + "\n")
     assert "**Phase 1: Completed pre-decoding." in text and "host.hostname: 'LabSZ'" in text
     assert "**Phase 2: Completed decoding." in text and "source.ip: '5.36.59.76'" in text
     assert "event.action: 'ssh_login'" in text
@@ -46,10 +51,8 @@ def test_logtest_shows_three_phases(monkeypatch):
 
 
 def test_logtest_json_one_object_per_line(monkeypatch):
-    _stdin(monkeypatch, f"{FAILED}\nnot a log line\n{ACCEPTED}\n")
-    out = _stdout(monkeypatch)
-    assert main(["logtest", "--json"]) == 0
-    records = [json.loads(line) for line in out.getvalue().decode().splitlines()]
+    text = _logtest(monkeypatch, f"{FAILED}\nnot a log line\n{ACCEPTED}\n", "--json")
+    records = [json.loads(line) for line in text.splitlines()]
     assert len(records) == 3
     assert records[0]["rules"] == [
         {"id": 100102, "level": 5, "description": "sshd: authentication failed", "ossec": [5716, 5760]}
@@ -219,20 +222,15 @@ def _controls(text: str) -> set[str]:
 
 
 def test_logtest_escapes_what_the_log_says_before_the_terminal_sees_it(monkeypatch):
-    _stdin(monkeypatch, HOSTILE + "\n")
-    out = _stdout(monkeypatch)
-    assert main(["logtest"]) == 0
-    text = out.getvalue().decode()
+    text = _logtest(monkeypatch, HOSTILE + "\n")
     assert not _controls(text)
     assert f"       full event: 'Dec 10 06:55:46 h sshd[1]: Invalid user {SHOWN} from" in text
     assert f"user.name: '{SHOWN}'" in text and f"related.user: ['{SHOWN}']" in text
 
 
 def test_logtest_json_keeps_the_text_as_it_was(monkeypatch):
-    _stdin(monkeypatch, HOSTILE + "\n")
-    out = _stdout(monkeypatch)
-    assert main(["logtest", "--json"]) == 0
-    assert json.loads(out.getvalue())["document"]["user"]["name"] == "\x1b[2J\x1b]0;pwned\x07evil"
+    text = _logtest(monkeypatch, HOSTILE + "\n", "--json")
+    assert json.loads(text)["document"]["user"]["name"] == "\x1b[2J\x1b]0;pwned\x07evil"
 
 
 def test_replay_text_alerts_and_summary_escape_what_the_log_says(tmp_path: Path, monkeypatch):
@@ -258,10 +256,7 @@ def test_printable_names_each_control_and_keeps_the_rest():
 
 
 def test_logtest_prints_numbers_bare_and_lists_as_lists(monkeypatch):
-    _stdin(monkeypatch, FAILED + "\n")
-    out = _stdout(monkeypatch)
-    assert main(["logtest"]) == 0
-    text = out.getvalue().decode()
+    text = _logtest(monkeypatch, FAILED + "\n")
     assert "       process.pid: 24227\n" in text and "       source.port: 42393\n" in text
     assert "       event.category: ['authentication']\n" in text
     assert "       related.ip: ['5.36.59.76']\n" in text
@@ -270,10 +265,7 @@ def test_logtest_prints_numbers_bare_and_lists_as_lists(monkeypatch):
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_logtest_skips_blank_lines_as_ossec_logtest_does(monkeypatch, as_json: bool):
-    _stdin(monkeypatch, f"\n{FAILED}\n\n   \r\n{ACCEPTED}\n\n")
-    out = _stdout(monkeypatch)
-    assert main(["logtest", *(["--json"] if as_json else [])]) == 0
-    text = out.getvalue().decode()
+    text = _logtest(monkeypatch, f"\n{FAILED}\n\n   \r\n{ACCEPTED}\n\n", *(["--json"] if as_json else []))
     if as_json:
         records = [json.loads(line) for line in text.splitlines()]
         assert [r["document"]["event"]["original"] for r in records] == [FAILED, ACCEPTED]
