@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if not SHARED.is_dir():
         pytest.exit(f"the shared reference data is not at {SHARED}: the tests read its corpora, ECS field "
                     "list and Kibana API spec; put it there or set LOGWARD_SHARED", returncode=2)
+    # The compiled-regex cache of this run only (the CLI's child processes share it), so
+    # that nothing depends on what a user's cache holds.
+    os.environ["LOGWARD_CACHE"] = tempfile.mkdtemp(prefix="logward-cache-")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    shutil.rmtree(os.environ.get("LOGWARD_CACHE", ""), ignore_errors=True)
 
 
 def in_ci() -> bool:

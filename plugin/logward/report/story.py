@@ -18,6 +18,7 @@ from typing import Any
 from ..engine.detect import Alert
 from ..engine.detect.detector import event_time
 from ..engine.lines import counted
+from ..rules.model import Rule
 
 FAILED, BRUTE_FORCE, SUCCESS = "authentication_failed", "authentication_failures", "authentication_success"
 # A failure that proves the source holds a credential root accepts (sshd's ROOT LOGIN
@@ -30,6 +31,12 @@ _ACCOUNTS = frozenset({"accounts", "account_changed"})
 # Per rule: its groups, whether the story wants it at all, and whether it tells what came
 # afterwards (worked out on the rule's first alert).
 _GROUPS: dict[int, tuple[frozenset[str], bool, bool]] = {}
+
+
+def _groups(rule: Rule) -> tuple[frozenset[str], bool, bool]:
+    groups = frozenset(rule.groups)
+    known = _GROUPS[rule.id] = (groups, bool(groups & _RELEVANT), bool(groups & AFTERWARDS))
+    return known
 
 
 _PATHS: dict[str, tuple[str, ...]] = {}
@@ -202,8 +209,17 @@ class Story:
                 login = self.sessions.pop((_get(doc, "host.hostname") or "-", _get(doc, "process.pid")), None)
                 if login is not None:
                     login.ended = event_time(doc)
-        for alert in alerts:
-            self._add(alert)
+        wanted = [(alert, known) for alert in alerts
+                  if (known := _GROUPS.get(alert.rule.id) or _groups(alert.rule))[1]]
+        if wanted:  # the fields every alert of the line needs, read once
+            host = doc.get("host")
+            host = (host.get("hostname") if host.__class__ is dict else None) or "-"
+            source = doc.get("source")  # as logged: PAM may name a host
+            source = source.get("address") or source.get("ip") if source.__class__ is dict else None
+            user = doc.get("user")
+            user = user.get("name") if user.__class__ is dict else None
+            for alert, known in wanted:
+                self._add(alert, known, action, host, source, user)
 
     def _root_session(self, doc: dict[str, Any], action: str) -> None:
         """Open or close a root session. The close line names only root, not who opened
@@ -226,18 +242,10 @@ class Story:
             users.append("root")
         return list(dict.fromkeys(users))
 
-    def _add(self, alert: Alert) -> None:
-        known = _GROUPS.get(alert.rule.id)
-        if known is None:
-            groups = frozenset(alert.rule.groups)
-            known = _GROUPS[alert.rule.id] = (groups, bool(groups & _RELEVANT), bool(groups & AFTERWARDS))
-        groups, relevant, afterwards = known
-        if not relevant:
-            return
+    def _add(self, alert: Alert, known: tuple[frozenset[str], bool, bool], action: Any, host: str, source: Any,
+             user: Any) -> None:
+        groups, _, afterwards = known
         doc = alert.event
-        host = _get(doc, "host.hostname") or "-"
-        source = _get(doc, "source.address") or _get(doc, "source.ip")  # as logged: PAM may name a host
-        user = _get(doc, "user.name")
         if source:
             attack = self.attacks.get((host, source))
             if attack is None:
@@ -247,7 +255,7 @@ class Story:
                 attack.first = alert.time
             if FAILED in groups and alert.rule.kind == "event":
                 times = _get(doc, "logward.repeated") or 1
-                if _get(doc, "event.action") == "ssh_login":
+                if action == "ssh_login":
                     attack.failures += times
                 elif (_get(doc, "logward.pam.service") or _get(doc, "process.name")) in SSHD:
                     attack.sshd_other_failures += times

@@ -22,20 +22,27 @@ def _get(doc: dict[str, Any], a: str, b: str) -> Any:
 
 
 _DAYS: dict[int, str] = {}
+_SECONDS: dict[int, str] = {}
 
 
 def _when(seconds: float) -> str:
-    """OSSEC's "2024 Dec 10 06:55:48", in UTC. Alerts come many to a day but seldom two to
-    a second, so the date is remembered per day and the clock is put together each time."""
-    day, second = divmod(int(seconds), 86400)
-    text = _DAYS.get(day)
+    """OSSEC's "2024 Dec 10 06:55:48", in UTC. A burst of alerts shares its second, and
+    days are shared by many seconds: both are remembered."""
+    whole = int(seconds)
+    text = _SECONDS.get(whole)
     if text is None:
-        if len(_DAYS) > 10_000:
-            _DAYS.clear()
-        text = _DAYS[day] = time.strftime("%Y %b %d ", time.gmtime(day * 86400))
-    hour, second = divmod(second, 3600)
-    minute, second = divmod(second, 60)
-    return text + TWO_DIGITS[hour] + ":" + TWO_DIGITS[minute] + ":" + TWO_DIGITS[second]
+        if len(_SECONDS) > 10_000:
+            _SECONDS.clear()
+        day, second = divmod(whole, 86400)
+        date = _DAYS.get(day)
+        if date is None:
+            if len(_DAYS) > 10_000:
+                _DAYS.clear()
+            date = _DAYS[day] = time.strftime("%Y %b %d ", time.gmtime(day * 86400))
+        hour, second = divmod(second, 3600)
+        minute, second = divmod(second, 60)
+        text = _SECONDS[whole] = date + TWO_DIGITS[hour] + ":" + TWO_DIGITS[minute] + ":" + TWO_DIGITS[second]
+    return text
 
 
 _RULES: dict[int, tuple[str, str]] = {}

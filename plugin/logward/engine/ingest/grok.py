@@ -18,6 +18,7 @@ from typing import Any
 
 from . import java
 from .errors import PipelineDefinitionError
+from .regexes import compile_regex
 
 _REF = re.compile(r"%\{(?P<name>[A-Za-z0-9_]+)(?::(?P<field>[^:}]+))?(?::(?P<type>[a-z]+))?\}")
 _CONVERTERS = {"int", "long", "float", "double", "boolean"}
@@ -385,12 +386,12 @@ class Grok:
             return _no_match
         if len(members) == len(self.sources):
             return self.combined.match  # type: ignore[union-attr]
-        return re.compile("|".join(f"(?P<a{k}>{self.sources[k]})" for k in members), re.MULTILINE | re.ASCII).match
+        return compile_regex("|".join(f"(?P<a{k}>{self.sources[k]})" for k in members), re.MULTILINE | re.ASCII).match
 
     @staticmethod
     def _compile(python: str, patterns: list[str]) -> re.Pattern[str]:
         try:
-            return re.compile(python, re.MULTILINE | re.ASCII)
+            return compile_regex(python, re.MULTILINE | re.ASCII)
         except re.error as e:
             raise PipelineDefinitionError(f"grok patterns {patterns!r}: {e}") from None
 
