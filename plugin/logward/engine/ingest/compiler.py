@@ -29,7 +29,7 @@ from . import facts, painless, runtime, templates
 from .errors import PipelineDefinitionError
 from .facts import Fact, State
 from .fields import read_expression
-from .grok import Grok
+from .grok import Grok, grok_of
 from .processors import COMMON_OPTIONS, EMITTERS
 from .scripts import SPECIALIZERS, TWINS
 
@@ -369,7 +369,7 @@ class _Compiler:
     def grok(self, config: dict[str, Any]) -> Grok:
         found = self._groks.get(id(config))
         if found is None:
-            found = self._groks[id(config)] = Grok(config["patterns"], config.get("pattern_definitions", {}))
+            found = self._groks[id(config)] = grok_of(config["patterns"], config.get("pattern_definitions", {}))
         return found
 
     def body(self, name: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from re import _constants
 from re import _parser as _sre
 from typing import Any
@@ -459,3 +459,17 @@ class Grok:
         found: dict[str, tuple[bool, frozenset[str] | None]] = {}
         _walk(parsed, False, by_group, found)
         return [found.get(name, (False, None)) for name in self.names[k]]
+
+
+@lru_cache(maxsize=256)
+def _shared(patterns: tuple[str, ...], definitions: tuple[tuple[str, str], ...]) -> Grok:
+    return Grok(list(patterns), dict(definitions))
+
+
+def grok_of(patterns: list[str], definitions: dict[str, str]) -> Grok:
+    """The Grok for these patterns, made once per process: the general and the specialized
+    pipelines (and every engine on the same content) share it and what it works out lazily."""
+    if not (isinstance(patterns, list) and isinstance(definitions, dict)
+            and all(isinstance(text, str) for text in (*patterns, *definitions, *definitions.values()))):
+        return Grok(patterns, definitions)  # which says what is wrong
+    return _shared(tuple(patterns), tuple(sorted(definitions.items())))
