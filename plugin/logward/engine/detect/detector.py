@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
+from itertools import count
 from typing import Any
 
 from ...content.detections import RuleSet
@@ -210,7 +211,7 @@ class _PlanBuilder:
 
     def __init__(self, detector: Detector):
         self.detector = detector
-        self.namespace: dict[str, Any] = {"_alert": detector.alert}
+        self.namespace: dict[str, Any] = {"_Alert": Alert, "_number": detector.numbers.__next__}
         self.conditions = ExpressionBuilder(self.namespace)  # rule conditions, inline in the plan
         self.lines: list[str] = []
 
@@ -244,7 +245,7 @@ class _PlanBuilder:
             self.lines.append(f"    {flag} = {self.test(cond)}")
             if rule.level > 0:
                 self.lines.append(f"    if {flag}:")
-                self.lines.append(f"        out.append(_alert({self.const(rule)}, doc, t, None))")
+                self.lines.append(f"        out.append(_Alert({self.const(rule)}, doc, t, _number(), None))")
         for rule, state in d.correlations:
             name = self.const(state)
             if isinstance(state, _Sequence):
@@ -259,7 +260,7 @@ class _PlanBuilder:
                 if expr is None:
                     continue
                 self.lines.append(f"    if ({expr}) and (r := {name}.hit(doc, t)) is not None:")
-            self.lines.append(f"        out.append(_alert({self.const(rule)}, doc, t, r))")
+            self.lines.append(f"        out.append(_Alert({self.const(rule)}, doc, t, _number(), r))")
         self.lines.append("    return None")
         self.lines[1:1] = [f"    {read}" for read in self.conditions.reads]
         exec(compile("\n".join(self.lines) + "\n", f"<logward plan {action}>", "exec"), self.namespace)
@@ -271,7 +272,7 @@ class Detector:
 
     def __init__(self, ruleset: RuleSet, first_seen: dict[int, set[tuple]] | None = None):
         self.ruleset = ruleset
-        self.alerts = 0
+        self.numbers = count(1)  # of the alerts, in the order raised
         self.first_seen: dict[int, set[tuple]] = first_seen if first_seen is not None else {}
         self.event_rules = [r for r in ruleset.rules if isinstance(r, EventRule)]
         self.correlations: list[tuple[Rule, Any]] = []
@@ -300,7 +301,3 @@ class Detector:
         out: list[Alert] = []
         plan(doc, event_time(doc), out)
         return out
-
-    def alert(self, rule: Rule, doc: dict[str, Any], t: float, correlation: dict[str, Any] | None) -> Alert:
-        self.alerts += 1
-        return Alert(rule, doc, t, self.alerts, correlation)
