@@ -20,9 +20,10 @@ given live.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from itertools import count
 from typing import Any
 
@@ -33,9 +34,11 @@ from .alerts import Alert
 from .match import ExpressionBuilder, field_access, specialize
 
 ACTION = "event.action"
+_UNSET = object()  # a key not read yet (None is a key that could not be read)
 Plan = Callable[[dict[str, Any], float, list], None]
 
 
+@lru_cache(maxsize=256)
 def _key_of(fields: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple | None]:
     """The values of the key fields, or None if any is missing or not a single value."""
     names = [f"v{i}" for i in range(len(fields))]
@@ -58,7 +61,8 @@ SWEEP_FROM = 4096
 class _Frequency:
     def __init__(self, rule: FrequencyRule):
         self.rule = rule
-        self.key = _key_of(rule.same)
+        self.fields = rule.same
+        self.timeframe, self.count = rule.timeframe, rule.count
         self.windows: dict[tuple, deque[float]] = {}
         self.sweep_at = SWEEP_FROM
 
@@ -68,9 +72,9 @@ class _Frequency:
         self.windows = {key: times for key, times in self.windows.items() if t - times[-1] <= timeframe}
         self.sweep_at = max(SWEEP_FROM, 2 * len(self.windows))
 
-    def hit(self, doc: dict[str, Any], t: float) -> dict[str, Any] | None:
-        """An event of the rule's input: count it, and say if that makes `count`."""
-        key = self.key(doc)
+    def hit(self, key: tuple | None, t: float) -> dict[str, Any] | None:
+        """An event of the rule's input (its key, None if it has none): count it, and say
+        if that makes `count`."""
         if key is None:
             return None
         times = self.windows.get(key)
@@ -79,14 +83,14 @@ class _Frequency:
                 self.sweep(t)
             times = self.windows[key] = deque()
         times.append(t)
-        while t - times[0] > self.rule.timeframe:
+        timeframe = self.timeframe
+        while t - times[0] > timeframe:
             times.popleft()
-        if len(times) < self.rule.count:
+        if len(times) < self.count:
             return None
         first = times[0]
         del self.windows[key]
-        return {"count": len(times), "window_seconds": self.rule.timeframe,
-                "key": dict(zip(self.rule.same, key)), "first": first}
+        return {"count": len(times), "window_seconds": timeframe, "key": dict(zip(self.fields, key)), "first": first}
 
 
 class _Sequence:
@@ -94,7 +98,7 @@ class _Sequence:
         self.rule = rule
         self.first_count = rule.steps[0].count
         self.last = len(rule.steps) - 1
-        self.key = _key_of(rule.same)
+        self.fields = rule.same
         self.starts: dict[tuple, deque[float]] = {}  # first-step times per key
         self.reached: dict[tuple, dict[int, float]] = {}  # step index -> start time of partial
         self.sweep_at = SWEEP_FROM
@@ -109,9 +113,8 @@ class _Sequence:
         self.reached = {key: reached[key] for key in live if key in reached}
         self.sweep_at = max(SWEEP_FROM, 2 * len(self.starts))
 
-    def hit(self, doc: dict[str, Any], t: float, matched: tuple[int, ...]) -> dict[str, Any] | None:
+    def hit(self, key: tuple | None, t: float, matched: tuple[int, ...]) -> dict[str, Any] | None:
         """An event that matched the given steps (ascending)."""
-        key = self.key(doc)
         if key is None:
             return None
         within = self.rule.within
@@ -150,11 +153,10 @@ class _Sequence:
 class _FirstSeen:
     def __init__(self, rule: FirstSeenRule, seen: set[tuple]):
         self.rule = rule
-        self.key = _key_of(rule.key)
+        self.fields = rule.key
         self.seen = seen
 
-    def hit(self, doc: dict[str, Any], t: float) -> dict[str, Any] | None:
-        key = self.key(doc)
+    def hit(self, key: tuple | None, t: float) -> dict[str, Any] | None:
         if key is None or key in self.seen:
             return None
         self.seen.add(key)
@@ -211,7 +213,7 @@ class _PlanBuilder:
 
     def __init__(self, detector: Detector):
         self.detector = detector
-        self.namespace: dict[str, Any] = {"_Alert": Alert, "_number": detector.numbers.__next__}
+        self.namespace: dict[str, Any] = {"_Alert": Alert, "_number": detector.numbers.__next__, "_unset": _UNSET}
         self.conditions = ExpressionBuilder(self.namespace)  # rule conditions, inline in the plan
         self.lines: list[str] = []
 
@@ -246,20 +248,31 @@ class _PlanBuilder:
             if rule.level > 0:
                 self.lines.append(f"    if {flag}:")
                 self.lines.append(f"        out.append(_Alert({self.const(rule)}, doc, t, _number(), None))")
+        # A correlation's key is read only when the event is one of its inputs; correlations
+        # keyed on the same fields (a source address) share the first reading.
+        inputs: list[tuple[Any, Rule, str, str | None]] = []  # state, rule, test, its steps
         for rule, state in d.correlations:
-            name = self.const(state)
             if isinstance(state, _Sequence):
                 steps = [self.selector(step.events, fired) for step in rule.steps]  # type: ignore[attr-defined]
                 live = [(i, expr) for i, expr in enumerate(steps) if expr is not None]
-                if not live:
-                    continue
-                self.lines.append(f"    m = {_matched_steps(live)}")
-                self.lines.append(f"    if m and (r := {name}.hit(doc, t, m)) is not None:")
+                if live:
+                    inputs.append((state, rule, "m", _matched_steps(live)))
             else:
                 expr = self.selector(rule.events, fired)  # type: ignore[attr-defined]
-                if expr is None:
-                    continue
-                self.lines.append(f"    if ({expr}) and (r := {name}.hit(doc, t)) is not None:")
+                if expr is not None:
+                    inputs.append((state, rule, f"({expr})", None))
+        uses = Counter(state.fields for state, *_ in inputs)
+        shared = {fields: f"key{i}" for i, fields in enumerate(f for f, n in uses.items() if n > 1)}
+        self.lines += [f"    {name} = _unset" for name in shared.values()]
+        for state, rule, test, steps in inputs:
+            read = f"{self.const(_key_of(state.fields))}(doc)"
+            if state.fields in shared:
+                name = shared[state.fields]
+                read = f"({name} := {read}) if {name} is _unset else {name}"
+            if steps is not None:
+                self.lines.append(f"    m = {steps}")
+            more = ", m" if steps is not None else ""
+            self.lines.append(f"    if {test} and (r := {self.const(state)}.hit({read}, t{more})) is not None:")
             self.lines.append(f"        out.append(_Alert({self.const(rule)}, doc, t, _number(), r))")
         self.lines.append("    return None")
         self.lines[1:1] = [f"    {read}" for read in self.conditions.reads]
