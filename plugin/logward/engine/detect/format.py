@@ -61,19 +61,20 @@ def _rule_lines(rule: Rule) -> tuple[str, str]:
 def ossec_text(alert: Alert, location: str | None = None) -> str:
     """`location`: the log the line came from, which OSSEC writes after the host
     ("web-1->/var/log/auth.log"); without one, the program that logged it."""
-    doc = alert.event
-    groups, rule_line = _rule_lines(alert.rule)
-    source, user = doc.get("source"), doc.get("user")
+    doc, rule = alert.event, alert.rule
+    groups, rule_line = _RULES.get(rule.id) or _rule_lines(rule)
+    source, user, event, host = doc.get("source"), doc.get("user"), doc.get("event"), doc.get("host")
     ip = domain = name = target = None
     if source.__class__ is dict:
         ip, domain = source.get("ip"), source.get("domain")
     if user.__class__ is dict:
         name, target = user.get("name"), user.get("target")
         target = target.get("name") if target.__class__ is dict else None
-    original = _get(doc, "event", "original")
+    original = event.get("original") if event.__class__ is dict else None
     if original is None:
         original = doc.get("message", "")
-    where = f"{_get(doc, 'host', 'hostname') or '-'}->{location or _get(doc, 'process', 'name') or '-'}"
+    hostname = host.get("hostname") if host.__class__ is dict else None
+    where = f"{hostname or '-'}->{location or _get(doc, 'process', 'name') or '-'}"
     corr = alert.correlation
     key = ", ".join(f"{k}={v}" for k, v in corr["key"].items()) if corr and corr.get("count", 1) > 1 else ""
     # One test for the usual case, where nothing from the log needs escaping.
