@@ -106,3 +106,21 @@ def test_a_second_run_reads_the_cache_written_by_the_first(tmp_path):
     assert first["event"]["action"] == "ssh_invalid_user"
     assert first == second
     assert runs[0][1] == runs[1][1]  # the second run found every regex there: nothing to write
+
+
+def test_programs_this_run_used_are_kept_and_others_only_up_to_the_limit(monkeypatch, tmp_path):
+    fresh(monkeypatch, tmp_path)
+    for pattern in PATTERNS:
+        regexes.compile_regex(pattern, FLAGS)
+    regexes.save()
+    fresh(monkeypatch, tmp_path)
+    monkeypatch.setattr(regexes, "MAX_ENTRIES", 2)
+    regexes.compile_regex(PATTERNS[2], FLAGS)  # from the file
+    regexes.compile_regex("new", FLAGS)  # compiled: the file is written again
+    regexes.save()
+    fresh(monkeypatch, tmp_path)
+    monkeypatch.setattr(regexes, "_parser", None)
+    regexes.compile_regex(PATTERNS[2], FLAGS)
+    regexes.compile_regex("new", FLAGS)
+    with pytest.raises(AttributeError):  # the others were dropped: this one has to be compiled
+        regexes.compile_regex(PATTERNS[0], FLAGS)

@@ -32,9 +32,10 @@ try:  # the regex compiler's two steps, as re.compile takes them
 except ImportError:  # pragma: no cover (another Python)
     _STEPS = False
 
-# Keeps entries for patterns no longer in use from piling up: past this, a save keeps only
-# the ones this run used.
-MAX_ENTRIES = 4000
+# Keeps programs of patterns no longer in use from piling up (Logward's own content makes
+# about 30, the largest some 100,000 numbers long): a save keeps those this run used, and
+# others only up to this many in all.
+MAX_ENTRIES = 100
 _BUILD = f"{sys.implementation.cache_tag}-{sys.version}-{_sre.MAGIC}-{_sre.CODESIZE}"
 
 
@@ -75,8 +76,11 @@ class _Cache:
         with self.lock:
             if not self.dirty or self.path is None or self.entries is None:
                 return
-            keep = self.entries if len(self.entries) <= MAX_ENTRIES else {
-                key: value for key, value in self.entries.items() if key in self.used}
+            keep = {key: value for key, value in self.entries.items() if key in self.used}
+            for key, value in self.entries.items():
+                if len(keep) >= MAX_ENTRIES:
+                    break
+                keep.setdefault(key, value)
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
