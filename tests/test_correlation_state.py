@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from logward.engine import Engine
@@ -60,3 +62,19 @@ def test_a_sequence_alert_counts_the_events_of_its_own_window(same_second: bool)
     correlation = alerts[0].correlation
     assert correlation["count"] == 9
     assert alerts[0].time - correlation["first"] == 30 - 12  # from the 13th failure (10:00:12) on
+
+
+@pytest.mark.parametrize("stamp", [
+    "2024-12-10T06:55:46.000Z", "2024-12-10T06:55:46.250Z", "2024-02-29T23:59:59.999Z", "1969-12-31T23:59:59.001Z",
+    "2024-12-10T06:55:46Z", "2024-12-10T06:55:46.000+02:00", "2024-12-10T06:55:46.123456Z",
+])
+def test_event_time_reads_the_timestamp_as_iso_8601_does(stamp: str):
+    expected = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    for _ in range(2):  # and again, from what it remembered
+        assert detector.event_time({"@timestamp": stamp}) == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize("stamp", ["2024-12-10T06:5x:46.000Z", "2024-12-10T 6:55:46.000Z", "2024-13-10T06:55:46.000Z",
+                                   None, 1733813746000, "garbage"])
+def test_event_time_of_what_is_not_a_timestamp_is_the_epoch(stamp):
+    assert detector.event_time({"@timestamp": stamp}) == 0.0

@@ -165,6 +165,7 @@ class _FirstSeen:
 
 _EPOCH_CACHE: dict[str, float] = {}
 _DAYS: dict[str, float] = {}
+_CLOCKS: dict[str, int] = {}  # "HH:MM:SS": seconds into the day
 
 
 def event_time(doc: dict[str, Any]) -> float:
@@ -173,12 +174,22 @@ def event_time(doc: dict[str, Any]) -> float:
     if t is not None:
         return t
     if text.__class__ is str and len(text) == 24 and text[23] == "Z":
-        # yyyy-MM-ddTHH:mm:ss.SSSZ, as the date processor prints UTC: no parsing needed.
+        # yyyy-MM-ddTHH:mm:ss.SSSZ, as the date processor prints UTC: read by its parts,
+        # each remembered (a log has few days, and at most 86,400 clock times).
         day = _DAYS.get(text[:10])
-        if day is None:
-            day = _DAYS[text[:10]] = datetime.fromisoformat(text[:10] + "T00:00:00+00:00").timestamp()
+        clock = _CLOCKS.get(text[11:19])
+        millis = text[20:23]
         try:
-            t = day + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19]) + int(text[20:23]) / 1000
+            if day is None:
+                if len(_DAYS) > 10_000:
+                    _DAYS.clear()
+                day = _DAYS[text[:10]] = datetime.fromisoformat(text[:10] + "T00:00:00+00:00").timestamp()
+            if clock is None:
+                hours, minutes, seconds = text[11:13], text[14:16], text[17:19]
+                if text[13] != ":" or text[16] != ":" or not (hours + minutes + seconds).isdigit():
+                    raise ValueError(text)
+                clock = _CLOCKS[text[11:19]] = int(hours) * 3600 + int(minutes) * 60 + int(seconds)
+            t = day + clock if millis == "000" else day + clock + int(millis) / 1000
         except ValueError:
             t = None
         if t is not None:
@@ -186,16 +197,14 @@ def event_time(doc: dict[str, Any]) -> float:
                 _EPOCH_CACHE.clear()
             _EPOCH_CACHE[text] = t  # type: ignore[index]
             return t
-    t = _EPOCH_CACHE.get(text)  # type: ignore[arg-type]
-    if t is None:
-        try:
-            t = datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()  # type: ignore[union-attr]
-        except (ValueError, AttributeError, TypeError):
-            t = 0.0
-        if len(_EPOCH_CACHE) > 100_000:
-            _EPOCH_CACHE.clear()
-        if isinstance(text, str):
-            _EPOCH_CACHE[text] = t
+    try:
+        t = datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()  # type: ignore[union-attr]
+    except (ValueError, AttributeError, TypeError):
+        t = 0.0
+    if len(_EPOCH_CACHE) > 100_000:
+        _EPOCH_CACHE.clear()
+    if isinstance(text, str):
+        _EPOCH_CACHE[text] = t
     return t
 
 

@@ -22,12 +22,13 @@ def _get(doc: dict[str, Any], a: str, b: str) -> Any:
 
 
 _DAYS: dict[int, str] = {}
+_CLOCKS: dict[int, str] = {}  # seconds into the day: "HH:MM:SS"
 _SECONDS: dict[int, str] = {}
 
 
 def _when(seconds: float) -> str:
-    """OSSEC's "2024 Dec 10 06:55:48", in UTC. A burst of alerts shares its second, and
-    days are shared by many seconds: both are remembered."""
+    """OSSEC's "2024 Dec 10 06:55:48", in UTC. A burst of alerts shares its second, and a
+    log has few days and at most 86,400 clock times: each is remembered."""
     whole = int(seconds)
     text = _SECONDS.get(whole)
     if text is None:
@@ -39,9 +40,12 @@ def _when(seconds: float) -> str:
             if len(_DAYS) > 10_000:
                 _DAYS.clear()
             date = _DAYS[day] = time.strftime("%Y %b %d ", time.gmtime(day * 86400))
-        hour, second = divmod(second, 3600)
-        minute, second = divmod(second, 60)
-        text = _SECONDS[whole] = date + TWO_DIGITS[hour] + ":" + TWO_DIGITS[minute] + ":" + TWO_DIGITS[second]
+        clock = _CLOCKS.get(second)
+        if clock is None:
+            hour, rest = divmod(second, 3600)
+            minute, rest = divmod(rest, 60)
+            clock = _CLOCKS[second] = TWO_DIGITS[hour] + ":" + TWO_DIGITS[minute] + ":" + TWO_DIGITS[rest]
+        text = _SECONDS[whole] = date + clock
     return text
 
 
