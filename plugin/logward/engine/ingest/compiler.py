@@ -185,7 +185,7 @@ class Emit:
     def read(self, path: str) -> str:
         return self.read_path(self.target(path))
 
-    def _is_text(self, path: str) -> bool:
+    def is_text(self, path: str) -> bool:
         p = self.target(path)
         return (self.specialized and p.keys == ("_ingest", "timestamp")) or self.known(p).kind == "str"
 
@@ -252,7 +252,7 @@ class Emit:
             rendered = templates.render_now(value, self.known)
             if rendered is not None:
                 return repr(rendered), facts.value(rendered)
-            return templates.compile_template(value, self.read, self._is_text), facts.STR
+            return templates.compile_template(value, self.read, self.is_text), facts.STR
         if isinstance(value, list):
             return "[" + ", ".join(self.value(v)[0] for v in value) + "]", facts.LIST
         if isinstance(value, dict):
@@ -430,7 +430,7 @@ class _Compiler:
             try:
                 conditional = condition != painless.Const(True)
                 if conditional:
-                    self.w(f"if {painless.to_python(condition, emit.read)}:")
+                    self.w(f"if {painless.to_python(condition, emit.read, emit.is_text)}:")
                     self.depth += 1
                     self.state = self.assume(self.state, condition, True)
                 self.w("pass")
@@ -651,7 +651,7 @@ class Specializer(_Generic):
             fork = self.const_name("K")
             self.namespace[fork] = _Lazy(self.namespace, fork, lambda taken=taken: self.compile_path(
                 taken, frames, "", lambda: self.processors(callee, body.get("processors") or [])))
-            self.w(f"if {painless.to_python(part, emit.read)}:")
+            self.w(f"if {painless.to_python(part, emit.read, emit.is_text)}:")
             self.w(f"    return {fork}(doc, meta)")
             self.state = self.assume(self.state, part, False)
         self.state = self.assume(before, condition, False)

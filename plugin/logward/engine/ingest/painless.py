@@ -375,32 +375,41 @@ _HELPERS = {"contains": "_p_contains", "startsWith": "_p_starts", "endsWith": "_
             "isEmpty": "_p_is_empty", "length": "_p_length"}
 
 
-def to_python(node: Node, read: Callable[[str], str]) -> str:
-    """A Python expression for the node; `read(path)` gives a field's value or None."""
+def to_python(node: Node, read: Callable[[str], str], is_text: Callable[[str], bool] = lambda path: False) -> str:
+    """A Python expression for the node; `read(path)` gives a field's value or None, and
+    `is_text(path)` says the field is known to hold a string (so its methods need no check)."""
+    def py(n: Node) -> str:
+        return to_python(n, read, is_text)
+
     if isinstance(node, Field):
         return read(node.path)
     if isinstance(node, Const):
         return repr(node.value)
     if isinstance(node, ListOf):
-        return "[" + ", ".join(to_python(i, read) for i in node.items) + "]"
+        return "[" + ", ".join(py(i) for i in node.items) + "]"
     if isinstance(node, And):
-        return f"({to_python(node.left, read)} and {to_python(node.right, read)})"
+        return f"({py(node.left)} and {py(node.right)})"
     if isinstance(node, Or):
-        return f"({to_python(node.left, read)} or {to_python(node.right, read)})"
+        return f"({py(node.left)} or {py(node.right)})"
     if isinstance(node, Not):
-        return f"(not {to_python(node.inner, read)})"
+        return f"(not {py(node.inner)})"
     if isinstance(node, Compare):
-        left, right = to_python(node.left, read), to_python(node.right, read)
+        left, right = py(node.left), py(node.right)
         if node.op in ("==", "!="):
             return f"({left} {node.op} {right})"
         return f"_p_order({left}, {node.op!r}, {right})"
-    target = to_python(node.target, read)
-    args = [to_python(a, read) for a in node.args]
+    target = py(node.target)
+    args = [py(a) for a in node.args]
+    text = isinstance(node.target, Field) and is_text(node.target.path)
     if node.method in ("startsWith", "endsWith"):
-        # The common case inline: a string receiver needs no call.
         method = "startswith" if node.method == "startsWith" else "endswith"
+        if text:
+            return f"{target}.{method}({args[0]})"
+        # The common case inline: a string receiver needs no call.
         helper = _HELPERS[node.method]
         return f"(_s.{method}({args[0]}) if (_s := {target}).__class__ is str else {helper}(_s, {args[0]}))"
+    if node.method == "contains" and text and isinstance(node.args[0], Const) and isinstance(node.args[0].value, str):
+        return f"({args[0]} in {target})"
     if node.method == "contains" and isinstance(node.target, ListOf):
         # A literal list: membership in a constant tuple, with Painless's equals().
         return f"(({args[0]}) in ({target[1:-1]},))"
