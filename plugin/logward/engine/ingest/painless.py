@@ -333,8 +333,21 @@ def fold(node: Node, known: Knowledge, assumed: dict | None = None) -> Node:
                 return Const(node.op == "!=")
             if not isinstance(left, Node) and not isinstance(right, Node) and PRESENT not in (left, right):
                 return Const((left == right) == (node.op == "=="))
+            field, const = (node.left, node.right) if isinstance(node.left, Field) else (node.right, node.left)
+            if isinstance(field, Field) and isinstance(const, Const) and isinstance(const.value, str) and assumed:
+                among, excluded = _choices(field.path, assumed)
+                if (among is not None and const.value not in among) or const.value in excluded:
+                    return Const(node.op == "!=")
         return Compare(node.op, _partial(node.left, known), _partial(node.right, known))
     if isinstance(node, Call):
+        if (assumed and node.method == "contains" and isinstance(node.target, ListOf) and len(node.args) == 1
+                and isinstance(node.args[0], Field) and _texts(node.target)):
+            among, excluded = _choices(node.args[0].path, assumed)
+            items = frozenset(i.value for i in node.target.items)  # type: ignore[attr-defined]
+            if among is not None and among <= items:
+                return Const(True)
+            if (among is not None and not among & items) or items <= excluded:
+                return Const(False)
         target = _value(node.target, known)
         args = [_value(a, known) for a in node.args]
         decided = not isinstance(target, Node) and target is not PRESENT and target is not None and all(
@@ -346,6 +359,27 @@ def fold(node: Node, known: Knowledge, assumed: dict | None = None) -> Node:
             return Const(target.startswith(args[0]) if node.method == "startsWith" else target.endswith(args[0]))
         return Call(node.method, _partial(node.target, known), tuple(_partial(a, known) for a in node.args))
     return _partial(node, known)
+
+
+def _texts(node: ListOf) -> bool:
+    """A list of string literals (where Python's == is Painless's equals())."""
+    return all(isinstance(i, Const) and isinstance(i.value, str) for i in node.items)
+
+
+def _choices(path: str, assumed: dict) -> tuple[frozenset | None, frozenset]:
+    """What conditions decided on the way here say of a field's value: one of a set (None
+    if they do not say), and not one of another (`[...].contains(ctx.f)` true or false)."""
+    among: frozenset | None = None
+    excluded: frozenset = frozenset()
+    for (condition, _), outcome in assumed.items():
+        if (isinstance(condition, Call) and condition.method == "contains" and isinstance(condition.target, ListOf)
+                and condition.args == (Field(path),) and _texts(condition.target)):
+            values = frozenset(i.value for i in condition.target.items)  # type: ignore[attr-defined]
+            if outcome:
+                among = values if among is None else among & values
+            else:
+                excluded |= values
+    return among, excluded
 
 
 def _safe(node: Node) -> bool:
