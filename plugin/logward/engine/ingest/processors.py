@@ -213,6 +213,9 @@ def _date(e: Emit, c: dict[str, Any]) -> None:
     tz = c.get("timezone", "UTC")
     tz_expr = e.value(tz)[0] if is_template(tz) else e.const(dates.zone(tz))
     zone_call = f"_zone({tz_expr})" if is_template(tz) else tz_expr
+    if e.known(p).kind == "str":  # text already: given straight to the parser
+        e.store(t, f"_date({e.read_path(p)}, {formats}, {zone_call})", facts.STR)
+        return
     e.w(f"v = {e.read_path(p)}")
     if not e.known(p).present:
         e.w("if v is None:")
