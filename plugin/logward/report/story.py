@@ -34,6 +34,7 @@ _GROUPS: dict[int, tuple[frozenset[str], bool, bool]] = {}
 
 
 def _groups(rule: Rule) -> tuple[frozenset[str], bool, bool]:
+    """The rule's groups; does the story want its alerts; do they tell what came after a login."""
     groups = frozenset(rule.groups)
     known = _GROUPS[rule.id] = (groups, bool(groups & _RELEVANT), bool(groups & AFTERWARDS))
     return known
@@ -215,7 +216,7 @@ class Story:
             host = doc.get("host")
             host = (host.get("hostname") if host.__class__ is dict else None) or "-"
             source = doc.get("source")  # as logged: PAM may name a host
-            source = source.get("address") or source.get("ip") if source.__class__ is dict else None
+            source = (source.get("address") or source.get("ip")) if source.__class__ is dict else None
             user = doc.get("user")
             user = user.get("name") if user.__class__ is dict else None
             for alert, known in wanted:
