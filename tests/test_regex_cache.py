@@ -124,3 +124,24 @@ def test_programs_this_run_used_are_kept_and_others_only_up_to_the_limit(monkeyp
     regexes.compile_regex("new", FLAGS)
     with pytest.raises(AttributeError):  # the others were dropped: this one has to be compiled
         regexes.compile_regex(PATTERNS[0], FLAGS)
+
+
+def test_without_a_home_directory_regexes_are_compiled_without_a_cache(monkeypatch):
+    monkeypatch.delenv("LOGWARD_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home() -> None:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(regexes.Path, "home", staticmethod(no_home))
+    monkeypatch.setattr(regexes, "_CACHE", regexes._Cache())
+    assert regexes.cache_file() is None
+    same(regexes.compile_regex(PATTERNS[1], FLAGS), re.compile(PATTERNS[1], FLAGS))
+
+
+def test_the_cache_lives_under_xdg_cache_home_unless_logward_cache_says(monkeypatch, tmp_path):
+    monkeypatch.delenv("LOGWARD_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert regexes.cache_file().parent == tmp_path / "xdg" / "logward"
+    monkeypatch.setenv("LOGWARD_CACHE", str(tmp_path / "mine"))
+    assert regexes.cache_file().parent == tmp_path / "mine"

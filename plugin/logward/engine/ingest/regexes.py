@@ -4,8 +4,9 @@ Python compiles a regex with code written in Python, and grok's regexes are larg
 compiling Logward's took most of a replay's start-up (about a second, against a few
 milliseconds to read them back). What the regex compiler makes (the SRE program, its
 group count and names) is kept in the user's cache, keyed by the pattern, its flags and
-the interpreter's build, and handed straight to the regex engine next time; the engine
-checks a program before it accepts it. With no cache (LOGWARD_CACHE=off, no writable
+the interpreter's build, and handed straight to the regex engine next time, which checks
+that a program is well formed before it accepts it. Like .pyc files, the cache is the
+user's own and trusted as such. With no cache (LOGWARD_CACHE=off, no home or writable
 directory, another interpreter, a damaged file) regexes are simply compiled.
 
 LOGWARD_CACHE names the directory; the default is $XDG_CACHE_HOME/logward (~/.cache/logward).
@@ -45,8 +46,13 @@ def cache_file() -> Path | None:
         return None
     if setting:
         base = Path(setting)
+    elif os.environ.get("XDG_CACHE_HOME"):
+        base = Path(os.environ["XDG_CACHE_HOME"]) / "logward"
     else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "logward"
+        try:
+            base = Path.home() / ".cache" / "logward"
+        except (RuntimeError, KeyError):  # no home directory to be found: no cache
+            return None
     tag = hashlib.sha256(_BUILD.encode()).hexdigest()[:16]
     return base / f"regexes-{sys.implementation.cache_tag}-{tag}.json"
 
