@@ -20,6 +20,7 @@ Two ways, from the same processor emitters:
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -323,6 +324,8 @@ class _Compiler:
         self.assigned: set[str] = set()  # the fresh locals of the function being written
         self._conditions: dict[str, painless.Node] = {}
         self._groks: dict[int, Grok] = {}
+        self.deferred: list[str] | None = None  # code written but not yet compiled
+        self.flushing = threading.Lock()
         _check_cycles(pipelines)
 
     # code
@@ -363,8 +366,19 @@ class _Compiler:
         return name
 
     def define(self, lines: list[str]) -> None:
-        """Compile module-level code into the shared namespace."""
-        exec(compile("\n".join(lines) + "\n", "<logward pipelines>", "exec"), self.namespace)
+        """Compile module-level code into the shared namespace (or keep it for `flush`)."""
+        source = "\n".join(lines) + "\n"
+        if self.deferred is not None:
+            self.deferred.append(source)
+            return
+        exec(compile(source, "<logward pipelines>", "exec"), self.namespace)
+
+    def flush(self) -> None:
+        """Compile the code kept by `define`, once, whichever thread asks first."""
+        with self.flushing:
+            if self.deferred is not None:
+                sources, self.deferred = self.deferred, None
+                exec(compile("".join(sources), "<logward pipelines>", "exec"), self.namespace)
 
     def grok(self, config: dict[str, Any]) -> Grok:
         found = self._groks.get(id(config))
@@ -524,7 +538,9 @@ class _Compiler:
                 lines += [f"    if c{i} is not None:", *("        " + line for line in store_lines(p, f"c{i}"))]
             self.define(lines)
             names.append(name)
-        return self.const(tuple(self.namespace[n] for n in names))
+        setters = self.const_name("K")
+        self.define([f"{setters} = ({', '.join(names)},)"])  # by name: the functions may be compiled later
+        return setters
 
     def dispatch(self, grok: Grok) -> str:
         raise NotImplementedError
@@ -539,11 +555,14 @@ class _Generic(_Compiler):
         self.state.forget_all()
 
     def compile(self) -> dict[str, PipelineFn]:
+        """Writing the code checks every pipeline now; Python compiles it on first use (the
+        engine's own lines take the specialized path, so a replay never needs it)."""
+        self.deferred = []
         for name, body in self.pipelines.items():
             self.lines, self.depth, self.state = [], 0, State()
             self.pipeline_function(function_name(name), name, body)
             self.define(self.lines)
-        return {name: self.namespace[function_name(name)] for name in self.pipelines}
+        return {name: _Deferred(self, function_name(name)) for name in self.pipelines}
 
     def pipeline_function(self, fn: str, name: str, body: dict[str, Any]) -> None:
         unknown = body.keys() - {"description", "processors", "on_failure", "version", "_meta"}
@@ -713,6 +732,21 @@ def _disjuncts(node: painless.Node) -> list[painless.Node]:
     if isinstance(node, painless.Or):
         return _disjuncts(node.left) + _disjuncts(node.right)
     return [node]
+
+
+class _Deferred:
+    """A general pipeline function, compiled with all the others on the first call."""
+
+    def __init__(self, compiler: _Generic, name: str):
+        self.compiler, self.name = compiler, name
+        self.fn: PipelineFn | None = None
+
+    def __call__(self, doc: dict, meta: dict) -> None:
+        fn = self.fn
+        if fn is None:
+            self.compiler.flush()
+            fn = self.fn = self.compiler.namespace[self.name]
+        fn(doc, meta)
 
 
 class _Lazy:
