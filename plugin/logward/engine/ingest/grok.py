@@ -331,6 +331,8 @@ class Grok:
             self.alternatives.append(captures)
         self._singles: list[re.Pattern[str]] | None = None
         self._shapes: dict[int, list[tuple[bool, frozenset[str] | None]]] = {}
+        self._trees: dict[int, Any] = {}
+        self._plain: dict[int, bool] = {}
         self.names = [tuple(c.group for c in captures) for captures in self.alternatives]
         self.conversions = [
             [(i, c.type) for i, c in enumerate(captures) if c.type is not None] for captures in self.alternatives
@@ -367,7 +369,7 @@ class Grok:
         self._by_first, self._other = {}, self.combined.match if self.combined is not None else _no_match
         if self.combined is None or len(self.sources) == 1:
             return
-        firsts = [_first_chars(_sre.parse(_skeleton(source), re.MULTILINE | re.ASCII)) for source in self.sources]
+        firsts = [_first_chars(self._tree(k)) for k in range(len(self.sources))]
         anywhere = tuple(k for k, chars in enumerate(firsts) if chars is None)
         if len(anywhere) == len(firsts):
             return
@@ -442,19 +444,33 @@ class Grok:
     def plain_digits(self, k: int) -> bool:
         """Pattern k's :int/:long captures can only be short runs of digits, so converting
         them cannot fail (and can be left until after the match)."""
+        found = self._plain.get(k)
+        if found is None:
+            found = self._plain[k] = self._plain_digits(k)
+        return found
+
+    def _plain_digits(self, k: int) -> bool:
         kinds = {c.group: c.type for c in self.alternatives[k] if c.type is not None}
         if not kinds:
             return True
         if any(kind not in _INT_RANGE for kind in kinds.values()):
             return False
-        parsed = _sre.parse(_skeleton(self.sources[k]), re.MULTILINE | re.ASCII)
+        parsed = self._tree(k)
         bodies: dict[str, Any] = {}
         _bodies(parsed, {n: name for name, n in parsed.state.groupdict.items()}, bodies)
         return all(name in bodies and _digits_only(bodies[name], 9 if kind == "int" else 18)
                    for name, kind in kinds.items())
 
+    def _tree(self, k: int) -> Any:
+        """Pattern k's skeleton parsed, for the questions above (Python's regex parser is
+        slow, and each pattern is asked several)."""
+        tree = self._trees.get(k)
+        if tree is None:
+            tree = self._trees[k] = _sre.parse(_skeleton(self.sources[k]), re.MULTILINE | re.ASCII)
+        return tree
+
     def _shape(self, k: int) -> list[tuple[bool, frozenset[str] | None]]:
-        parsed = _sre.parse(_skeleton(self.sources[k]), re.MULTILINE | re.ASCII)
+        parsed = self._tree(k)
         by_group = {number: name for name, number in parsed.state.groupdict.items()}
         found: dict[str, tuple[bool, frozenset[str] | None]] = {}
         _walk(parsed, False, by_group, found)
