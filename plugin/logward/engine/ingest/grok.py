@@ -64,6 +64,11 @@ def expand(pattern: str, definitions: dict[str, str], stack: tuple[str, ...] = (
     return _REF.sub(replace, pattern)
 
 
+# Where a run of plain pattern text ends: outside a character class, and inside one.
+_STOP = re.compile(r"[\\\[(]")
+_CLASS_STOP = re.compile(r"[\\\[\]]")
+
+
 def translate(ruby: str, captures: list[Capture], prefix: str) -> str:
     """Ruby regex syntax to Python's; named groups become `prefix`N and are listed in captures."""
     out: list[str] = []
@@ -71,6 +76,12 @@ def translate(ruby: str, captures: list[Capture], prefix: str) -> str:
     in_class = False
     while i < n:
         c = ruby[i]
+        if c not in "\\[](":  # a run of characters that mean the same in both: copied whole
+            stop = (_CLASS_STOP if in_class else _STOP).search(ruby, i)
+            end = stop.start() if stop else n
+            out.append(ruby[i:end])
+            i = end
+            continue
         if c == "\\" and i + 1 < n:
             nxt = ruby[i + 1]
             if nxt == "x":
