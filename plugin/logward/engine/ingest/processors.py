@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from . import dates, facts
+from . import dates, facts, runtime
 from .errors import PipelineDefinitionError
 from .scripts import WRITES
 from .templates import is_template
@@ -213,8 +213,9 @@ def _date(e: Emit, c: dict[str, Any]) -> None:
     tz = c.get("timezone", "UTC")
     tz_expr = e.value(tz)[0] if is_template(tz) else e.const(dates.zone(tz))
     zone_call = f"_zone({tz_expr})" if is_template(tz) else tz_expr
-    if e.known(p).kind == "str":  # text already: given straight to the parser
-        e.store(t, f"_date({e.read_path(p)}, {formats}, {zone_call})", facts.STR)
+    if e.known(p).kind == "str" and not is_template(tz):  # text, one zone: a parser of its own
+        parser = e.const(runtime.date_parser(list(c["formats"]), dates.zone(tz)))
+        e.store(t, f"{parser}({e.read_path(p)})", facts.STR)
         return
     e.w(f"v = {e.read_path(p)}")
     if not e.known(p).present:

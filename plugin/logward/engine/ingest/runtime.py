@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any
 
@@ -83,6 +84,23 @@ def date(text: str, formats: list[str], tz: tzinfo) -> str:
             _DATE_CACHE.clear()
         _DATE_CACHE[key] = out
     return out
+
+
+def date_parser(formats: list[str], tz: tzinfo) -> Callable[[str], str]:
+    """`date` for one processor's formats and fixed zone, with answers of its own: its
+    values are all alike, and the key is the text alone."""
+    known: dict[str, str] = {}
+
+    def parse(text: str) -> str:
+        out = known.get(text)
+        if out is None:
+            out = dates.format_date(text, formats, tz)
+            if len(known) > 50_000:
+                known.clear()
+            known[text] = out
+        return out
+
+    return parse
 
 
 _ZONES: dict[str, tzinfo] = {}
