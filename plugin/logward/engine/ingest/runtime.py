@@ -71,24 +71,9 @@ def append(root: dict, keys: tuple[str, ...], path: str, values: list, allow_dup
             target.append(value)
 
 
-_DATE_CACHE: dict[tuple[str, int, tzinfo], str] = {}
-
-
-def date(text: str, formats: list[str], tz: tzinfo) -> str:
-    # Log timestamps repeat a great deal; a parsed one is remembered.
-    key = (text, id(formats), tz)
-    out = _DATE_CACHE.get(key)
-    if out is None:
-        out = dates.format_date(text, formats, tz)
-        if len(_DATE_CACHE) > 50_000:
-            _DATE_CACHE.clear()
-        _DATE_CACHE[key] = out
-    return out
-
-
 def date_parser(formats: list[str], tz: tzinfo) -> Callable[[str], str]:
-    """`date` for one processor's formats and fixed zone, with answers of its own: its
-    values are all alike, and the key is the text alone."""
+    """The date processor's parse for one list of formats and one zone. Log timestamps
+    repeat a great deal: a parsed one is remembered."""
     known: dict[str, str] = {}
 
     def parse(text: str) -> str:
@@ -101,6 +86,19 @@ def date_parser(formats: list[str], tz: tzinfo) -> Callable[[str], str]:
         return out
 
     return parse
+
+
+_PARSERS: dict[tuple[int, tzinfo], tuple[list[str], Callable[[str], str]]] = {}
+
+
+def date(text: str, formats: list[str], tz: tzinfo) -> str:
+    """For a zone known only at run time (a template): the parser of these formats and zone."""
+    found = _PARSERS.get((id(formats), tz))
+    if found is None or found[0] is not formats:  # (an id may be reused once its list is gone)
+        if len(_PARSERS) > 1000:
+            _PARSERS.clear()
+        found = _PARSERS[(id(formats), tz)] = (formats, date_parser(formats, tz))
+    return found[1](text)
 
 
 _ZONES: dict[str, tzinfo] = {}
