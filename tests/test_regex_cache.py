@@ -59,7 +59,11 @@ def test_a_damaged_cache_is_compiled_afresh(monkeypatch, tmp_path):
     regexes.compile_regex(PATTERNS[1], FLAGS)
     regexes.save()
     path = regexes.cache_file()
-    for damage in (b"{not json", b'{"build": "another python", "regexes": {}}', path.read_bytes()[:100]):
+    good = path.read_bytes()
+    build, keys = json.loads(good)["build"], list(json.loads(good)["regexes"])
+    for damage in (b"{not json", b'{"build": "another python", "regexes": {}}', good[:100],
+                   json.dumps({"build": build, "regexes": ["not", "a", "map"]}).encode(),
+                   json.dumps({"build": build, "regexes": {key: [1, 2] for key in keys}}).encode()):
         path.write_bytes(damage)
         fresh(monkeypatch, tmp_path)
         same(regexes.compile_regex(PATTERNS[1], FLAGS), re.compile(PATTERNS[1], FLAGS))

@@ -41,6 +41,7 @@ _BUILD = f"{sys.implementation.cache_tag}-{sys.version}-{_sre.MAGIC}-{_sre.CODES
 
 
 def cache_file() -> Path | None:
+    """Where this interpreter's cache is, or None for none."""
     setting = os.environ.get("LOGWARD_CACHE", "")
     if setting.lower() == "off":
         return None
@@ -72,7 +73,7 @@ class _Cache:
             if self.path is not None:
                 try:
                     found = orjson.loads(self.path.read_bytes())
-                    if isinstance(found, dict) and found.get("build") == _BUILD:
+                    if isinstance(found, dict) and found.get("build") == _BUILD and isinstance(found["regexes"], dict):
                         self.entries = found["regexes"]
                 except (OSError, ValueError, KeyError, TypeError):
                     pass
