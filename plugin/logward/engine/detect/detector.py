@@ -169,10 +169,19 @@ _CLOCKS: dict[str, int] = {}  # "HH:MM:SS": seconds into the day
 
 
 def event_time(doc: dict[str, Any]) -> float:
+    """The event's @timestamp in seconds since the epoch; 0 if it has none that reads."""
     text = doc.get("@timestamp")
     t = _EPOCH_CACHE.get(text)  # type: ignore[arg-type]
-    if t is not None:
-        return t
+    if t is None:
+        t = _epoch(text)
+        if text.__class__ is str:
+            if len(_EPOCH_CACHE) > 100_000:
+                _EPOCH_CACHE.clear()
+            _EPOCH_CACHE[text] = t  # type: ignore[index]
+    return t
+
+
+def _epoch(text: Any) -> float:
     if text.__class__ is str and len(text) == 24 and text[23] == "Z":
         # yyyy-MM-ddTHH:mm:ss.SSSZ, as the date processor prints UTC: read by its parts,
         # each remembered (a log has few days, and at most 86,400 clock times).
@@ -189,23 +198,13 @@ def event_time(doc: dict[str, Any]) -> float:
                 if text[13] != ":" or text[16] != ":" or not (hours + minutes + seconds).isdigit():
                     raise ValueError(text)
                 clock = _CLOCKS[text[11:19]] = int(hours) * 3600 + int(minutes) * 60 + int(seconds)
-            t = day + clock if millis == "000" else day + clock + int(millis) / 1000
+            return day + clock if millis == "000" else day + clock + int(millis) / 1000
         except ValueError:
-            t = None
-        if t is not None:
-            if len(_EPOCH_CACHE) > 100_000:
-                _EPOCH_CACHE.clear()
-            _EPOCH_CACHE[text] = t  # type: ignore[index]
-            return t
+            pass
     try:
-        t = datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()  # type: ignore[union-attr]
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
     except (ValueError, AttributeError, TypeError):
-        t = 0.0
-    if len(_EPOCH_CACHE) > 100_000:
-        _EPOCH_CACHE.clear()
-    if isinstance(text, str):
-        _EPOCH_CACHE[text] = t
-    return t
+        return 0.0
 
 
 def _matched_steps(live: list[tuple[int, str]], taken: tuple[int, ...] = ()) -> str:

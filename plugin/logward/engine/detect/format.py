@@ -23,42 +23,34 @@ def _get(doc: dict[str, Any], a: str, b: str) -> Any:
 
 _DAYS: dict[int, str] = {}
 _CLOCKS: dict[int, str] = {}  # seconds into the day: "HH:MM:SS"
-_SECONDS: dict[int, str] = {}
 
 
 def _when(seconds: float) -> str:
-    """OSSEC's "2024 Dec 10 06:55:48", in UTC. A burst of alerts shares its second, and a
-    log has few days and at most 86,400 clock times: each is remembered."""
-    whole = int(seconds)
-    text = _SECONDS.get(whole)
-    if text is None:
-        if len(_SECONDS) > 10_000:
-            _SECONDS.clear()
-        day, second = divmod(whole, 86400)
-        date = _DAYS.get(day)
-        if date is None:
-            if len(_DAYS) > 10_000:
-                _DAYS.clear()
-            date = _DAYS[day] = time.strftime("%Y %b %d ", time.gmtime(day * 86400))
-        clock = _CLOCKS.get(second)
-        if clock is None:
-            hour, rest = divmod(second, 3600)
-            minute, rest = divmod(rest, 60)
-            clock = _CLOCKS[second] = TWO_DIGITS[hour] + ":" + TWO_DIGITS[minute] + ":" + TWO_DIGITS[rest]
-        text = _SECONDS[whole] = date + clock
-    return text
+    """OSSEC's "2024 Dec 10 06:55:48", in UTC. A log has few days, and at most 86,400
+    clock times: each is made once."""
+    day, second = divmod(int(seconds), 86400)
+    date = _DAYS.get(day)
+    if date is None:
+        if len(_DAYS) > 10_000:
+            _DAYS.clear()
+        date = _DAYS[day] = time.strftime("%Y %b %d ", time.gmtime(day * 86400))
+    clock = _CLOCKS.get(second)
+    if clock is None:
+        hour, rest = divmod(second, 3600)
+        minute, rest = divmod(rest, 60)
+        clock = _CLOCKS[second] = TWO_DIGITS[hour] + ":" + TWO_DIGITS[minute] + ":" + TWO_DIGITS[rest]
+    return date + clock
 
 
 _RULES: dict[int, tuple[str, str]] = {}
 
 
 def _rule_lines(rule: Rule) -> tuple[str, str]:
-    """The parts of an alert that depend on the rule only, made once per rule."""
-    found = _RULES.get(rule.id)
-    if found is None:
-        ossec = f" [OSSEC {', '.join(map(str, rule.ossec))}]" if rule.ossec else ""
-        found = _RULES[rule.id] = (f"{','.join(rule.groups)},",
-                                   f"Rule: {rule.id} (level {rule.level}) -> '{rule.title}'{ossec}")
+    """The parts of an alert that depend on the rule only, made once per rule (ossec_text
+    looks in _RULES first)."""
+    ossec = f" [OSSEC {', '.join(map(str, rule.ossec))}]" if rule.ossec else ""
+    line = f"Rule: {rule.id} (level {rule.level}) -> '{rule.title}'{ossec}"
+    found = _RULES[rule.id] = (f"{','.join(rule.groups)},", line)
     return found
 
 

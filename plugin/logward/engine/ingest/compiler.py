@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from . import facts, painless, runtime, templates
@@ -562,7 +563,13 @@ class _Generic(_Compiler):
             self.lines, self.depth, self.state = [], 0, State()
             self.pipeline_function(function_name(name), name, body)
             self.define(self.lines)
-        return {name: _Deferred(self, function_name(name)) for name in self.pipelines}
+        return {name: _Lazy(self.namespace, function_name(name), partial(self.compiled, function_name(name)))
+                for name in self.pipelines}
+
+    def compiled(self, fn: str) -> PipelineFn:
+        """The general function `fn`, once all of them are compiled."""
+        self.flush()
+        return self.namespace[fn]
 
     def pipeline_function(self, fn: str, name: str, body: dict[str, Any]) -> None:
         unknown = body.keys() - {"description", "processors", "on_failure", "version", "_meta"}
@@ -734,24 +741,9 @@ def _disjuncts(node: painless.Node) -> list[painless.Node]:
     return [node]
 
 
-class _Deferred:
-    """A general pipeline function, compiled with all the others on the first call."""
-
-    def __init__(self, compiler: _Generic, name: str):
-        self.compiler, self.name = compiler, name
-        self.fn: PipelineFn | None = None
-
-    def __call__(self, doc: dict, meta: dict) -> None:
-        fn = self.fn
-        if fn is None:
-            self.compiler.flush()
-            fn = self.fn = self.compiler.namespace[self.name]
-        fn(doc, meta)
-
-
 class _Lazy:
     """A function compiled the first time it is called, which then takes this object's place
-    under its constant's name, so later calls go straight to it."""
+    under its name in the namespace, so later calls (from compiled code) go straight to it."""
 
     def __init__(self, namespace: dict[str, Any], name: str, make: Callable[[], Callable]):
         self.namespace, self.name, self.make = namespace, name, make

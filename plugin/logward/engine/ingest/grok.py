@@ -10,16 +10,18 @@ not carry Elasticsearch's built-in grok library, so a pipeline states every patt
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from re import _constants
 from re import _parser as _sre
-from typing import Any
+from typing import Any, TypeVar
 
 from . import java
 from .errors import PipelineDefinitionError
 from .regexes import compile_regex
 
+T = TypeVar("T")
 _REF = re.compile(r"%\{(?P<name>[A-Za-z0-9_]+)(?::(?P<field>[^:}]+))?(?::(?P<type>[a-z]+))?\}")
 _CONVERTERS = {"int", "long", "float", "double", "boolean"}
 _INT_RANGE = {"int": (java.INT_MIN, java.INT_MAX), "long": (java.LONG_MIN, java.LONG_MAX)}
@@ -447,18 +449,12 @@ class Grok:
     def shapes(self, k: int) -> list[tuple[bool, frozenset[str] | None]]:
         """For pattern k's captures, in order: is it always captured when the pattern
         matches, and, if it can only be certain literal texts, which ones."""
-        cached = self._shapes.get(k)
-        if cached is None:
-            cached = self._shapes[k] = self._shape(k)
-        return cached
+        return _remembered(self._shapes, k, self._shape)
 
     def plain_digits(self, k: int) -> bool:
         """Pattern k's :int/:long captures can only be short runs of digits, so converting
         them cannot fail (and can be left until after the match)."""
-        found = self._plain.get(k)
-        if found is None:
-            found = self._plain[k] = self._plain_digits(k)
-        return found
+        return _remembered(self._plain, k, self._plain_digits)
 
     def _plain_digits(self, k: int) -> bool:
         kinds = {c.group: c.type for c in self.alternatives[k] if c.type is not None}
@@ -475,10 +471,7 @@ class Grok:
     def _tree(self, k: int) -> Any:
         """Pattern k's skeleton parsed, for the questions above (Python's regex parser is
         slow, and each pattern is asked several)."""
-        tree = self._trees.get(k)
-        if tree is None:
-            tree = self._trees[k] = _sre.parse(_skeleton(self.sources[k]), re.MULTILINE | re.ASCII)
-        return tree
+        return _remembered(self._trees, k, lambda k: _sre.parse(_skeleton(self.sources[k]), re.MULTILINE | re.ASCII))
 
     def _shape(self, k: int) -> list[tuple[bool, frozenset[str] | None]]:
         parsed = self._tree(k)
@@ -486,6 +479,14 @@ class Grok:
         found: dict[str, tuple[bool, frozenset[str] | None]] = {}
         _walk(parsed, False, by_group, found)
         return [found.get(name, (False, None)) for name in self.names[k]]
+
+
+def _remembered(table: dict[int, T], k: int, work_out: Callable[[int], T]) -> T:
+    """What Grok works out per pattern, on first need (most patterns are never asked)."""
+    found = table.get(k)
+    if found is None:
+        found = table[k] = work_out(k)
+    return found
 
 
 @lru_cache(maxsize=256)
