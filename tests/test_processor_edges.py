@@ -3,7 +3,8 @@ the same failure with the same message.
 
 - date: month lengths, leap years and out-of-range clocks, through the engine's quick
   printers and its general parser; epoch numbers in Java's syntax, and instants far
-  outside four-digit years, in UTC and in a zone with daylight saving.
+  outside four-digit years, in UTC and in a zone with daylight saving; time zones named
+  as Java's ZoneId.of takes them or refuses them (a shipper's event.timezone).
 - convert, and grok's :int/:long/:float/:double suffixes: numbers as Java reads them
   (hexadecimal in convert, digits of other scripts, trimming, ranges, float precision).
 - set: field values of every type rendered into a template (Java's toString inside
@@ -53,6 +54,14 @@ NUMBERS = ["12", " 12", "12 ", "\t12\n", "+5", "-0", "007", "0", "010", "1_000",
            "-1e400", "", "  ", " abc ", "12\u00a0", "\u0661\u0662", "\uff11\uff12", "2147483647", "-2147483648",
            "2147483648", "9223372036854775807", "9223372036854775808", "-9223372036854775808", "99999999999999",
            "3.4028235e38", "1.4e-45", "0.1", "16777217", "true", "FALSE", "yes"]
+# Zones a shipper may send as event.timezone, and ones Java refuses though Python's tz
+# database has them (EST), or takes though it has not (SystemV/EST5).
+ZONES = ["UTC", "Z", "GMT", "UT", "UTC+1", "GMT-05:30", "UT+2", "UTC+", "UTC+1:00", "GMT+19", "UTCfoo", "GMT0",
+         "+2", "-2", "+02", "+0230", "+02:30", "+02:30:15", "+023015", "+02:30:1", "+1:00", "+02:3a", "+18:00",
+         "-18:00", "+18:01", "+19", "-19:00", "+00:00", "-00", "", "A", "Z1", "Europe/Paris", "America/New_York",
+         "US/Eastern", "Etc/GMT-3", "EST5EDT", "CET", "EST", "MST", "HST", "ROC", "Factory", "localtime",
+         "posix/Europe/Paris", "right/UTC", "SystemV/EST5", "SystemV/HST10", "utc", "europe/paris", "1Europe",
+         "~x", "Europe/Paris ", "Europe/../Europe/Paris", "Mars/Olympus"]
 EPOCHS = ["1711846799999", "1711846800000", "1729990799999", "1729990800000",  # Paris, 2024, summer time
           "1740909600123", "1740909600.5", "-1000", "1,5", "1e12", "99999999999999", "253402300799999",
           "253402300800000", "-62135596800000", "-62135596800001", "-62198755200000", *NUMBERS]
@@ -76,6 +85,7 @@ class Case(NamedTuple):
     values: list
     messages: bool = True  # compare failure messages, not only that it failed
     fails: bool = True  # some of the values fail
+    others: dict = {}  # more fields of every document
 
 
 def _date(formats: list[str], timezone: str = "UTC") -> dict:
@@ -93,6 +103,9 @@ CASES = {
     "date-unix_ms": Case(_date(["UNIX_MS"]), EPOCHS),  # journald's __REALTIME_TIMESTAMP
     "date-unix": Case(_date(["UNIX"]), EPOCHS),
     "date-unix_ms-zoned": Case(_date(["UNIX_MS"], "Europe/Paris"), EPOCHS),
+    "date-zones": Case({"date": {"field": "d", "target_field": "out", "formats": ["ISO8601"], "timezone": "{{{t}}}"}},
+                       ZONES, others={"d": "2024-07-10T06:55:46"}),
+    "date-zone-refused": Case(_date(["ISO8601"], "EST"), ["2024-07-10T06:55:46", "x"]),  # fails each document
     **{f"convert-{kind}": Case(_convert(kind), [v for v in NUMBERS if kind != "float" or v not in FLOAT_PRINTED_APART])
        for kind in ("integer", "long", "float", "double", "boolean")},
     "convert-auto": Case(_convert("auto"), [v for v in NUMBERS if v not in FLOAT_PRINTED_APART], fails=False),
@@ -130,11 +143,11 @@ def test_processor_same_on_node_and_engine(node, name: str):
             "on_failure": [{"set": {"field": "failed", "value": "{{ _ingest.on_failure_message }}"}}]}
     node.request("PUT", f"/_ingest/pipeline/{pipeline}", body)
     result = node.request("POST", f"/_ingest/pipeline/{pipeline}/_simulate",
-                          {"docs": [{"_source": {"t": v}} for v in case.values]})
+                          {"docs": [{"_source": {**case.others, "t": v}} for v in case.values]})
     from_node = [_outcome(without(item["doc"]["_source"]), case.messages) for item in result["docs"]]
     ingest = Ingest({pipeline: body}, pipeline)
-    from_engine = [_outcome(without(ingest.run({"t": v})), case.messages) for v in case.values]
+    from_engine = [_outcome(without(ingest.run({**case.others, "t": v})), case.messages) for v in case.values]
     differ = [(v, a, b) for v, a, b in zip(case.values, from_node, from_engine) if a != b]
     assert not differ, f"{name}: {len(differ)} of {len(case.values)} differ, first: {differ[:3]}"
-    assert any("out" in d for d in from_node)
+    assert any("out" in d for d in from_node) != name.endswith("-refused")
     assert any("failed" in d for d in from_node) == case.fails

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from . import dates, facts, runtime
@@ -211,17 +212,27 @@ def _date(e: Emit, c: dict[str, Any]) -> None:
     t = e.target(c.get("target_field", "@timestamp"))
     formats = e.const(list(c["formats"]))
     tz = c.get("timezone", "UTC")
-    tz_expr = e.value(tz)[0] if is_template(tz) else e.const(dates.zone(tz))
-    zone_call = f"_zone({tz_expr})" if is_template(tz) else tz_expr
-    if e.known(p).kind == "str" and not is_template(tz):  # text, one zone: a parser of its own
-        parser = e.const(runtime.date_parser(list(c["formats"]), dates.zone(tz)))
-        e.store(t, f"{parser}({e.read_path(p)})", facts.STR)
-        return
+    fixed = None if is_template(tz) else _fixed_zone(tz)
+    if fixed is None:  # a template, or a zone Java refuses: each document fails, as on the node
+        zone_call = f"_zone({e.value(tz)[0] if is_template(tz) else e.const(tz)})"
+    else:
+        zone_call = e.const(fixed)
+        if e.known(p).kind == "str":  # text, one zone: a parser of its own
+            parser = e.const(runtime.date_parser(list(c["formats"]), fixed))
+            e.store(t, f"{parser}({e.read_path(p)})", facts.STR)
+            return
     e.w(f"v = {e.read_path(p)}")
     if not e.known(p).present:
         e.w("if v is None:")
         e.w(f"    v = _require({p.args})")
     e.store(t, f"_date(v if v.__class__ is str else _render(v), {formats}, {zone_call})", facts.STR)
+
+
+def _fixed_zone(name: str) -> tzinfo | None:
+    try:
+        return dates.zone(name)
+    except dates.DateError:
+        return None
 
 
 def _convert(e: Emit, c: dict[str, Any]) -> None:
