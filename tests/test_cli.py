@@ -150,7 +150,8 @@ def test_replay_of_whole_files_exits_0_and_a_broken_one_3_in_text_form_too(tmp_p
 
 @pytest.mark.parametrize("args", [["--reference-time", "yesterday"], ["--reference-time", "2025-13-01T00:00:00Z"],
                                   ["--reference-time", "2025-01-01T00:00:00"], ["--min-level", "16"],
-                                  ["--min-level", "-1"]])
+                                  ["--min-level", "-1"], ["--timezone", "EST"], ["--timezone", "+19:00"],
+                                  ["--timezone", "Mars/Olympus"], ["--timezone", ""]])
 def test_replay_refuses_bad_options_before_reading(args: list[str], capsys):
     with pytest.raises(SystemExit) as stop:
         main(["replay", *args, str(ROOT / "demo" / "attack-auth.log")])
@@ -285,6 +286,35 @@ def test_replay_takes_a_plain_date_as_midnight_utc(monkeypatch):
         outputs.append([(a["@timestamp"], a["document"]["event"]["created"], a["rule"]["id"]) for a in alerts])
     assert outputs[0] == outputs[1]
     assert outputs[0][0] == ("2024-12-31T23:59:50.000Z", "2025-01-01T00:00:00.000Z", "100102")
+
+
+def test_replay_reads_clock_times_in_the_zone_given(monkeypatch, capsys):
+    iso = "2024-12-10T07:13:50+00:00 LabSZ sshd[24227]: Failed password for root from 5.36.59.76 port 1 ssh2"
+    text = f"{FAILED}\n{iso}\n"
+    runs = {}
+    for zone in (None, "Europe/Paris", "-05:00"):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+        out = _stdout(monkeypatch)
+        assert main(["replay", "--reference-time", "2025-01-01", "--json", *([f"--timezone={zone}"] if zone else []),
+                     "-"]) == 0
+        alerts = [json.loads(line) for line in out.getvalue().decode().splitlines()]
+        runs[zone] = [(a["@timestamp"], a["alert"]["id"].split(".")[0], a["document"]["event"].get("timezone"))
+                      for a in alerts]
+    assert runs[None][0] == ("2024-12-10T07:13:43.000Z", "1733814823", None)
+    assert runs["Europe/Paris"][0] == ("2024-12-10T07:13:43.000+01:00", str(1733814823 - 3600), "Europe/Paris")
+    assert runs["-05:00"][0] == ("2024-12-10T07:13:43.000-05:00", str(1733814823 + 5 * 3600), "-05:00")
+    # A timestamp with its own offset keeps it, whatever the zone.
+    assert {run[1][1] for run in runs.values()} == {"1733814830"}
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    out = _stdout(monkeypatch)
+    assert main(["replay", "--reference-time", "2025-01-01", "--timezone", "Europe/Paris", "-"]) == 0
+    assert "2024 Dec 10 06:13:43 LabSZ->" in out.getvalue().decode()  # OSSEC's alert time, in UTC
+
+
+def test_logtest_reads_clock_times_in_the_zone_given(monkeypatch):
+    text = _logtest(monkeypatch, FAILED + "\n", "--timezone", "Asia/Kolkata")
+    assert re.search(r"@timestamp: '\d{4}-12-10T07:13:43.000\+05:30'", text)
+    assert "event.timezone: 'Asia/Kolkata'" in text
 
 
 def test_replay_counts_in_the_singular_too(monkeypatch, capsys):

@@ -42,6 +42,18 @@ def test_specialized_path_equals_general_pipelines(pipelines, reference: str):
     assert not differ, f"{len(differ)} lines differ; first: {differ[0]!r}"[:3000]
 
 
+@pytest.mark.parametrize("zone", ["Europe/Paris", "-05:30", "EST"])  # EST: Java refuses it, the lines fail
+def test_specialized_path_with_a_shippers_timezone_equals_general_pipelines(pipelines, zone: str):
+    ingest = Ingest(pipelines.bodies, pipelines.entry)
+    differ = []
+    for line in _lines(pipelines):
+        general = _outcome(ingest.run, {"message": line, "event": {"created": REFERENCE_TIME, "timezone": zone}}, "T")
+        special = _outcome(ingest.run_line, line, REFERENCE_TIME, "T", zone)
+        if general != special:
+            differ.append((line, general, special))
+    assert not differ, f"{len(differ)} lines differ; first: {differ[0]!r}"[:3000]
+
+
 def test_specialized_paths_are_reused(pipelines):
     ingest = Ingest(pipelines.bodies, pipelines.entry)
     lines = split_lines((LOGHUB / "OpenSSH_2k.log").read_text(encoding="utf-8"))

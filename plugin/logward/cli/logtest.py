@@ -18,6 +18,7 @@ from ..engine import Engine
 from ..engine.detect import Alert
 from ..engine.ingest import iso_time
 from ..engine.lines import iter_lines, json_line, printable
+from .options import add_timezone
 
 HEADER = ("@timestamp", "host.hostname", "process.name", "process.pid", "message")
 
@@ -26,6 +27,7 @@ def add_parser(commands: Any, name: str) -> None:
     p = commands.add_parser(name, help="decode lines from stdin and show the rules they fire",
                             description=__doc__)
     p.add_argument("--json", action="store_true", help="one JSON object per input line (blank lines are skipped)")
+    add_timezone(p)
 
 
 def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     for line in iter_lines(sys.stdin.buffer):
         if not line.strip():
             continue
-        doc, alerts = engine.process(line, iso_time(time.time()))
+        doc, alerts = engine.process(line, iso_time(time.time()), args.timezone)
         if args.json:
             record = {"document": doc, "rules": [rule_summary(a) for a in alerts]}
             out.write(json_line(record))

@@ -35,6 +35,7 @@ from ..engine.lines import counted, iter_lines, json_line, printable
 from ..report.html import HtmlReport
 from ..report.story import Story
 from ..rules.limits import LEVEL
+from .options import add_timezone
 
 # The exit status of a replay that lost the end of a file but printed what it read before.
 BROKEN_OFF = 3
@@ -49,6 +50,7 @@ def add_parser(commands: Any, name: str) -> None:
     p.add_argument("--reference-time", metavar="ISO8601", type=_instant,
                    help="when the logs were shipped, as a time with its offset or a date (midnight UTC) "
                         "(default: each file's modification time)")
+    add_timezone(p)
     p.add_argument("--min-level", type=_level, default=0, metavar="N",
                    help="only alerts of this level (0-15) or higher")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report (charts, brute force, "
@@ -192,10 +194,10 @@ def _replay(args: argparse.Namespace) -> int:
     title = f"Logward replay of {', '.join(Path(f).name for f in args.files)}"
     report = HtmlReport(title, story) if args.html else None
     broken: list[str] = []
-    write, counts, min_level, as_json = out.write, summary.alerts, args.min_level, args.json
+    write, counts, min_level, as_json, zone = out.write, summary.alerts, args.min_level, args.json, args.timezone
     for name, stream, created in _sources(args.files, args.reference_time):
         for number, line in enumerate(_lines(name, stream, broken), 1):
-            doc, alerts = engine.process(line, created)
+            doc, alerts = engine.process(line, created, zone)
             summary.note(doc, name, number)
             story.add(doc, alerts)
             if report is not None:

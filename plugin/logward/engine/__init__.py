@@ -33,22 +33,28 @@ class Engine:
         base = content_root(root)
         return cls(load_pipelines(base), load_rules(base))
 
-    def parse(self, line: str, created: str | None = None) -> dict[str, Any]:
-        """The document the ingest node would index for this line. Never raises: a failure
-        that would make the node reject the line still gives a tagged document."""
+    def parse(self, line: str, created: str | None = None, timezone: str | None = None) -> dict[str, Any]:
+        """The document the ingest node would index for this line, shipped at `created`
+        by a shipper that says the line's clock is in `timezone` (event.timezone). Never
+        raises: a failure that would make the node reject the line still gives a tagged
+        document."""
         if not isinstance(line, str):  # bytes would parse as nothing, silently
             raise TypeError(f"a log line is a str, not {type(line).__name__}: decode it first "
                             "(logward.engine.lines.iter_lines decodes files as the CLI does)")
         try:
             if created is None:
-                result = self.ingest.run({"message": line})
+                source: dict[str, Any] = {"message": line}
+                if timezone is not None:
+                    source["event"] = {"timezone": timezone}
+                result = self.ingest.run(source)
             else:
-                result = self.ingest.run_line(line, created)  # the specialized path
+                result = self.ingest.run_line(line, created, timezone=timezone)  # the specialized path
         except ProcessorError as e:
             return {"event": {"original": line, "kind": "pipeline_error"}, "message": line,
                     "error": {"message": e.message}, "tags": [ENGINE_ERROR_TAG]}
         return result if result is not None else {"event": {"original": line}, "tags": ["dropped"]}
 
-    def process(self, line: str, created: str | None = None) -> tuple[dict[str, Any], list[Alert]]:
-        doc = self.parse(line, created)
+    def process(self, line: str, created: str | None = None,
+                timezone: str | None = None) -> tuple[dict[str, Any], list[Alert]]:
+        doc = self.parse(line, created, timezone)
         return doc, self.detector.process(doc)

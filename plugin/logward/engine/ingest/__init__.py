@@ -67,24 +67,30 @@ class Ingest:
             raise PipelineDefinitionError(f"entry pipeline [{entry}] is not defined")
         self.entry = self.functions[entry]
         self.entry_name = entry
-        self._lines: PipelineFn | None = None
+        self._lines: dict[bool, PipelineFn] = {}  # by whether lines come with event.timezone
 
-    def line_runner(self) -> PipelineFn:
+    def line_runner(self, zoned: bool = False) -> PipelineFn:
         """The entry pipeline specialized for the engine's own documents: {"message": str}
-        with event.created set (and nothing else). Same result as `run`, much faster."""
-        if self._lines is None:
-            initial = facts.State(facts.CLOSED_DICT, {
-                "message": facts.STR, "event": facts.CLOSED_DICT, "event.created": facts.STR,
-            })
-            self._lines = Specializer(self.pipelines, self.entry_name, initial).compile_entry()
-        return self._lines
+        with event.created set (and event.timezone if `zoned`), and nothing else. Same
+        result as `run`, much faster."""
+        runner = self._lines.get(zoned)
+        if runner is None:
+            known = {"message": facts.STR, "event": facts.CLOSED_DICT, "event.created": facts.STR}
+            if zoned:
+                known["event.timezone"] = facts.STR
+            initial = facts.State(facts.CLOSED_DICT, known)
+            runner = self._lines[zoned] = Specializer(self.pipelines, self.entry_name, initial).compile_entry()
+        return runner
 
-    def run_line(self, line: str, created: str, timestamp: str | None = None) -> dict[str, Any] | None:
-        """`run` for {"message": line, "event": {"created": created}}, on the specialized path."""
-        doc = {"message": line, "event": {"created": created}}
+    def run_line(self, line: str, created: str, timestamp: str | None = None,
+                 timezone: str | None = None) -> dict[str, Any] | None:
+        """`run` for {"message": line, "event": {"created": created}} (with event.timezone,
+        as a shipper sets it, if given), on the specialized path."""
+        zoned = timezone is not None
+        doc = {"message": line, "event": {"created": created, "timezone": timezone} if zoned else {"created": created}}
         meta = {"_index": "_index", "_id": "_id", "_ingest": {"timestamp": timestamp or ingest_timestamp()}}
         try:
-            (self._lines or self.line_runner())(doc, meta)
+            (self._lines.get(zoned) or self.line_runner(zoned))(doc, meta)
         except Dropped:
             return None
         return doc
