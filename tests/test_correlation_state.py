@@ -78,3 +78,45 @@ def test_event_time_reads_the_timestamp_as_iso_8601_does(stamp: str):
                                    None, 1733813746000, "garbage"])
 def test_event_time_of_what_is_not_a_timestamp_is_the_epoch(stamp):
     assert detector.event_time({"@timestamp": stamp}) == 0.0
+
+
+def _fail(clock: str, day: str = "Mar  2", port: int = 4000, source: str = "203.0.113.50") -> str:
+    return f"{day} {clock} web1 sshd[10]: Failed password for root from {source} port {port} ssh2"
+
+
+def _fired(lines: list[str]) -> list[tuple[int, dict]]:
+    engine = Engine.load(ROOT)
+    return [(a.rule.id, a.correlation) for line in lines for a in engine.process(line, CREATED)[1]
+            if a.correlation and a.correlation.get("count", 1) > 1]
+
+
+ACCEPT_DAY_BEFORE = "Mar  1 10:00:00 web1 sshd[98]: Accepted password for admin from 203.0.113.50 port 39998 ssh2"
+
+
+def test_a_login_from_before_the_failures_does_not_complete_failures_then_success():
+    # `cat auth.log auth.log.1 | logward replay -`: the newer file first.
+    failures = [_fail(f"10:00:{5 * i:02d}", port=4000 + i) for i in range(8)]
+    assert [rule for rule, _ in _fired(failures + [ACCEPT_DAY_BEFORE])] == [100111]
+    # In time order, a day apart, neither is near the other either.
+    assert [rule for rule, _ in _fired([ACCEPT_DAY_BEFORE] + failures)] == [100111]
+
+
+def test_failures_from_further_back_than_the_window_count_afresh():
+    newer = [_fail(f"10:00:{5 * i:02d}", port=4000 + i) for i in range(7)]
+    older = [_fail(f"10:00:{5 * i:02d}", day="Feb  1", port=5000 + i) for i in range(7)]
+    assert _fired(newer + older) == []  # 7 and 7, a month apart: no brute force
+    fired = _fired(newer + older + [_fail("10:00:40", day="Feb  1")])
+    assert [(rule, c["count"], c["first"]) for rule, c in fired] == [
+        (100111, 8, datetime.fromisoformat("2025-02-01T10:00:00+00:00").timestamp())]
+
+
+def test_lines_a_little_out_of_order_count_in_time_order():
+    clocks = ["10:00:10", "10:00:00", "10:00:30", "10:00:20", "10:00:50", "10:00:40", "10:01:05", "10:01:00"]
+    fired = _fired([_fail(clock, port=4000 + i) for i, clock in enumerate(clocks)])
+    assert [(rule, c["count"], c["first"]) for rule, c in fired] == [
+        (100111, 8, datetime.fromisoformat("2025-03-02T10:00:00+00:00").timestamp())]
+    # A success between failures in time completes the sequence only with failures before it.
+    accept = "Mar  2 10:00:45 web1 sshd[99]: Accepted password for root from 203.0.113.50 port 4100 ssh2"
+    early = [_fail(f"10:00:{4 * i:02d}", port=4000 + i) for i in range(7)] + [_fail("10:00:50", port=4200)]
+    assert 100112 not in [rule for rule, _ in _fired(early + [accept])]  # 7 failures before it, one after
+    assert 100112 in [rule for rule, _ in _fired(early[:7] + [_fail("10:00:29"), accept])]

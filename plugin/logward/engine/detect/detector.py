@@ -10,7 +10,11 @@ state:
   fire once and start a new count.
 - sequence: the first step's recent times, and for each later step the start of the most
   recent partial sequence that reached it; completing the last step within `within` of
-  the start fires and clears the key.
+  the start fires and clears the key. Steps count in time order, not input order.
+
+Input a little out of order (within the window) takes its place in time; an event from
+further back than the window (a file read after a newer one) starts the key afresh, so
+it never counts with events it did not happen near.
 - first_seen: the keys seen so far, which the caller may load and save to make "first"
   mean first ever rather than first in this run.
 
@@ -20,6 +24,7 @@ given live.
 
 from __future__ import annotations
 
+from bisect import bisect_right, insort
 from collections import Counter, deque
 from collections.abc import Callable
 from datetime import datetime
@@ -82,9 +87,16 @@ class _Frequency:
             if len(self.windows) >= self.sweep_at:
                 self.sweep(t)
             times = self.windows[key] = deque()
-        times.append(t)
         timeframe = self.timeframe
-        while t - times[0] > timeframe:
+        if not times or t >= times[-1]:
+            times.append(t)
+        elif times[-1] - t > timeframe:  # time went back (another file, another clock): start afresh
+            times.clear()
+            times.append(t)
+        else:  # a little out of order: in its place
+            insort(times, t)
+        newest = times[-1]
+        while newest - times[0] > timeframe:
             times.popleft()
         if len(times) < self.count:
             return None
@@ -100,7 +112,7 @@ class _Sequence:
         self.last = len(rule.steps) - 1
         self.fields = rule.same
         self.starts: dict[tuple, deque[float]] = {}  # first-step times per key
-        self.reached: dict[tuple, dict[int, float]] = {}  # step index -> start time of partial
+        self.reached: dict[tuple, dict[int, tuple[float, float]]] = {}  # step -> (start, time) of a partial
         self.sweep_at = SWEEP_FROM
 
     def sweep(self, t: float) -> None:
@@ -108,7 +120,7 @@ class _Sequence:
         within, reached = self.rule.within, self.reached
         live = {key for key, starts in self.starts.items()
                 if t - max(starts[-1] if starts else float("-inf"),
-                           max(reached.get(key, {}).values(), default=float("-inf"))) <= within}
+                           max((start for start, _ in reached.get(key, {}).values()), default=float("-inf"))) <= within}
         self.starts = {key: self.starts[key] for key in live}
         self.reached = {key: reached[key] for key in live if key in reached}
         self.sweep_at = max(SWEEP_FROM, 2 * len(self.starts))
@@ -125,19 +137,28 @@ class _Sequence:
             if len(self.starts) >= self.sweep_at:
                 self.sweep(t)
             starts = self.starts[key] = deque()
+        reached = self.reached.setdefault(key, {})
+        if starts and starts[-1] - t > within:  # time went back (another file, another clock): start afresh
+            starts.clear()
+            reached.clear()
         while starts and t - starts[0] > within:
             starts.popleft()
-        reached = self.reached.setdefault(key, {})
-        # Later steps first, so one event never completes two steps at once.
+        # Later steps first, so one event never completes two steps at once. Steps count
+        # in time order, as EQL's do: a step is after the step before it.
         for i in reversed(matched):
             if i == 0:
-                starts.append(t)
+                if not starts or t >= starts[-1]:
+                    starts.append(t)
+                else:
+                    insort(starts, t)
                 continue
             if i == 1:
-                start = starts[-self.first_count] if len(starts) >= self.first_count else None
+                before = bisect_right(starts, t)  # first-step events at or before this one
+                start = starts[before - self.first_count] if before >= self.first_count else None
+                previous = t
             else:
-                start = reached.get(i - 1)
-            if start is None or t - start > within:
+                start, previous = reached.get(i - 1, (None, t))
+            if start is None or previous > t or t - start > within:
                 continue
             if i == self.last:
                 # The sequence's own events: the first step's count, and one for each later
@@ -145,7 +166,8 @@ class _Sequence:
                 del self.starts[key], self.reached[key]
                 return {"count": self.first_count + self.last, "window_seconds": within,
                         "key": dict(zip(self.rule.same, key)), "first": start}
-            reached[i] = max(reached.get(i, start), start)
+            if i not in reached or start >= reached[i][0]:
+                reached[i] = (start, t)
             break
         return None
 
