@@ -322,3 +322,15 @@ def test_replay_counts_in_the_singular_too(monkeypatch, capsys):
     _stdout(monkeypatch)
     assert main(["replay", "--reference-time", "2025-01-01", "--min-level", "4", "-"]) == 0
     assert "logward replay: 1 line, 1 alert\n" in capsys.readouterr().err
+
+
+def test_replay_in_a_zone_east_of_utc_dates_new_years_day_in_the_new_year(monkeypatch):
+    # Read at 00:30 in Paris on 1 January 2025, when UTC is still in 2024.
+    lines = ["Dec 31 23:59:50 web1 sshd[100]: Failed password for root from 198.51.100.9 port 40000 ssh2",
+             "Jan  1 00:00:10 web1 sshd[101]: Failed password for root from 198.51.100.9 port 40001 ssh2"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("\n".join(lines).encode() + b"\n")))
+    out = _stdout(monkeypatch)
+    assert main(["replay", "--reference-time", "2025-01-01T00:30:00+01:00", "--timezone", "Europe/Paris", "--json",
+                 "-"]) == 0
+    stamps = [json.loads(line)["@timestamp"] for line in out.getvalue().decode().splitlines()]
+    assert stamps == ["2024-12-31T23:59:50.000+01:00", "2025-01-01T00:00:10.000+01:00"]

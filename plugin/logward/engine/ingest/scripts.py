@@ -10,11 +10,12 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from . import facts
+from . import dates, facts
 from .fields import MISSING, assign, lookup
 
 if TYPE_CHECKING:
@@ -33,8 +34,11 @@ def _instant(text: str) -> datetime:
 
 
 @lru_cache(maxsize=4096)
-def _year(reference_text: str, month_name: str, day: int) -> int:
+def _year(reference_text: str, month_name: str, day: int, zone_name: str | None = None) -> int:
     reference = _instant(reference_text)
+    if zone_name is not None:  # the line's clock is local there, and so is the date compared
+        with suppress(dates.DateError):  # a zone Java refuses: the date processor reports it
+            reference = reference.astimezone(dates.zone(zone_name))
     month = _MONTHS.find(month_name) // 3 + 1
     year = reference.year
     if month * 32 + day > reference.month * 32 + reference.day + 1:
@@ -50,9 +54,11 @@ def syslog_year(doc: dict, meta: dict, params: dict) -> None:
     tmp = doc["_tmp"]
     event = doc.get("event")
     created = event.get("created") if event.__class__ is dict else lookup(doc, ("event", "created"))
+    zone = event.get("timezone") if event.__class__ is dict else None
     reference = tmp["now"] if created is MISSING or created is None else created
     day = int(tmp["day"].strip())
-    tmp["timestamp"] = f"{_year(reference, tmp['month'], day)} {tmp['month']} {day} {tmp['time']}"
+    year = _year(reference, tmp["month"], day, zone if zone.__class__ is str else None)
+    tmp["timestamp"] = f"{year} {tmp['month']} {day} {tmp['time']}"
 
 
 _PLANS: dict[int, dict[str, list[tuple[tuple[str, ...], str, Any]]]] = {}
@@ -120,32 +126,34 @@ TWINS: dict[str, Twin] = {
     "logward-journal-bytes": journal_bytes,
 }
 
-# The reference, month and day last seen, and their date; replaced whole, so engines in
-# other threads never read one day's key with another day's date.
-_LAST_DAY: list[tuple[str | None, str | None, str | None, str]] = [(None, None, None, "")]
+# The reference, month, day and zone last seen, and their date; replaced whole, so engines
+# in other threads never read one day's key with another day's date.
+_LAST_DAY: list[tuple[str | None, str | None, str | None, str | None, str]] = [(None, None, None, None, "")]
 
 
-def bsd_timestamp(reference: str, month: str, day: str, clock: str) -> str:
+def bsd_timestamp(reference: str, month: str, day: str, clock: str, zone: str | None = None) -> str:
     # A log's lines come many to a day: the date is worked out once per day.
     last = _LAST_DAY[0]
-    if day == last[2] and month == last[1] and reference == last[0]:
-        return last[3] + clock
+    if day == last[2] and month == last[1] and reference == last[0] and zone == last[3]:
+        return last[4] + clock
     day_number = int(day.strip())
-    date = f"{_year(reference, month, day_number)} {month} {day_number} "
-    _LAST_DAY[0] = (reference, month, day, date)
+    date = f"{_year(reference, month, day_number, zone)} {month} {day_number} "
+    _LAST_DAY[0] = (reference, month, day, zone, date)
     return date + clock
 
 
 def _specialize_syslog_year(e: Emit, params: dict) -> bool:
     """With the fields' places known, the twin is one call on them."""
     needed = ("_tmp.month", "_tmp.day", "_tmp.time")
-    created = e.known("event.created")
+    created, zone = e.known("event.created"), e.known("event.timezone")
     if not all(e.known(p).kind == "str" for p in needed) or created.kind not in ("str", "value"):
         return False
+    if zone.kind not in ("absent", "str"):
+        return False
     read = e.read
-    e.store(e.target("_tmp.timestamp"),
-            f"_bsd_timestamp({read('event.created')}, {read('_tmp.month')}, {read('_tmp.day')}, {read('_tmp.time')})",
-            facts.STR)
+    zoned = f", {read('event.timezone')}" if zone.kind == "str" else ""
+    e.store(e.target("_tmp.timestamp"), f"_bsd_timestamp({read('event.created')}, {read('_tmp.month')}, "
+                                        f"{read('_tmp.day')}, {read('_tmp.time')}{zoned})", facts.STR)
     return True
 
 
