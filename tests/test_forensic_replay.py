@@ -290,3 +290,23 @@ def test_a_service_account_with_thousands_of_sessions_is_told_in_bounded_lines(m
     assert len(logins) == 200  # every third login is the guessing source's
     assert summary[logins[0] + 26] == "      ... and 575 more (the alerts have them all)"
     assert len(summary) < 200 * 28
+
+
+def test_a_login_from_before_the_failures_is_told_as_earlier_not_as_won(monkeypatch, tmp_path: Path):
+    lines = ["Mar  4 07:00:00 web-1 sshd[3000]: Accepted password for alice from 203.0.113.50 port 45000 ssh2",
+             *_guess("web-1", "203.0.113.50", "root", 0, count=10)]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[1].startswith("web-1: 203.0.113.50 failed 10 logins (root)")
+    assert summary[2].startswith("    earlier, before the failures, logged in as alice (password) at 2024-03-04 07:00:00")
+    assert not any("then logged in" in line for line in summary)
+
+
+def test_a_system_account_login_is_in_the_summary_without_any_guessing(monkeypatch, tmp_path: Path):
+    lines = ["Mar  4 08:00:00 web-1 sshd[200]: Accepted publickey for www-data from 198.51.100.77 port 41100 ssh2: "
+             "RSA SHA256:Zm9yZ2VkLWtleS1mb3ItdGhlLWRlbW8tc2NlbmFyaW8",
+             "Mar  4 08:00:30 web-1 sudo: www-data : TTY=pts/1 ; PWD=/var/www ; USER=root ; COMMAND=/bin/bash"]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[0].endswith("(times in UTC) ==")
+    assert summary[1] == "web-1: 198.51.100.77 (no failed login)"
+    assert summary[2].startswith("    logged in as www-data (publickey) at 2024-03-04 08:00:00 [rules 100103, 100104")
+    assert "www-data: sudo as root: /bin/bash" in summary[3]

@@ -317,7 +317,8 @@ class HtmlReport:
             failures[ip] = failures.get(ip, 0) + attack.attempts
             if id(attack) in attacked:
                 for login in attack.logins:
-                    got_in.setdefault(ip, {})[login.user] = None
+                    if not attack.earlier(login):
+                        got_in.setdefault(ip, {})[login.user] = None
         # The label column fits the longest address (monospace, about 8.5 units a character
         # at the chart's scale): cut on the left, "2001:db8:dead:beef::10" read as another
         # address. Names longer than an IPv6 address are shortened at their end.
@@ -362,8 +363,10 @@ class HtmlReport:
         return "".join(out)
 
     def _attack(self, a: Attack) -> str:
-        status = (f'<span class="badge bad">got in as {esc(", ".join(dict.fromkeys(x.user for x in a.logins)))}</span>'
-                  if a.logins else '<span class="badge ok">no login succeeded</span>')
+        won = [x.user for x in a.logins if not a.earlier(x)]
+        status = (f'<span class="badge bad">got in as {esc(", ".join(dict.fromkeys(won)))}</span>' if won else
+                  '<span class="badge ok">no login succeeded after the failures</span>' if a.logins else
+                  '<span class="badge ok">no login succeeded</span>')
         users = list(a.users)
         shown = ", ".join(f"<code>{esc(u)}</code>" for u in users[:30]) + (f" and {len(users) - 30} more"
                                                                            if len(users) > 30 else "")
@@ -376,8 +379,9 @@ class HtmlReport:
         out += [f'<p class="knew"><span class="badge bad">{when(step.time)} UTC: {esc(step.what)}</span> — rules '
                 f"{self._rule_ids(step.rules)}</p>" for step in a.knew]
         for login in a.logins:
-            out.append(f'<div class="login"><p class="then">Then logged in as <strong><code>{esc(login.user)}</code>'
-                       f"</strong> ({esc(login.how)}) at {when(login.time)} UTC — rules "
+            lead = a.lead(login)
+            out.append(f'<div class="login"><p class="then">{lead[0].upper() + lead[1:]} as <strong><code>'
+                       f"{esc(login.user)}</code></strong> ({esc(login.how)}) at {when(login.time)} UTC — rules "
                        f"{self._rule_ids(login.rules)}</p>")
             steps = self.story.afterwards(a, login)
             if not steps:
@@ -418,7 +422,7 @@ class HtmlReport:
                            f"{self.first_time_total:,} first-time-seen alerts.</p>")
         switches = []
         for attack in attacks:
-            for login in attack.logins:
+            for login in (x for x in attack.logins if not attack.earlier(x)):
                 switched = [step for step in self.story.afterwards(attack, login)
                             if re.match(r"(sudo|su |failed su )", step.what)]
                 switches += [(attack, login, step) for step in switched[:STEPS_SHOWN]]

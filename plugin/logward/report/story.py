@@ -72,6 +72,7 @@ class Login:
     source: str = ""
     pid: int | None = None  # sshd's, which also writes the session's close
     ended: float | None = None  # when its session closed, if the log says
+    level: int = 0  # the highest of its rules' (a system account's login is grave in itself)
 
 
 @dataclass
@@ -102,6 +103,17 @@ class Attack:
         """Failed logins, each once: sshd's "Failed" lines where there are any (its other
         lines and PAM's for sshd then repeat them), else those; and other services'."""
         return (self.failures or self.sshd_other_failures) + self.other_failures
+
+    def earlier(self, login: Login) -> bool:
+        """A login from before the source's first failure: not what its guessing won (the
+        address may be a known user's too)."""
+        return bool(self.attempts) and login.time < self.failed_from
+
+    def lead(self, login: Login) -> str:
+        """How the story introduces a login: after the failures, before them, or with none."""
+        if not self.attempts:
+            return "logged in"
+        return "earlier, before the failures, logged in" if self.earlier(login) else "then logged in"
 
     @property
     def named(self) -> bool:
@@ -307,11 +319,12 @@ class Story:
         for login in attack.logins:
             if login.user == user and abs(login.time - alert.time) < 1:
                 login.rules.add(alert.rule.id)
+                login.level = max(login.level, alert.rule.level)
                 return
         doc = alert.event
         how = _get(doc, "system.auth.ssh.method") or "login"
         pid = _get(doc, "process.pid")
-        login = Login(user, alert.time, how, {alert.rule.id}, attack.source, pid)
+        login = Login(user, alert.time, how, {alert.rule.id}, attack.source, pid, level=alert.rule.level)
         attack.logins.append(login)
         self.logins[(attack.host, user)].append(login)
         if pid is not None and _get(doc, "event.action") == "ssh_login":
@@ -319,16 +332,17 @@ class Story:
 
     def attacked(self) -> list[Attack]:
         """Sources a brute-force rule fired for, that proved to hold a credential root
-        accepts, or whose login went on to something rated 12 or more (a UID 0 account, a
-        user put in sudo: a stolen key needs no guessing), in the order they began."""
+        accepts, whose login was rated 12 or more itself (a system account's), or went on
+        to something rated so (a UID 0 account, a user put in sudo: a stolen key needs no
+        guessing), in the order they began."""
         grave: dict[tuple[str, str], list[Step]] = {}  # by host and user: few, if any
         for key, steps in self.steps.items():
             found = [step for step in steps.values() if step.level >= GRAVE]
             if found:
                 grave[key] = found
         return sorted((a for a in self.attacks.values() if a.rules or a.knew or any(
-            _open(login, step.time) for login in a.logins for step in grave.get((a.host, login.user), ()))),
-            key=lambda a: a.first)
+            login.level >= GRAVE or any(_open(login, step.time) for step in grave.get((a.host, login.user), ()))
+            for login in a.logins)), key=lambda a: a.first)
 
     def afterwards(self, attack: Attack, login: Login) -> list[Step]:
         """What the user did on the host while this login's session was open (from the login
@@ -356,7 +370,7 @@ class Story:
         attacks = self.attacked()
         if not attacks:
             return "== Summary ==\nNo source brute-forced a host.\n"
-        out = ["== Summary: who attacked, whether they got in, and what they did next =="]
+        out = ["== Summary: who attacked, whether they got in, and what they did next (times in UTC) =="]
         for a in attacks:
             shown = ", ".join(map(_name, list(a.users)[:6]))
             users = (shown + (", ..." if len(a.users) > 6 else "")) or "no user named"
@@ -370,7 +384,7 @@ class Story:
                 named = " (under this name: sshd logs addresses)" if a.named else ""
                 out.append(f"    no login from it succeeded{named}")
             for login in a.logins:
-                out.append(f"    then logged in as {login.user} ({login.how}) at {when(login.time)} "
+                out.append(f"    {a.lead(login)} as {login.user} ({login.how}) at {when(login.time)} "
                            f"[rules {', '.join(map(str, sorted(login.rules)))}]")
                 steps = self.afterwards(a, login)
                 if not steps:
