@@ -310,3 +310,12 @@ def test_a_system_account_login_is_in_the_summary_without_any_guessing(monkeypat
     assert summary[1] == "web-1: 198.51.100.77 (no failed login)"
     assert summary[2].startswith("    logged in as www-data (publickey) at 2024-03-04 08:00:00 [rules 100103, 100104")
     assert "www-data: sudo as root: /bin/bash" in summary[3]
+
+
+def test_a_source_pam_names_by_host_name_is_told_under_the_address_its_sshd_logged(monkeypatch, tmp_path: Path):
+    # loghub OpenSSH_2k.log lines 28-32: PAM gives rhost as a name, sshd the address.
+    lines = (LOGHUB / "OpenSSH_2k.log").read_text(encoding="utf-8").splitlines()[27:32]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[1].startswith("LabSZ: 5.36.59.76 (PAM named it 5.36.59.76.dynamic-dsl-ip.omantel.net.om) "
+                                 "failed 6 logins (root)")
+    assert not any(line.startswith("LabSZ: 5.36.59.76.dynamic") for line in summary)

@@ -97,6 +97,22 @@ class Attack:
     rules: set[int] = field(default_factory=set)  # the brute-force rules that fired
     logins: list[Login] = field(default_factory=list)
     knew: list[Step] = field(default_factory=list)  # proofs that it holds a credential root accepts
+    pids: set[int] = field(default_factory=set)  # sshd processes that named it (when it is a name)
+    aliases: list[str] = field(default_factory=list)  # names PAM logged for this address
+
+    def absorb(self, other: Attack) -> None:
+        """Take in what was filed under another name for the same source."""
+        self.failures += other.failures
+        self.sshd_other_failures += other.sshd_other_failures
+        self.other_failures += other.other_failures
+        self.users.update(other.users)
+        self.first = min(self.first, other.first)
+        self.failed_from = min(self.failed_from, other.failed_from)
+        self.last = max(self.last, other.last)
+        self.rules |= other.rules
+        self.logins += other.logins
+        self.knew += other.knew
+        self.aliases.append(other.source)
 
     @property
     def attempts(self) -> int:
@@ -205,6 +221,9 @@ class Story:
         self.steps: dict[tuple[str, str], dict[tuple[Any, str], Step]] = defaultdict(dict)
         self.logins: dict[tuple[str, str], list[Login]] = defaultdict(list)  # by host and user
         self.sessions: dict[tuple[str, int], Login] = {}  # open sshd sessions by host and pid
+        # The address each sshd process logged, by host and pid: PAM's lines of the same
+        # process may give the client's host name instead (rhost=), told under the address.
+        self.addresses: dict[tuple[str, int], str] = {}
         self._timelines: dict[tuple[str, str], _Timeline] = {}  # made when the story is told
         # Who holds a root session (through sudo or su) on each host right now, as (pid of
         # the sudo or su process, user), oldest first: account changes name the account,
@@ -266,6 +285,12 @@ class Story:
                 self.by_source[source].append(attack)
             elif alert.time < attack.first:
                 attack.first = alert.time
+            pid = _get(doc, "process.pid")
+            if pid is not None and _get(doc, "process.name") in SSHD:
+                if _get(doc, "source.ip") == source:
+                    self.addresses[(host, pid)] = source
+                elif attack.named:
+                    attack.pids.add(pid)
             if FAILED in groups and alert.rule.kind == "event":
                 times = _get(doc, "logward.repeated") or 1
                 if action == "ssh_login":
@@ -330,11 +355,29 @@ class Story:
         if pid is not None and _get(doc, "event.action") == "ssh_login":
             self.sessions[(attack.host, pid)] = login
 
+    def _by_address(self) -> None:
+        """File what PAM told under a host name with the address its sshd process logged,
+        where the process logged one address: one source, told once, by the address an
+        analyst pivots on."""
+        for key, attack in list(self.attacks.items()):
+            found = {self.addresses.get((attack.host, pid)) for pid in attack.pids}
+            if len(found) != 1 or None in found:
+                continue
+            address = found.pop()
+            into = self.attacks.get((attack.host, address))
+            if into is None:
+                into = self.attacks[(attack.host, address)] = Attack(attack.host, address, first=attack.first)
+                self.by_source[address].append(into)
+            into.absorb(attack)
+            del self.attacks[key]
+            self.by_source[attack.source].remove(attack)
+
     def attacked(self) -> list[Attack]:
         """Sources a brute-force rule fired for, that proved to hold a credential root
         accepts, whose login was rated 12 or more itself (a system account's), or went on
         to something rated so (a UID 0 account, a user put in sudo: a stolen key needs no
         guessing), in the order they began."""
+        self._by_address()
         grave: dict[tuple[str, str], list[Step]] = {}  # by host and user: few, if any
         for key, steps in self.steps.items():
             found = [step for step in steps.values() if step.level >= GRAVE]
@@ -377,7 +420,8 @@ class Story:
             rules = ", ".join(map(str, sorted(a.rules)))
             failed = (f" failed {counted(a.attempts, 'login')} ({users}) between "
                       f"{when(a.failed_from)} and {when(a.last)}" if a.attempts else " (no failed login)")
-            out.append(f"{a.host}: {a.source}{failed}" + (f" [rules {rules}]" if rules else ""))
+            named = f" (PAM named it {', '.join(a.aliases)})" if a.aliases else ""
+            out.append(f"{a.host}: {a.source}{named}{failed}" + (f" [rules {rules}]" if rules else ""))
             for step in a.knew:
                 out.append(f"    {when(step.time)}  {step.what} [rules {', '.join(map(str, sorted(step.rules)))}]")
             if not a.logins:
