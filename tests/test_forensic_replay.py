@@ -319,3 +319,20 @@ def test_a_source_pam_names_by_host_name_is_told_under_the_address_its_sshd_logg
     assert summary[1].startswith("LabSZ: 5.36.59.76 (PAM named it 5.36.59.76.dynamic-dsl-ip.omantel.net.om) "
                                  "failed 6 logins (root)")
     assert not any(line.startswith("LabSZ: 5.36.59.76.dynamic") for line in summary)
+
+
+def test_what_a_user_did_after_su_to_another_is_the_logins_story_until_the_su_ends(monkeypatch, tmp_path: Path):
+    lines = [*_guess("web-1", "203.0.113.50", "deploy", 0),
+             "Mar  4 08:01:00 web-1 sshd[200]: Accepted password for deploy from 203.0.113.50 port 4100 ssh2",
+             "Mar  4 08:01:30 web-1 su[300]: pam_unix(su-l:session): session opened for user bob by deploy(uid=1002)",
+             "Mar  4 08:01:30 web-1 su[300]: (to bob) deploy on pts/1",
+             "Mar  4 08:01:40 web-1 sudo: bob : TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/bin/bash",
+             "Mar  4 08:01:40 web-1 sudo[310]: pam_unix(sudo:session): session opened for user root(uid=0) by bob(uid=1003)",
+             "Mar  4 08:02:00 web-1 useradd[320]: new user: name=toor, UID=0, GID=0, home=/root, shell=/bin/bash",
+             "Mar  4 08:02:30 web-1 sudo[310]: pam_unix(sudo:session): session closed for user root",
+             "Mar  4 08:03:00 web-1 su[300]: pam_unix(su-l:session): session closed for user bob",
+             "Mar  4 08:04:00 web-1 sudo: bob : TTY=pts/2 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/bin/id"]
+    steps = [line.strip().split("  ", 1)[1] for line in _summary(monkeypatch, tmp_path, lines) if line.startswith("      2024")]
+    assert steps == ["deploy: su to bob [rules 100302, 100305]",
+                     "deploy: as bob: sudo as root: /bin/bash [rules 100201, 100203]",
+                     "deploy: as bob: created user toor (as root) [rules 100501, 100503, 100507]"]

@@ -424,7 +424,7 @@ class HtmlReport:
         for attack in attacks:
             for login in (x for x in attack.logins if not attack.earlier(x)):
                 switched = [step for step in self.story.afterwards(attack, login)
-                            if re.match(r"(sudo|su |failed su )", step.what)]
+                            if re.match(r"(as \S+: )*(sudo|su |failed su )", step.what)]
                 switches += [(attack, login, step) for step in switched[:STEPS_SHOWN]]
         out.append("<h3>su and sudo after a brute-forced login</h3>")
         if not switches:

@@ -75,6 +75,18 @@ class Login:
     level: int = 0  # the highest of its rules' (a system account's login is grave in itself)
 
 
+@dataclass(eq=False)
+class Switch:
+    """A user's su to another (not root: account changes in root's sessions have their own
+    accounting): what the other user then did is the first one's doing."""
+
+    by: str
+    to: str
+    time: float
+    pid: int | None
+    ended: float | None = None
+
+
 @dataclass
 class Step:
     time: float
@@ -205,6 +217,9 @@ def _either(names: list[str]) -> str:
 
 
 SWITCHES = ("sudo", "sudo-i", "su", "su-l", "runuser", "runuser-l")
+SU = frozenset({"su", "su-l"})
+# How many switches deep a login's story follows (su to bob, then bob's su to carol).
+SWITCH_DEPTH = 3
 SSHD = frozenset({"sshd", "sshd-session", "sshd-auth"})
 # From this level on, what a login went on to do puts its source in the summary.
 GRAVE = 12
@@ -224,6 +239,7 @@ class Story:
         # The address each sshd process logged, by host and pid: PAM's lines of the same
         # process may give the client's host name instead (rhost=), told under the address.
         self.addresses: dict[tuple[str, int], str] = {}
+        self.switches: dict[str, dict[Any, Switch]] = defaultdict(dict)  # su to other users, by host
         self._timelines: dict[tuple[str, str], _Timeline] = {}  # made when the story is told
         # Who holds a root session (through sudo or su) on each host right now, as (pid of
         # the sudo or su process, user), oldest first: account changes name the account,
@@ -233,10 +249,13 @@ class Story:
     def add(self, doc: dict[str, Any], alerts: list[Alert]) -> None:
         event = doc.get("event")
         action = event.get("action") if event.__class__ is dict else None
-        if action in _SESSION_ACTIONS:
+        if action in _SESSION_ACTIONS or action == "su_success":
             service = _get(doc, "logward.pam.service")
-            if service in SWITCHES and _get(doc, "user.target.name") == "root":
+            target = _get(doc, "user.target.name")
+            if service in SWITCHES and target == "root":
                 self._root_session(doc, action)
+            elif (service in SU or action == "su_success") and target:
+                self._switch(doc, action, target)
             elif service == "sshd" and action == "pam_session_closed":
                 login = self.sessions.pop((_get(doc, "host.hostname") or "-", _get(doc, "process.pid")), None)
                 if login is not None:
@@ -265,6 +284,21 @@ class Story:
         ended = [i for i, (opened_by, _) in enumerate(sessions) if pid is None or opened_by == pid]
         if ended:  # a pid never seen opening was opened before the log began: nothing to close
             del sessions[ended[-1]]
+
+    def _switch(self, doc: dict[str, Any], action: str, target: str) -> None:
+        """Note a su to another user (su's own line and PAM's are one switch, by pid), or
+        its end."""
+        host, pid, t = _get(doc, "host.hostname") or "-", _get(doc, "process.pid"), event_time(doc)
+        switches = self.switches[host]
+        if action == "pam_session_closed":
+            switch = switches.get(pid) if pid is not None else None
+            if switch is not None and switch.ended is None:
+                switch.ended = t
+            return
+        by = _get(doc, "user.name")
+        if by and by != target:
+            key = pid if pid is not None else (t, by, target)
+            switches.setdefault(key, Switch(by, target, t, pid))
 
     def root_users(self, host: str, at: float) -> list[str]:
         """Who holds an open root session on the host, each once, oldest first: through su
@@ -389,16 +423,29 @@ class Story:
 
     def afterwards(self, attack: Attack, login: Login) -> list[Step]:
         """What the user did on the host while this login's session was open (from the login
-        on, when the log never closes it). A step made while another login of the same user
-        was open too could be either's: it is marked."""
-        timeline = self._timeline(attack.host, login.user)
+        on, when the log never closes it), and, after a su to another user, what that user
+        did until the su ended. A step made while another login of the same user was open
+        too could be either's: it is marked."""
+        return sorted(self._during(attack.host, login.user, login.time, login.ended, SWITCH_DEPTH),
+                      key=lambda step: step.time)
+
+    def _during(self, host: str, user: str, start: float, end: float | None, depth: int,
+                prefix: str = "") -> list[Step]:
+        timeline = self._timeline(host, user)
         times, steps = timeline.times, timeline.steps
-        end = bisect_right(times, login.ended) if login.ended is not None else len(times)
+        last = bisect_right(times, end) if end is not None else len(times)
         out = []
-        for step in steps[bisect_left(times, login.time):end]:
-            if timeline.open_at(step.time) > 1:  # this login and another
-                step = replace(step, what=f"{step.what} (ambiguous: another login of {login.user} was open too)")
-            out.append(step)
+        for step in steps[bisect_left(times, start):last]:
+            what = prefix + step.what
+            if timeline.open_at(step.time) > 1:  # this session and another login of the user
+                what += f" (ambiguous: another login of {user} was open too)"
+            out.append(replace(step, what=what) if what != step.what else step)
+        if depth > 1:
+            for switch in self.switches.get(host, {}).values():
+                if switch.by == user and start <= switch.time and (end is None or switch.time <= end):
+                    ends = [t for t in (switch.ended, end) if t is not None]
+                    out += self._during(host, switch.to, switch.time, min(ends) if ends else None, depth - 1,
+                                        f"{prefix}as {switch.to}: ")
         return out
 
     def _timeline(self, host: str, user: str) -> _Timeline:
