@@ -96,9 +96,9 @@ ACCEPT_DAY_BEFORE = "Mar  1 10:00:00 web1 sshd[98]: Accepted password for admin 
 def test_a_login_from_before_the_failures_does_not_complete_failures_then_success():
     # `cat auth.log auth.log.1 | logward replay -`: the newer file first.
     failures = [_fail(f"10:00:{5 * i:02d}", port=4000 + i) for i in range(8)]
-    assert [rule for rule, _ in _fired(failures + [ACCEPT_DAY_BEFORE])] == [100111]
+    assert [rule for rule, _ in _fired([*failures, ACCEPT_DAY_BEFORE])] == [100111]
     # In time order, a day apart, neither is near the other either.
-    assert [rule for rule, _ in _fired([ACCEPT_DAY_BEFORE] + failures)] == [100111]
+    assert [rule for rule, _ in _fired([ACCEPT_DAY_BEFORE, *failures])] == [100111]
 
 
 def test_failures_from_further_back_than_the_window_count_afresh():
@@ -118,5 +118,5 @@ def test_lines_a_little_out_of_order_count_in_time_order():
     # A success between failures in time completes the sequence only with failures before it.
     accept = "Mar  2 10:00:45 web1 sshd[99]: Accepted password for root from 203.0.113.50 port 4100 ssh2"
     early = [_fail(f"10:00:{4 * i:02d}", port=4000 + i) for i in range(7)] + [_fail("10:00:50", port=4200)]
-    assert 100112 not in [rule for rule, _ in _fired(early + [accept])]  # 7 failures before it, one after
-    assert 100112 in [rule for rule, _ in _fired(early[:7] + [_fail("10:00:29"), accept])]
+    assert 100112 not in [rule for rule, _ in _fired([*early, accept])]  # 7 failures before it, one after
+    assert 100112 in [rule for rule, _ in _fired([*early[:7], _fail("10:00:29"), accept])]

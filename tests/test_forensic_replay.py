@@ -297,7 +297,8 @@ def test_a_login_from_before_the_failures_is_told_as_earlier_not_as_won(monkeypa
              *_guess("web-1", "203.0.113.50", "root", 0, count=10)]
     summary = _summary(monkeypatch, tmp_path, lines)
     assert summary[1].startswith("web-1: 203.0.113.50 failed 10 logins (root)")
-    assert summary[2].startswith("    earlier, before the failures, logged in as alice (password) at 2024-03-04 07:00:00")
+    assert summary[2].startswith("    earlier, before the failures, logged in as alice (password) at "
+                                 "2024-03-04 07:00:00")
     assert not any("then logged in" in line for line in summary)
 
 
@@ -327,12 +328,14 @@ def test_what_a_user_did_after_su_to_another_is_the_logins_story_until_the_su_en
              "Mar  4 08:01:30 web-1 su[300]: pam_unix(su-l:session): session opened for user bob by deploy(uid=1002)",
              "Mar  4 08:01:30 web-1 su[300]: (to bob) deploy on pts/1",
              "Mar  4 08:01:40 web-1 sudo: bob : TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/bin/bash",
-             "Mar  4 08:01:40 web-1 sudo[310]: pam_unix(sudo:session): session opened for user root(uid=0) by bob(uid=1003)",
+             "Mar  4 08:01:40 web-1 sudo[310]: pam_unix(sudo:session): session opened for user root(uid=0) "
+             "by bob(uid=1003)",
              "Mar  4 08:02:00 web-1 useradd[320]: new user: name=toor, UID=0, GID=0, home=/root, shell=/bin/bash",
              "Mar  4 08:02:30 web-1 sudo[310]: pam_unix(sudo:session): session closed for user root",
              "Mar  4 08:03:00 web-1 su[300]: pam_unix(su-l:session): session closed for user bob",
              "Mar  4 08:04:00 web-1 sudo: bob : TTY=pts/2 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/bin/id"]
-    steps = [line.strip().split("  ", 1)[1] for line in _summary(monkeypatch, tmp_path, lines) if line.startswith("      2024")]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    steps = [line.strip().split("  ", 1)[1] for line in summary if line.startswith("      2024")]
     assert steps == ["deploy: su to bob [rules 100302, 100305]",
                      "deploy: as bob: sudo as root: /bin/bash [rules 100201, 100203]",
                      "deploy: as bob: created user toor (as root) [rules 100501, 100503, 100507]"]
