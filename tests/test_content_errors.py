@@ -8,7 +8,8 @@ import pytest
 
 from logward.cli import main
 from logward.content.detections import load_rules
-from logward.content.paths import ContentError
+from logward.content.paths import ContentError, read_yaml
+from logward.content.pipelines import load_pipelines
 from logward.engine.ingest import Ingest, PipelineDefinitionError
 from tests.conftest import edit_rule
 
@@ -153,3 +154,35 @@ def test_bad_test_cases_and_steps_are_reported_together(content: Path):
     message = str(error.value)
     for field in ("steps[0].count", "steps[1].count", "within", "tests[0].fires", "tests[1].fires"):
         assert f"failures_then_success.yml: rule 100112: field '{field}'" in message, message
+
+
+@pytest.mark.parametrize(("old", "new", "line", "key"), [
+    ("tests:\n", "tests:\n  - {name: overwritten, log: x, fires: 0}\ntests:\n", 22, "tests"),
+    ("  event.outcome: failure\n", "  event.outcome: failure\n  event.outcome: success\n", 18, "event.outcome"),
+    ("  not:\n    system.auth.ssh.method: [publickey, hostbased]\n",
+     "  not: {system.auth.ssh.method: publickey, system.auth.ssh.method: hostbased}\n", 18, "system.auth.ssh.method"),
+])
+def test_a_key_written_twice_in_a_rule_names_the_file_line_and_key(content: Path, old: str, new: str, line: int,
+                                                                    key: str):
+    """YAML keeps the last of two equal keys: a second `tests:` block would drop the first
+    block's cases, a field written twice in `where` would drop its first value."""
+    path = edit_rule(content, "authentication_failed.yml", old, new)
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    message = str(error.value)
+    assert message.startswith(f"{path}, line {line}, column "), message
+    assert f"key {key!r} is written twice (first on line " in message, message
+
+
+def test_a_key_written_twice_in_a_pipeline_is_refused_too(content: Path):
+    path = content / "pipelines" / "sshd" / "pipeline.yml"
+    path.write_text(path.read_text().replace("processors:\n", "processors: []\nprocessors:\n", 1))
+    with pytest.raises(ContentError) as error:
+        load_pipelines(content)
+    assert f"{path}, line " in str(error.value) and "key 'processors' is written twice" in str(error.value)
+
+
+def test_yaml_merge_keys_may_still_be_overridden(tmp_path: Path):
+    path = tmp_path / "merge.yml"
+    path.write_text("a: &base {level: 3, title: t}\nb:\n  <<: *base\n  level: 5\n")
+    assert read_yaml(path)["b"] == {"level": 5, "title": "t"}
