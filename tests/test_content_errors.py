@@ -18,8 +18,10 @@ from tests.conftest import edit_rule
     ("name", "old", "new", "field", "why"),
     [
         ("authentication_failed.yml", "level: 5", "level: 16", "level", "from 0 to 15"),
-        ("authentication_failed.yml", "event.action: ssh_login", "event.actoin: ssh_login", "where",
+        ("authentication_failed.yml", "event.action: ssh_login", "event.actoin: ssh_login", "where.event.actoin",
          "'event.actoin' is not a field Logward writes"),
+        ("authentication_failed.yml", "system.auth.ssh.method:", "system.auth.ssh.methd:",
+         "where.not.system.auth.ssh.methd", "'system.auth.ssh.methd' is not a field Logward writes"),
         ("repeated_failed_passwords.yml", "count: 8", "count: 1000", "count", "from 2 to 100"),
         ("repeated_failed_passwords.yml", "timeframe: 120s", "timeframe: soon", "timeframe", "a duration"),
         ("repeated_failed_passwords.yml", "events: {rules: [100102]}", "events: {rules: [100111]}",
@@ -65,7 +67,7 @@ def test_a_duplicate_id_names_the_file_that_copies_it_whichever_sorts_first(cont
     message = str(error.value)
     for file, other in (("custom/bad.yml", "sshd/invalid_user.yml"), ("sshd/invalid_user.yml", "custom/bad.yml")):
         assert f"detections/{file}: rule 100101: field 'id': also used by detections/{other}" in message, message
-    assert "detections/custom/bad.yml: rule 100101: field 'where': 'event.actoin'" in message
+    assert "detections/custom/bad.yml: rule 100101: field 'where.event.actoin': 'event.actoin'" in message
 
 
 def test_a_reference_to_a_broken_rule_is_not_a_second_error(content: Path):

@@ -64,27 +64,36 @@ def _conditions(rule: Rule) -> list[tuple[str, Condition]]:
 
 
 def _fields_used(rule: Rule) -> list[tuple[str, str]]:
-    used = [(at, f) for at, condition in _conditions(rule) for f in sorted(conditions.fields(condition))]
+    """Each field a rule reads, with where the file says so (where.not.user.name, same)."""
+    used = [(test.path, test.field) for _, condition in _conditions(rule) for test in conditions.tests(condition)]
     for name in ("same", "key"):
         used += [(name, f) for f in getattr(rule, name, ())]
     return used
+
+
+def _shown(value: Any) -> str:
+    """A compared value as the message shows it; a boolean says how YAML came to read one."""
+    if isinstance(value, bool):
+        return (f"{str(value).lower()}, a boolean (YAML 1.1 reads unquoted yes/no/on/off/true/false as "
+                "booleans: quote the value, 'no', if the word is meant)")
+    return repr(value)
 
 
 def _values_of_wrong_type(rule: Rule, catalog: dict[str, Field]) -> list[str]:
     """Compared values the field's type cannot hold: Kibana would refuse the query or it
     would never match, and the engine could disagree with it."""
     problems = []
-    for at, condition in _conditions(rule):
+    for _, condition in _conditions(rule):
         for comparison in conditions.comparisons(condition):
             spec = catalog.get(comparison.field)
             if spec is None:
                 continue  # reported as not a field Logward writes
             allowed = FIELD_VALUES.get(spec.type)
-            what = f"{rule.label}: field '{at}': {comparison.field} has type {spec.type}"
+            what = f"{rule.label}: field '{comparison.path}': {comparison.field} has type {spec.type}"
             if allowed is None:
                 problems.append(f"{what}: a condition can only test it with {{exists: true|false}}")
                 continue
-            problems += [f"{what}: its values are {allowed.what}, got {value!r}"
+            problems += [f"{what}: its values are {allowed.what}, got {_shown(value)}"
                          for value in comparison.values if not allowed.accepts(value)]
     return problems
 
