@@ -33,6 +33,29 @@ from tests.conftest import edit_rule
         ("repeated_failed_passwords.yml", "count: 8", "count: 8\nwhere: {user.name: root}", "where",
          "not a field of a frequency rule"),
         ("first_login.yml", "    fires: 0\n", "    fires: many\n", "tests[2].fires", "an integer >= 0"),
+        # Keys: Kibana suppresses by at most 3 fields; a list makes one key per value in
+        # Kibana and none in the engine; a text field cannot be grouped by.
+        ("first_login.yml", "key: [host.hostname, user.name]", "key: [host.hostname, user.name, source.ip, "
+         "process.name]", "key", "at most 3 fields (Kibana suppresses alerts by at most 3), got 4"),
+        ("first_login.yml", "key: [host.hostname, user.name]", "key: [host.hostname, user.name, user.name]", "key",
+         "a field named twice"),
+        ("repeated_failed_passwords.yml", "same: [source.ip]", "same: [related.ip]", "same",
+         "related.ip holds a list of values (pipelines/fields.yml array: true)"),
+        ("failures_then_success.yml", "same: [source.ip]", "same: [source.ip, event.category]", "same",
+         "event.category holds a list of values"),
+        ("first_login.yml", "key: [host.hostname, user.name]", "key: [host.hostname, tags]", "key",
+         "tags holds a list of values"),
+        ("repeated_failed_passwords.yml", "same: [source.ip]", "same: [message]", "same",
+         "message has type match_only_text: Elasticsearch cannot group by a text field"),
+        ("first_login.yml", "key: [host.hostname, user.name]", "key: [host.hostname, event.original]", "key",
+         "event.original is not indexed (pipelines/fields.yml index: false)"),
+        # A field Elasticsearch does not index cannot be searched: Kibana's query would fail.
+        ("authentication_failed.yml", "  event.outcome: failure\n", "  event.outcome: failure\n"
+         "  event.original: {exists: true}\n", "where.event.original",
+         "event.original is not indexed (pipelines/fields.yml index: false): Elasticsearch cannot search on it"),
+        ("repeated_failed_passwords.yml", "events: {rules: [100102]}",
+         "events: {where: {event.action: ssh_login, not: {event.original: x}}}", "events.where.not.event.original",
+         "event.original is not indexed"),
     ],
 )
 def test_bad_rule_names_file_rule_and_field(content: Path, name: str, old: str, new: str, field: str, why: str):
@@ -188,3 +211,17 @@ def test_yaml_merge_keys_may_still_be_overridden(tmp_path: Path):
     path = tmp_path / "merge.yml"
     path.write_text("a: &base {level: 3, title: t}\nb:\n  <<: *base\n  level: 5\n")
     assert read_yaml(path)["b"] == {"level": 5, "title": "t"}
+
+
+@pytest.mark.parametrize(("entry", "why"), [
+    ("logward.x: {type: keyword, ecs: false, arary: true}", "field 'logward.x': unknown keys ['arary']"),
+    ("logward.x: {type: keyword, ecs: false, array: 'yes'}", "field 'logward.x': array is true or false, got 'yes'"),
+])
+def test_a_field_catalog_entry_with_a_mistyped_flag_is_refused(content: Path, entry: str, why: str):
+    """A misspelt or quoted `array` or `index` would let a rule key on a list or search an
+    unindexed field without a word."""
+    with (content / "pipelines" / "fields.yml").open("a") as catalog:
+        catalog.write(entry + "\n")
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    assert "pipelines/fields.yml: " in str(error.value) and why in str(error.value), str(error.value)

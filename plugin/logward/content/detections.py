@@ -12,7 +12,7 @@ from typing import Any
 
 from ..rules import conditions
 from ..rules.conditions import Condition
-from ..rules.limits import FIELD_VALUES, FieldErrors
+from ..rules.limits import FIELD_VALUES, TEXT_TYPES, FieldErrors
 from ..rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, Selector, SequenceRule, parse_rule
 from .fields import Field, load_fields
 from .paths import ContentError, read_yaml
@@ -71,6 +71,24 @@ def _fields_used(rule: Rule) -> list[tuple[str, str]]:
     return used
 
 
+def _field_problems(name: str, keyed: bool, catalog: dict[str, Field]) -> list[str]:
+    """Why a rule cannot read a field: in a condition, or (`keyed`) as a correlation's key."""
+    spec = catalog.get(name)
+    if spec is None:
+        return [f"{name!r} is not a field Logward writes (pipelines/fields.yml)"]
+    if not spec.index:
+        return [f"{name} is not indexed (pipelines/fields.yml index: false): Elasticsearch cannot search on it"]
+    if not keyed:
+        return []
+    if spec.array:
+        return [f"{name} holds a list of values (pipelines/fields.yml array: true): the engine correlates only "
+                "on single values, while Kibana would make one key of each value; key on a single-valued field"]
+    if spec.type in TEXT_TYPES:
+        return [f"{name} has type {spec.type}: Elasticsearch cannot group by a text field (terms aggregation, "
+                "EQL by); key on a keyword field"]
+    return []
+
+
 def _shown(value: Any) -> str:
     """A compared value as the message shows it; a boolean says how YAML came to read one."""
     if isinstance(value, bool):
@@ -86,8 +104,8 @@ def _values_of_wrong_type(rule: Rule, catalog: dict[str, Field]) -> list[str]:
     for _, condition in _conditions(rule):
         for comparison in conditions.comparisons(condition):
             spec = catalog.get(comparison.field)
-            if spec is None:
-                continue  # reported as not a field Logward writes
+            if spec is None or not spec.index:
+                continue  # reported as not a field Logward writes, or not one it can search
             allowed = FIELD_VALUES.get(spec.type)
             what = f"{rule.label}: field '{comparison.path}': {comparison.field} has type {spec.type}"
             if allowed is None:
@@ -104,12 +122,8 @@ def _check(
 ) -> list[str]:
     """What is wrong with a rule beyond its own file; a reference to a rule whose file has
     errors is not one of them (its file's errors say enough)."""
-    problems = []
-    for at, name in _fields_used(rule):
-        if name not in catalog:
-            problems.append(
-                f"{rule.label}: field '{at}': {name!r} is not a field Logward writes (pipelines/fields.yml)"
-            )
+    problems = [f"{rule.label}: field '{at}': {why}" for at, name in _fields_used(rule)
+                for why in _field_problems(name, at in ("same", "key"), catalog)]
     problems += _values_of_wrong_type(rule, catalog)
     for technique in rule.mitre:
         parent = technique.partition(".")[0]

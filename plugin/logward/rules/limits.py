@@ -102,6 +102,10 @@ FIELD_VALUES: dict[str, FieldValues] = {
     "boolean": FieldValues("true or false, unquoted", lambda v: isinstance(v, bool)),
 }
 
+# Field types Elasticsearch analyzes into words: a terms aggregation (a transform's group_by,
+# alert suppression) or an EQL `by` on one fails, so no correlation may key on them.
+TEXT_TYPES = frozenset({"text", "match_only_text"})
+
 # OSSEC's scale: 0 is ignored, 3 a successful login, 5 a user error, 10 repeated errors,
 # 12 a high-importance event, 15 a severe attack.
 LEVEL = IntRange("level", 0, 15)
@@ -110,6 +114,9 @@ RULE_ID = IntRange("rule id", 100000, 199999)
 OSSEC_ID = IntRange("OSSEC/Wazuh rule id", 1, 999999)
 # How many events a correlation counts. EQL's `with runs=N` allows at most 100.
 COUNT = IntRange("count", 2, 100)
+# Fields a correlation keys on (`same`, `key`): Kibana's alert_suppression.group_by, which
+# compiled correlations and first-time-seen rules suppress by, takes at most 3.
+KEY_FIELDS = 3
 # Correlation windows, from a second to a day.
 WINDOW = Duration(1, 86400)
 TECHNIQUE = re.compile(r"T[0-9]{4}(?:\.[0-9]{3})?\Z")

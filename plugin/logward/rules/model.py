@@ -22,7 +22,7 @@ from typing import Any, ClassVar, TypeVar
 
 from . import conditions
 from .conditions import Condition
-from .limits import COUNT, GROUP, LEVEL, OSSEC_ID, RULE_ID, TECHNIQUE, WINDOW, FieldError, FieldErrors
+from .limits import COUNT, GROUP, KEY_FIELDS, LEVEL, OSSEC_ID, RULE_ID, TECHNIQUE, WINDOW, FieldError, FieldErrors
 
 T = TypeVar("T")
 
@@ -145,10 +145,16 @@ def _list(data: dict, field: str) -> list:
     return value
 
 
-def _fields(data: dict, field: str) -> tuple[str, ...]:
+def _key(data: dict, field: str) -> tuple[str, ...]:
+    """The fields a correlation keys on (`same`, `key`)."""
     value = _list(data, field)
     if not value or not all(isinstance(v, str) and v for v in value):
         raise FieldError(field, "a non-empty list of field names")
+    if len(value) > KEY_FIELDS:
+        raise FieldError(field, f"at most {KEY_FIELDS} fields (Kibana suppresses alerts by at most {KEY_FIELDS}), "
+                                f"got {len(value)}")
+    if len(set(value)) < len(value):
+        raise FieldError(field, f"a field named twice: {value}")
     return tuple(value)
 
 
@@ -270,16 +276,16 @@ TYPE_PARSERS: dict[type[Rule], dict[str, Parser]] = {
         "events": lambda d: _selector(d.get("events"), "events"),
         "count": lambda d: COUNT.parse(d.get("count"), "count"),
         "timeframe": lambda d: WINDOW.parse(d.get("timeframe"), "timeframe"),
-        "same": lambda d: _fields(d, "same"),
+        "same": lambda d: _key(d, "same"),
     },
     SequenceRule: {
         "steps": _steps,
         "within": lambda d: WINDOW.parse(d.get("within"), "within"),
-        "same": lambda d: _fields(d, "same"),
+        "same": lambda d: _key(d, "same"),
     },
     FirstSeenRule: {
         "events": lambda d: _selector(d.get("events"), "events"),
-        "key": lambda d: _fields(d, "key"),
+        "key": lambda d: _key(d, "key"),
     },
 }
 
