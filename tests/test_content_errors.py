@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from logward.content.paths import ContentError, read_yaml
 from logward.content.pipelines import load_pipelines
 from logward.engine.ingest import Ingest, PipelineDefinitionError
 from tests.conftest import edit_rule
+from tests.deploy_helpers import clean_env
+from tests.shared import ROOT
 
 
 @pytest.mark.parametrize(
@@ -225,3 +228,30 @@ def test_a_field_catalog_entry_with_a_mistyped_flag_is_refused(content: Path, en
     with pytest.raises(ContentError) as error:
         load_rules(content)
     assert "pipelines/fields.yml: " in str(error.value) and why in str(error.value), str(error.value)
+
+
+@pytest.mark.parametrize(("old", "new", "why"), [
+    ("T1110: {name: Brute Force, tactics: [TA0006]}", "T1110: {name: Brute Force}",
+     "technique T1110: field 'tactics': required, a non-empty list of tactic ids"),
+    ("T1110: {name: Brute Force, tactics: [TA0006]}", "T1110: {name: Brute Force, tactics: [TA0099]}",
+     "technique T1110: field 'tactics': 'TA0099' is not one of the file's tactics"),
+    ("T1110: {name: Brute Force, tactics: [TA0006]}", "T1110: {title: Brute Force, tactics: [TA0006]}",
+     "technique T1110: field 'title': not a field of a technique"),
+    ("  TA0006: Credential Access\n", "  TA0006: [Credential Access]\n",
+     "field 'tactics': a mapping of tactic ids (TA0006) to their names"),
+])
+@pytest.mark.parametrize("command", ["export", "plan", "test"])
+def test_a_bad_attack_entry_is_a_content_error_for_every_command(content: Path, tmp_path: Path, capsys, monkeypatch,
+                                                                  old: str, new: str, why: str, command: str):
+    """The compiler builds each Kibana rule's `threat` from _attack.yml: an entry it cannot
+    read must stop every command the same way, not only export, with a traceback."""
+    clean_env(monkeypatch)  # plan reaches no stack: the content is refused first
+    shutil.copytree(ROOT / "kibana", content / "kibana")
+    path = content / "detections" / "_attack.yml"
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+    args = [str(tmp_path / "out")] if command == "export" else []
+    assert main(["--content", str(content), command, *args]) == 2
+    err = capsys.readouterr().err
+    assert f"detections/_attack.yml: {why}" in err and "Traceback" not in err, err
+    assert not (tmp_path / "out").exists()

@@ -14,16 +14,9 @@ from ..rules import conditions
 from ..rules.conditions import Condition
 from ..rules.limits import FIELD_VALUES, TEXT_TYPES, FieldErrors
 from ..rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, Selector, SequenceRule, parse_rule
+from .attack import Attack, load_attack
 from .fields import Field, load_fields
 from .paths import ContentError, read_yaml
-
-
-@dataclass(frozen=True)
-class Attack:
-    """The part of MITRE ATT&CK the rules cite: technique names and their tactics."""
-
-    tactics: dict[str, str]
-    techniques: dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -145,10 +138,8 @@ def _check(
 
 def load_rules(root: Path) -> RuleSet:
     base = root / "detections"
-    attack_data = read_yaml(base / "_attack.yml") or {}
-    attack = Attack(attack_data.get("tactics", {}), attack_data.get("techniques", {}))
+    attack, problems = load_attack(root)
     catalog = load_fields(root)
-    problems: list[str] = []
     loaded: dict[int, list[Rule]] = {}  # each id's rules, in load order: more than one is an error
     broken: set[Any] = set()  # ids of rules with errors: references to them are not errors too
     for path in sorted(p for p in base.rglob("*") if p.suffix in (".yml", ".yaml")):
