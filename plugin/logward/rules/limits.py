@@ -6,6 +6,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 
@@ -52,6 +53,42 @@ class Duration:
         if not self.low <= seconds <= self.high:
             raise FieldError(field, f"a duration from {self.low}s to {self.high}s (like 120s or 2m), got {value!r}")
         return seconds
+
+
+@dataclass(frozen=True)
+class Instant:
+    """A moment with its offset, as ISO 8601 writes it (2025-01-01T00:00:00Z), or a date
+    (midnight UTC): the year of every year-less log line is taken from it, so a time
+    without its offset is refused as ambiguous. Given as Elasticsearch prints times, as
+    event.created holds them (2025-01-01T00:00:00.000Z)."""
+
+    what: str = "an ISO 8601 time with an offset (2025-01-01T00:00:00Z) or a date (midnight UTC)"
+
+    def parse(self, value: Any, field: str) -> str:
+        if isinstance(value, datetime):  # YAML reads an unquoted time itself, a date too
+            moment: datetime | None = value
+        elif isinstance(value, date):
+            moment = datetime.combine(value, time(), UTC)
+        else:
+            moment = _from_text(value) if isinstance(value, str) else None
+        try:
+            if moment is None or moment.tzinfo is None:
+                raise ValueError(value)
+            moment = moment.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise FieldError(field, f"{self.what}, got {value!r}") from None
+        return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
+def _from_text(text: str) -> datetime | None:
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), UTC)  # a date alone
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -119,5 +156,7 @@ COUNT = IntRange("count", 2, 100)
 KEY_FIELDS = 3
 # Correlation windows, from a second to a day.
 WINDOW = Duration(1, 86400)
+# When logs were shipped: replay's --reference-time, a test case's reference_time.
+INSTANT = Instant()
 TECHNIQUE = re.compile(r"T[0-9]{4}(?:\.[0-9]{3})?\Z")
 GROUP = re.compile(r"[a-z][a-z0-9_]*\Z")

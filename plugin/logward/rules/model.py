@@ -22,7 +22,19 @@ from typing import Any, ClassVar, TypeVar
 
 from . import conditions
 from .conditions import Condition
-from .limits import COUNT, GROUP, KEY_FIELDS, LEVEL, OSSEC_ID, RULE_ID, TECHNIQUE, WINDOW, FieldError, FieldErrors
+from .limits import (
+    COUNT,
+    GROUP,
+    INSTANT,
+    KEY_FIELDS,
+    LEVEL,
+    OSSEC_ID,
+    RULE_ID,
+    TECHNIQUE,
+    WINDOW,
+    FieldError,
+    FieldErrors,
+)
 
 T = TypeVar("T")
 
@@ -196,11 +208,16 @@ def _case(i: int, case: Any) -> TestCase:
             raise FieldError(f"{at}.undecodable", "true if the case is about a line Logward cannot decode")
         return value
 
+    def reference_time() -> str:
+        return INSTANT.parse(case["reference_time"], f"{at}.reference_time") if "reference_time" in case \
+            else TEST_REFERENCE_TIME
+
     name = case.get("name") if isinstance(case.get("name"), str) else f"case {i + 1}"
     log, count, odd = problems.get(lines), problems.get(fires), problems.get(undecodable)
+    shipped = problems.get(reference_time)
     problems.raise_any()
-    assert log is not None and count is not None and odd is not None
-    return TestCase(name, log, count, str(case.get("reference_time", TEST_REFERENCE_TIME)), odd)
+    assert log is not None and count is not None and odd is not None and shipped is not None
+    return TestCase(name, log, count, shipped, odd)
 
 
 def _tests(data: dict) -> tuple[TestCase, ...]:
