@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from logward.content.paths import content_root
+from logward.content.paths import content_root, read_yaml
 from logward.content.pipelines import Pipelines, load_pipelines
 from logward.engine.ingest import without
 from logward.engine.lines import split_lines
@@ -49,7 +47,7 @@ class Fixture:
     def fields(self) -> dict[str, Any]:
         config = self.path.with_name(self.path.name + "-config.yml")
         if config.exists():
-            return (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("fields", {})
+            return (read_yaml(config) or {}).get("fields", {})
         return DEFAULT_FIELDS
 
     def documents(self) -> list[dict[str, Any]]:

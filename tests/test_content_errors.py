@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from logward.cli import main
 from logward.content.detections import load_rules
-from logward.content.paths import ContentError
+from logward.content.paths import ContentError, read_yaml
+from logward.content.pipelines import load_pipelines
 from logward.engine.ingest import Ingest, PipelineDefinitionError
 from tests.conftest import edit_rule
+from tests.deploy_helpers import clean_env
+from tests.shared import ROOT
 
 
 @pytest.mark.parametrize(
     ("name", "old", "new", "field", "why"),
     [
         ("authentication_failed.yml", "level: 5", "level: 16", "level", "from 0 to 15"),
-        ("authentication_failed.yml", "event.action: ssh_login", "event.actoin: ssh_login", "where",
+        ("authentication_failed.yml", "event.action: ssh_login", "event.actoin: ssh_login", "where.event.actoin",
          "'event.actoin' is not a field Logward writes"),
+        ("authentication_failed.yml", "system.auth.ssh.method:", "system.auth.ssh.methd:",
+         "where.not.system.auth.ssh.methd", "'system.auth.ssh.methd' is not a field Logward writes"),
         ("repeated_failed_passwords.yml", "count: 8", "count: 1000", "count", "from 2 to 100"),
         ("repeated_failed_passwords.yml", "timeframe: 120s", "timeframe: soon", "timeframe", "a duration"),
         ("repeated_failed_passwords.yml", "events: {rules: [100102]}", "events: {rules: [100111]}",
@@ -30,6 +36,29 @@ from tests.conftest import edit_rule
         ("repeated_failed_passwords.yml", "count: 8", "count: 8\nwhere: {user.name: root}", "where",
          "not a field of a frequency rule"),
         ("first_login.yml", "    fires: 0\n", "    fires: many\n", "tests[2].fires", "an integer >= 0"),
+        # Keys: Kibana suppresses by at most 3 fields; a list makes one key per value in
+        # Kibana and none in the engine; a text field cannot be grouped by.
+        ("first_login.yml", "key: [host.hostname, user.name]", "key: [host.hostname, user.name, source.ip, "
+         "process.name]", "key", "at most 3 fields (Kibana suppresses alerts by at most 3), got 4"),
+        ("first_login.yml", "key: [host.hostname, user.name]", "key: [host.hostname, user.name, user.name]", "key",
+         "a field named twice"),
+        ("repeated_failed_passwords.yml", "same: [source.ip]", "same: [related.ip]", "same",
+         "related.ip holds a list of values (pipelines/fields.yml array: true)"),
+        ("failures_then_success.yml", "same: [source.ip]", "same: [source.ip, event.category]", "same",
+         "event.category holds a list of values"),
+        ("first_login.yml", "key: [host.hostname, user.name]", "key: [host.hostname, tags]", "key",
+         "tags holds a list of values"),
+        ("repeated_failed_passwords.yml", "same: [source.ip]", "same: [message]", "same",
+         "message has type match_only_text: Elasticsearch cannot group by a text field"),
+        ("first_login.yml", "key: [host.hostname, user.name]", "key: [host.hostname, event.original]", "key",
+         "event.original is not indexed (pipelines/fields.yml index: false)"),
+        # A field Elasticsearch does not index cannot be searched: Kibana's query would fail.
+        ("authentication_failed.yml", "  event.outcome: failure\n", "  event.outcome: failure\n"
+         "  event.original: {exists: true}\n", "where.event.original",
+         "event.original is not indexed (pipelines/fields.yml index: false): Elasticsearch cannot search on it"),
+        ("repeated_failed_passwords.yml", "events: {rules: [100102]}",
+         "events: {where: {event.action: ssh_login, not: {event.original: x}}}", "events.where.not.event.original",
+         "event.original is not indexed"),
     ],
 )
 def test_bad_rule_names_file_rule_and_field(content: Path, name: str, old: str, new: str, field: str, why: str):
@@ -64,7 +93,7 @@ def test_a_duplicate_id_names_the_file_that_copies_it_whichever_sorts_first(cont
     message = str(error.value)
     for file, other in (("custom/bad.yml", "sshd/invalid_user.yml"), ("sshd/invalid_user.yml", "custom/bad.yml")):
         assert f"detections/{file}: rule 100101: field 'id': also used by detections/{other}" in message, message
-    assert "detections/custom/bad.yml: rule 100101: field 'where': 'event.actoin'" in message
+    assert "detections/custom/bad.yml: rule 100101: field 'where.event.actoin': 'event.actoin'" in message
 
 
 def test_a_reference_to_a_broken_rule_is_not_a_second_error(content: Path):
@@ -153,3 +182,76 @@ def test_bad_test_cases_and_steps_are_reported_together(content: Path):
     message = str(error.value)
     for field in ("steps[0].count", "steps[1].count", "within", "tests[0].fires", "tests[1].fires"):
         assert f"failures_then_success.yml: rule 100112: field '{field}'" in message, message
+
+
+@pytest.mark.parametrize(("old", "new", "line", "key"), [
+    ("tests:\n", "tests:\n  - {name: overwritten, log: x, fires: 0}\ntests:\n", 22, "tests"),
+    ("  event.outcome: failure\n", "  event.outcome: failure\n  event.outcome: success\n", 18, "event.outcome"),
+    ("  not:\n    system.auth.ssh.method: [publickey, hostbased]\n",
+     "  not: {system.auth.ssh.method: publickey, system.auth.ssh.method: hostbased}\n", 18, "system.auth.ssh.method"),
+])
+def test_a_key_written_twice_in_a_rule_names_the_file_line_and_key(content: Path, old: str, new: str, line: int,
+                                                                    key: str):
+    """YAML keeps the last of two equal keys: a second `tests:` block would drop the first
+    block's cases, a field written twice in `where` would drop its first value."""
+    path = edit_rule(content, "authentication_failed.yml", old, new)
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    message = str(error.value)
+    assert message.startswith(f"{path}, line {line}, column "), message
+    assert f"key {key!r} is written twice (first on line " in message, message
+
+
+def test_a_key_written_twice_in_a_pipeline_is_refused_too(content: Path):
+    path = content / "pipelines" / "sshd" / "pipeline.yml"
+    path.write_text(path.read_text().replace("processors:\n", "processors: []\nprocessors:\n", 1))
+    with pytest.raises(ContentError) as error:
+        load_pipelines(content)
+    assert f"{path}, line " in str(error.value) and "key 'processors' is written twice" in str(error.value)
+
+
+def test_yaml_merge_keys_may_still_be_overridden(tmp_path: Path):
+    path = tmp_path / "merge.yml"
+    path.write_text("a: &base {level: 3, title: t}\nb:\n  <<: *base\n  level: 5\n")
+    assert read_yaml(path)["b"] == {"level": 5, "title": "t"}
+
+
+@pytest.mark.parametrize(("entry", "why"), [
+    ("logward.x: {type: keyword, ecs: false, arary: true}", "field 'logward.x': unknown keys ['arary']"),
+    ("logward.x: {type: keyword, ecs: false, array: 'yes'}", "field 'logward.x': array is true or false, got 'yes'"),
+])
+def test_a_field_catalog_entry_with_a_mistyped_flag_is_refused(content: Path, entry: str, why: str):
+    """A misspelt or quoted `array` or `index` would let a rule key on a list or search an
+    unindexed field without a word."""
+    with (content / "pipelines" / "fields.yml").open("a") as catalog:
+        catalog.write(entry + "\n")
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    assert "pipelines/fields.yml: " in str(error.value) and why in str(error.value), str(error.value)
+
+
+@pytest.mark.parametrize(("old", "new", "why"), [
+    ("T1110: {name: Brute Force, tactics: [TA0006]}", "T1110: {name: Brute Force}",
+     "technique T1110: field 'tactics': required, a non-empty list of tactic ids"),
+    ("T1110: {name: Brute Force, tactics: [TA0006]}", "T1110: {name: Brute Force, tactics: [TA0099]}",
+     "technique T1110: field 'tactics': 'TA0099' is not one of the file's tactics"),
+    ("T1110: {name: Brute Force, tactics: [TA0006]}", "T1110: {title: Brute Force, tactics: [TA0006]}",
+     "technique T1110: field 'title': not a field of a technique"),
+    ("  TA0006: Credential Access\n", "  TA0006: [Credential Access]\n",
+     "field 'tactics': a mapping of tactic ids (TA0006) to their names"),
+])
+@pytest.mark.parametrize("command", ["export", "plan", "test"])
+def test_a_bad_attack_entry_is_a_content_error_for_every_command(content: Path, tmp_path: Path, capsys, monkeypatch,
+                                                                  old: str, new: str, why: str, command: str):
+    """The compiler builds each Kibana rule's `threat` from _attack.yml: an entry it cannot
+    read must stop every command the same way, not only export, with a traceback."""
+    clean_env(monkeypatch)  # plan reaches no stack: the content is refused first
+    shutil.copytree(ROOT / "kibana", content / "kibana")
+    path = content / "detections" / "_attack.yml"
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+    args = [str(tmp_path / "out")] if command == "export" else []
+    assert main(["--content", str(content), command, *args]) == 2
+    err = capsys.readouterr().err
+    assert f"detections/_attack.yml: {why}" in err and "Traceback" not in err, err
+    assert not (tmp_path / "out").exists()

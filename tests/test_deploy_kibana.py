@@ -139,7 +139,8 @@ def test_rules_go_to_the_chosen_space(kibana: KibanaStandIn, capsys: pytest.Capt
 @pytest.mark.parametrize(("standin", "env_key", "message"), [
     (dict(api_key=KEY), "a-wrong-key-77", "refused the credentials (401)"),
     (dict(api_key=KEY, forbidden=True), KEY, "was not allowed (403 from Kibana)"),
-    (dict(api_key=KEY, version="8.9.2"), KEY, "Kibana 8.9.2"),
+    (dict(api_key=KEY, version="8.9.2"), KEY, "Kibana 8.9.2 at http"),
+    (dict(api_key=KEY, version="8.10.4"), KEY, "is too old: Logward's detection rules need 8.11 or later"),
     (dict(api_key=KEY, encryption_key=False), KEY, "encryptionKey"),
     (dict(api_key=KEY, alerts_access=False), KEY, "lacks privileges on the alerts index"),
 ])
@@ -218,3 +219,15 @@ def test_export_writes_rules_for_the_kibana_version_given(tmp_path: Path, monkey
     rules = [json.loads(x) for x in (tmp_path / "kibana" / "rules.ndjson").read_text().splitlines()]
     eql = [r for r in rules if r["type"] == "eql"]
     assert eql and all(("alert_suppression" in r) == suppressed for r in eql)
+
+
+@pytest.mark.parametrize("version", ["7.17", "8.8", "8.10.4"])
+def test_export_refuses_a_kibana_deploy_would_refuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str], version: str) -> None:
+    clean_env(monkeypatch)
+    with pytest.raises(SystemExit) as stop:
+        run(capsys, "export", "--kibana-version", version, str(tmp_path / "out"))
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and not (tmp_path / "out").exists()
+    assert (f"logward export: error: argument --kibana-version: Kibana {version} is too old: Logward's detection "
+            "rules need 8.11 or later") in err, err

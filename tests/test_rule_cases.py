@@ -12,6 +12,7 @@ from logward.cli.ruletest import run_case
 from logward.content.detections import load_rules
 from logward.content.paths import ContentError
 from logward.content.pipelines import load_pipelines
+from logward.engine import Engine
 from tests.conftest import ROOT, edit_rule
 
 NEGATIVE = ("Dec 10 06:55:48 LabSZ sshd[24200]: Failed password for invalid user webmaster from 173.234.31.186 "
@@ -82,3 +83,24 @@ def test_a_case_that_fires_may_hold_an_undecodable_line():
     case = next(c for c in rule.tests if c.fires)
     result = run_case(load_pipelines(ROOT), rules, rule, case)
     assert result.undecoded and result.ok
+
+
+@pytest.mark.parametrize("written", ["yesterday", "'2025-13-01T00:00:00Z'", "2025-01-01T00:00:00", "1735689600"])
+def test_a_bad_reference_time_is_named_when_the_rules_load_not_blamed_on_a_line(content: Path, written: str):
+    _edit(content, "    fires: 0\n", f"    fires: 0\n    reference_time: {written}\n")
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    assert ("invalid_user.yml: rule 100101: field 'tests[3].reference_time': an ISO 8601 time with an offset "
+            "(2025-01-01T00:00:00Z) or a date (midnight UTC), got ") in str(error.value), str(error.value)
+
+
+@pytest.mark.parametrize(("written", "year"), [("2024-06-01T12:00:00+02:00", "2023"),
+                                                ("'2024-12-31T23:30:00-01:00'", "2024"), ("2024-06-01", "2023")])
+def test_a_reference_time_dates_year_less_lines_as_replay_does(content: Path, written: str, year: str):
+    """Quoted or not (YAML reads an unquoted time itself), it is the time the case's lines
+    were shipped: 'Dec 10' is in the year before a June reference time."""
+    _edit(content, "    fires: 0\n", f"    fires: 0\n    reference_time: {written}\n")
+    rules = load_rules(content)
+    case = next(c for c in rules.by_id[100101].tests if c.name == CASE)
+    doc, _ = Engine(load_pipelines(content), rules).process(case.lines[0], case.reference_time)
+    assert doc["@timestamp"].startswith(f"{year}-12-10T06:55:48"), doc["@timestamp"]

@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..compiler.options import MIN_KIBANA, NEEDS_KIBANA
 from ..content.paths import content_root
 from ..deploy.errors import DeployError
 from ..deploy.settings import load_settings
@@ -75,10 +76,14 @@ def add_parser(commands: Any, name: str) -> None:
 
 
 def _version(text: str) -> tuple[int, ...]:
+    """The Kibana an export is for: one deploy would refuse is refused here too."""
     parts = text.split(".")
     if not 2 <= len(parts) <= 3 or not all(part.isdigit() for part in parts):
         raise argparse.ArgumentTypeError(f"a Kibana version is X.Y or X.Y.Z, not {text!r}")
-    return tuple(int(part) for part in parts)
+    version = tuple(int(part) for part in parts)
+    if version < MIN_KIBANA:
+        raise argparse.ArgumentTypeError(f"Kibana {text} is too old: {NEEDS_KIBANA}")
+    return version
 
 
 def say(text: str) -> None:

@@ -1,5 +1,6 @@
 """`logward logtest`: lines on stdin, and for each what ossec-logtest shows in its three
-phases: the pre-decoded header, the decoded fields, and the rules that fired.
+phases: the pre-decoded header, the decoded fields, and the rules that fired (a level-0
+rule that matched too, as OSSEC's "ignore": it raises no alert).
 
 Blank lines are skipped, as ossec-logtest skips them: --json prints one object for each
 line that is not blank. Text from the log is shown with its control characters escaped
@@ -83,12 +84,13 @@ def _text(doc: dict[str, Any], alerts: list[Alert]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    engine = Engine.load(args.content)
+    engine = Engine.load(args.content, keep_ignored=True)
     out = sys.stdout.buffer
     for line in iter_lines(sys.stdin.buffer):
         if not line.strip():
             continue
         doc, alerts = engine.process(line, iso_time(time.time()), args.timezone)
+        alerts = engine.ignored + alerts  # level-0 matches are shown, as ossec-logtest shows them
         if args.json:
             record = {"document": doc, "rules": [rule_summary(a) for a in alerts]}
             out.write(json_line(record))

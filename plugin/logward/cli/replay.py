@@ -24,7 +24,6 @@ import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -34,7 +33,7 @@ from ..engine.ingest import iso_time
 from ..engine.lines import counted, iter_lines, json_line, printable
 from ..report.html import HtmlReport
 from ..report.story import Story
-from ..rules.limits import LEVEL
+from ..rules.limits import INSTANT, LEVEL, FieldError
 from .options import add_timezone
 
 # The exit status of a replay that lost the end of a file but printed what it read before.
@@ -58,26 +57,14 @@ def add_parser(commands: Any, name: str) -> None:
 
 
 def _instant(text: str) -> str:
-    """An ISO 8601 instant with its offset, as event.created holds it: the year of every
-    year-less line is taken from it, so a bad one would lose every line. A date alone is
-    unambiguous enough (midnight UTC); a time without its offset is not."""
+    """An ISO 8601 instant with its offset, or a date (limits.INSTANT, as a test case's
+    reference_time): the year of every year-less line is taken from it, so a bad one would
+    lose every line."""
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is not None and moment.tzinfo is None and _is_date(text):
-        moment = moment.replace(tzinfo=UTC)
-    if moment is None or moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time with an offset (2025-01-01T00:00:00Z)")
-    return iso_time(moment.timestamp())
-
-
-def _is_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
+        return INSTANT.parse(text, "--reference-time")
+    except FieldError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time with an offset (2025-01-01T00:00:00Z) "
+                                         "or a date") from None
 
 
 def _level(text: str) -> int:

@@ -1,4 +1,7 @@
-"""`logward test`: every rule's own test cases, each in a fresh engine, reported per rule."""
+"""`logward test`: every rule's own test cases, each in a fresh engine, reported per rule.
+
+A case says how many times its rule fires. A level-0 rule raises no alert (OSSEC's
+"ignore"), so its cases count how many times it matched."""
 
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ class Undecoded:
 class CaseResult:
     rule: Rule
     case: TestCase
-    fired: int  # alerts of this rule
+    fired: int  # alerts of this rule (matches, for a level-0 rule)
     others: dict[int, int]  # alerts of other rules, for the report
     undecoded: tuple[Undecoded, ...] = ()
 
@@ -63,10 +66,11 @@ class CaseResult:
 def run_case(pipelines: Pipelines, rules: RuleSet, rule: Rule, case: TestCase,
              ingest: Ingest | None = None) -> CaseResult:
     """One case in a fresh engine: no correlation or first-seen state from other cases."""
-    engine = Engine(pipelines, rules, ingest=ingest)
+    engine = Engine(pipelines, rules, ingest=ingest, keep_ignored=rule.level == 0)
     fired, others, undecoded = 0, {}, []
     for number, line in enumerate(case.lines, 1):
         doc, alerts = engine.process(line, case.reference_time)
+        fired += sum(1 for match in engine.ignored if match.rule.id == rule.id)
         tags = doc.get("tags") or ()
         error = doc.get("error")
         why = str(error.get("message", "")) if isinstance(error, dict) else ""
@@ -110,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
             mark = "ok" if r.ok else "FAIL"
             also = ", ".join(f"{k}x{v}" for k, v in sorted(r.others.items())) or "none"
             problem = f"; {r.problem}" if r.problem else ""
-            print(f"        {mark}: {r.case.name}: fired {r.fired}, expected {r.case.fires} "
+            verb = "matched (level 0: no alert)" if rule.level == 0 else "fired"
+            print(f"        {mark}: {r.case.name}: {verb} {r.fired}, expected {r.case.fires} "
                   f"(other rules: {also}){problem}")
     total = len(results)
     print(f"{total - failed}/{total} cases passed across {counted(len({r.rule.id for r in results}), 'rule')}")

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DATA_STREAM = "logs-logward.auth-default"
+# The oldest Kibana the compiled rules are for: investigation_fields as an object, and the
+# 2023-10-31 public API, came with 8.11. Deploy refuses an older Kibana, export a request for one.
+MIN_KIBANA = (8, 11)
+NEEDS_KIBANA = f"Logward's detection rules need {'.'.join(map(str, MIN_KIBANA))} or later"
 
 
 @dataclass(frozen=True)

@@ -12,18 +12,11 @@ from typing import Any
 
 from ..rules import conditions
 from ..rules.conditions import Condition
-from ..rules.limits import FIELD_VALUES, FieldErrors
+from ..rules.limits import FIELD_VALUES, TEXT_TYPES, FieldErrors
 from ..rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, Selector, SequenceRule, parse_rule
+from .attack import Attack, load_attack
 from .fields import Field, load_fields
 from .paths import ContentError, read_yaml
-
-
-@dataclass(frozen=True)
-class Attack:
-    """The part of MITRE ATT&CK the rules cite: technique names and their tactics."""
-
-    tactics: dict[str, str]
-    techniques: dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -64,27 +57,54 @@ def _conditions(rule: Rule) -> list[tuple[str, Condition]]:
 
 
 def _fields_used(rule: Rule) -> list[tuple[str, str]]:
-    used = [(at, f) for at, condition in _conditions(rule) for f in sorted(conditions.fields(condition))]
+    """Each field a rule reads, with where the file says so (where.not.user.name, same)."""
+    used = [(test.path, test.field) for _, condition in _conditions(rule) for test in conditions.tests(condition)]
     for name in ("same", "key"):
         used += [(name, f) for f in getattr(rule, name, ())]
     return used
+
+
+def _field_problems(name: str, keyed: bool, catalog: dict[str, Field]) -> list[str]:
+    """Why a rule cannot read a field: in a condition, or (`keyed`) as a correlation's key."""
+    spec = catalog.get(name)
+    if spec is None:
+        return [f"{name!r} is not a field Logward writes (pipelines/fields.yml)"]
+    if not spec.index:
+        return [f"{name} is not indexed (pipelines/fields.yml index: false): Elasticsearch cannot search on it"]
+    if not keyed:
+        return []
+    if spec.array:
+        return [f"{name} holds a list of values (pipelines/fields.yml array: true): the engine correlates only "
+                "on single values, while Kibana would make one key of each value; key on a single-valued field"]
+    if spec.type in TEXT_TYPES:
+        return [f"{name} has type {spec.type}: Elasticsearch cannot group by a text field (terms aggregation, "
+                "EQL by); key on a keyword field"]
+    return []
+
+
+def _shown(value: Any) -> str:
+    """A compared value as the message shows it; a boolean says how YAML came to read one."""
+    if isinstance(value, bool):
+        return (f"{str(value).lower()}, a boolean (YAML 1.1 reads unquoted yes/no/on/off/true/false as "
+                "booleans: quote the value, 'no', if the word is meant)")
+    return repr(value)
 
 
 def _values_of_wrong_type(rule: Rule, catalog: dict[str, Field]) -> list[str]:
     """Compared values the field's type cannot hold: Kibana would refuse the query or it
     would never match, and the engine could disagree with it."""
     problems = []
-    for at, condition in _conditions(rule):
+    for _, condition in _conditions(rule):
         for comparison in conditions.comparisons(condition):
             spec = catalog.get(comparison.field)
-            if spec is None:
-                continue  # reported as not a field Logward writes
+            if spec is None or not spec.index:
+                continue  # reported as not a field Logward writes, or not one it can search
             allowed = FIELD_VALUES.get(spec.type)
-            what = f"{rule.label}: field '{at}': {comparison.field} has type {spec.type}"
+            what = f"{rule.label}: field '{comparison.path}': {comparison.field} has type {spec.type}"
             if allowed is None:
                 problems.append(f"{what}: a condition can only test it with {{exists: true|false}}")
                 continue
-            problems += [f"{what}: its values are {allowed.what}, got {value!r}"
+            problems += [f"{what}: its values are {allowed.what}, got {_shown(value)}"
                          for value in comparison.values if not allowed.accepts(value)]
     return problems
 
@@ -95,12 +115,8 @@ def _check(
 ) -> list[str]:
     """What is wrong with a rule beyond its own file; a reference to a rule whose file has
     errors is not one of them (its file's errors say enough)."""
-    problems = []
-    for at, name in _fields_used(rule):
-        if name not in catalog:
-            problems.append(
-                f"{rule.label}: field '{at}': {name!r} is not a field Logward writes (pipelines/fields.yml)"
-            )
+    problems = [f"{rule.label}: field '{at}': {why}" for at, name in _fields_used(rule)
+                for why in _field_problems(name, at in ("same", "key"), catalog)]
     problems += _values_of_wrong_type(rule, catalog)
     for technique in rule.mitre:
         parent = technique.partition(".")[0]
@@ -122,10 +138,8 @@ def _check(
 
 def load_rules(root: Path) -> RuleSet:
     base = root / "detections"
-    attack_data = read_yaml(base / "_attack.yml") or {}
-    attack = Attack(attack_data.get("tactics", {}), attack_data.get("techniques", {}))
+    attack, problems = load_attack(root)
     catalog = load_fields(root)
-    problems: list[str] = []
     loaded: dict[int, list[Rule]] = {}  # each id's rules, in load order: more than one is an error
     broken: set[Any] = set()  # ids of rules with errors: references to them are not errors too
     for path in sorted(p for p in base.rglob("*") if p.suffix in (".yml", ".yaml")):

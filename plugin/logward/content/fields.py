@@ -1,4 +1,6 @@
-"""The field catalog (pipelines/fields.yml): every field Logward writes, with its type."""
+"""The field catalog (pipelines/fields.yml): every field Logward writes, with its type,
+whether it holds a list of values (`array`), and whether Elasticsearch can search it
+(`index`)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,11 @@ class Field:
     name: str
     type: str
     ecs: bool
-    index: bool = True
+    index: bool = True  # false: not searchable, so no rule may test it
+    array: bool = False  # true: a list of values (related.ip), so no correlation may key on it
+
+
+FLAGS = {"ecs", "index", "array"}
 
 
 def load_fields(root: Path) -> dict[str, Field]:
@@ -23,5 +29,12 @@ def load_fields(root: Path) -> dict[str, Field]:
     for name, spec in data.items():
         if not isinstance(spec, dict) or "type" not in spec or "ecs" not in spec:
             raise ContentError(f"{path}: field {name!r} needs a type and ecs: true|false")
-        catalog[name] = Field(name, spec["type"], bool(spec["ecs"]), bool(spec.get("index", True)))
+        unknown = set(spec) - FLAGS - {"type"}
+        if unknown:
+            raise ContentError(f"{path}: field {name!r}: unknown keys {sorted(map(str, unknown))} (a field has a "
+                               f"type and {', '.join(sorted(FLAGS))})")
+        wrong = [flag for flag in sorted(FLAGS & set(spec)) if not isinstance(spec[flag], bool)]
+        if wrong:
+            raise ContentError(f"{path}: field {name!r}: {wrong[0]} is true or false, got {spec[wrong[0]]!r}")
+        catalog[name] = Field(name, spec["type"], spec["ecs"], spec.get("index", True), spec.get("array", False))
     return catalog

@@ -42,13 +42,18 @@ def _check_query(query: str, view: str, fields: dict[str, str], where: str) -> N
                            f"(kibana/fields/{view}.yml)")
 
 
-def check_rule_references(objects: list[dict[str, Any]], rule_ids: set[int]) -> None:
-    """Dashboards that count a rule's alerts name it by rule_id: each must still exist."""
+def check_rule_references(objects: list[dict[str, Any]], levels: dict[int, int]) -> None:
+    """Dashboards that count a rule's alerts name it by rule_id: each must still exist, and
+    raise alerts (level 0 raises none, so it has no Kibana rule)."""
     for obj in objects:
-        missing = {int(n) for n in _RULE_ID.findall(json.dumps(obj.get("attributes", {})))} - rule_ids
+        named = {int(n) for n in _RULE_ID.findall(json.dumps(obj.get("attributes", {})))}
+        where = obj.get("source", obj["id"])
+        missing = named - levels.keys()
         if missing:
-            raise ContentError(f"{obj.get('source', obj['id'])}: names rules {sorted(missing)}, which are not in "
-                               "detections/")
+            raise ContentError(f"{where}: names rules {sorted(missing)}, which are not in detections/")
+        ignored = {n for n in named if levels[n] == 0}
+        if ignored:
+            raise ContentError(f"{where}: names rules {sorted(ignored)}, which are level 0: they raise no alert")
 
 
 def load_saved_objects(root: Path) -> list[dict[str, Any]]:

@@ -9,7 +9,33 @@ from typing import Any
 import yaml
 
 # libyaml's parser when PyYAML has it: content loads at every start of the CLI.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Loader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+    """YAML's safe loader, refusing a key written twice in one mapping: YAML would keep the
+    last silently, so a second `tests:` block or a field repeated in `where` would undo the
+    first without a word."""
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            first: dict[Any, yaml.Node] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE:  # `<<: *defaults` may be overridden, as YAML means it to
+                    continue
+                key = self.construct_object(key_node)
+                try:
+                    earlier = first.setdefault(key, key_node)
+                except TypeError:  # an unhashable key: the base loader says so
+                    continue
+                if earlier is not key_node:
+                    mark = earlier.start_mark
+                    written = key_node.value if isinstance(key_node, yaml.ScalarNode) else key
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {written!r} is written twice (first on line {mark.line + 1}, "
+                                    f"column {mark.column + 1}); YAML would keep only the last", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
 
 
 class ContentError(ValueError):
@@ -49,7 +75,7 @@ def read_yaml(path: Path) -> Any:
         line = raw.count(b"\n", 0, e.start) + 1
         raise ContentError(f"{path}, line {line}: not UTF-8 text (byte 0x{raw[e.start]:02x})") from None
     try:
-        return yaml.load(text, Loader=_LOADER)
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from elastic_transport import NodeConfig, SerializationError, Transport, TransportError
 
+from ..compiler.options import MIN_KIBANA, NEEDS_KIBANA
 from .compare import contains
 from .elastic import version_tuple
 from .errors import DeployError, excerpt, redact
@@ -24,8 +25,6 @@ from .objects import MANAGED, USER_OWNED, Desired
 from .settings import Settings
 from .state import Snapshot
 
-# investigation_fields as an object, and the 2023-10-31 public API, came with 8.11.
-MIN_VERSION = (8, 11)
 API_VERSION = "2023-10-31"
 RULES = "/api/detection_engine/rules"
 SAVED_OBJECTS = "/api/saved_objects"
@@ -114,9 +113,8 @@ class Kibana:
         if not isinstance(number, str):
             raise DeployError(self.stranger(what, f"no version number in {status}"))
         self.version = version_tuple(number)
-        if self.version < MIN_VERSION:
-            raise DeployError(f"Kibana {number} at {self.url} is too old: Logward's detection rules need "
-                              f"{'.'.join(map(str, MIN_VERSION))} or later")
+        if self.version < MIN_KIBANA:
+            raise DeployError(f"Kibana {number} at {self.url} is too old: {NEEDS_KIBANA}")
         privileges = self.request("GET", "/api/detection_engine/privileges", "checking detection privileges")
         if not privileges.get("is_authenticated", False):
             raise DeployError(f"Kibana at {self.url} did not authenticate the deploy user")

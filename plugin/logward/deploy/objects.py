@@ -25,7 +25,7 @@ from ..content.detections import RuleSet, load_rules
 from ..content.fields import Field, load_fields
 from ..content.kibana import check_rule_references, load_saved_objects
 from ..content.pipelines import CUSTOM, Pipelines, load_pipelines
-from ..rules.model import FirstSeenRule
+from ..rules.model import FirstSeenRule, Rule
 from .compare import fingerprint
 from .settings import Settings
 
@@ -79,8 +79,14 @@ class Content:
     @classmethod
     def load(cls, root: Path) -> Content:
         content = cls(root, load_pipelines(root), load_rules(root), load_fields(root), load_saved_objects(root))
-        check_rule_references(content.saved_objects, {rule.id for rule in content.rules.rules})
+        check_rule_references(content.saved_objects, {rule.id: rule.level for rule in content.rules.rules})
         return content
+
+    @property
+    def alerting(self) -> list[Rule]:
+        """The rules Kibana gets: a level-0 rule raises no alert (OSSEC's "ignore"), so it
+        has no Kibana rule (nor, for first-time-seen, a transform)."""
+        return [rule for rule in self.rules.rules if rule.level > 0]
 
     @property
     def version(self) -> int:
@@ -154,7 +160,7 @@ def elasticsearch_objects(content: Content, caps: Capabilities, target: Target) 
     if caps.transforms:
         out += [
             Desired("elasticsearch", "transform", transform_id(rule), transform_body(rule, content.rules, target))
-            for rule in content.rules.rules if isinstance(rule, FirstSeenRule)
+            for rule in content.alerting if isinstance(rule, FirstSeenRule)
         ]
     return out
 
@@ -169,7 +175,7 @@ def kibana_objects(content: Content, caps: Capabilities, target: Target) -> list
         references = [{**ref, "id": named(ref["id"])} for ref in obj["references"]]
         out.append(Desired("kibana", "saved_object", f"{obj['type']}/{named(obj['id'])}",
                            {"attributes": attributes, "references": references}))
-    for rule in content.rules.rules:
+    for rule in content.alerting:
         if isinstance(rule, FirstSeenRule) and not caps.transforms:
             continue  # its entity index would never fill
         body = rule_body(rule, content.rules, target)

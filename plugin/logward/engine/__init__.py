@@ -21,17 +21,23 @@ ENGINE_ERROR_TAG = "logward_engine_error"
 
 class Engine:
     def __init__(self, pipelines: Pipelines, rules: RuleSet, first_seen: dict[int, set[tuple]] | None = None,
-                 ingest: Ingest | None = None):
+                 ingest: Ingest | None = None, keep_ignored: bool = False):
         self.pipelines = pipelines
         self.rules = rules
         # Compiled pipelines hold no state between documents, so engines may share them.
         self.ingest = ingest or Ingest(pipelines.bodies, pipelines.entry)
-        self.detector = Detector(rules, first_seen)
+        # keep_ignored: what level-0 rules matched on the last line, in `ignored` (they raise no alert).
+        self.detector = Detector(rules, first_seen, keep_ignored)
 
     @classmethod
-    def load(cls, root: str | Path | None = None) -> Engine:
+    def load(cls, root: str | Path | None = None, keep_ignored: bool = False) -> Engine:
         base = content_root(root)
-        return cls(load_pipelines(base), load_rules(base))
+        return cls(load_pipelines(base), load_rules(base), keep_ignored=keep_ignored)
+
+    @property
+    def ignored(self) -> list[Alert]:
+        """The matches of level-0 rules on the last line processed, if the engine keeps them."""
+        return self.detector.ignored
 
     def parse(self, line: str, created: str | None = None, timezone: str | None = None) -> dict[str, Any]:
         """The document the ingest node would index for this line, shipped at `created`

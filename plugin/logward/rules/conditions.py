@@ -10,7 +10,7 @@ against its field's type in pipelines/fields.yml (`limits.FIELD_VALUES`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .limits import FieldError
@@ -22,11 +22,14 @@ Scalar = str | int | bool
 class Equals:
     field: str
     values: tuple[Scalar, ...]  # any of these
+    # Where the rule file wrote it (where.not.user.name), for messages; not part of its meaning.
+    path: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
 class Exists:
     field: str
+    path: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -71,16 +74,16 @@ def _scalar(value: Any, path: str) -> Scalar:
     raise FieldError(path, f"values are strings, integers or booleans, got {value!r}")
 
 
-def _field(field: str, value: Any, path: str) -> Condition:
+def _field(name: str, value: Any, path: str) -> Condition:
     if isinstance(value, dict):
         if set(value) != {"exists"} or not isinstance(value["exists"], bool):
             raise FieldError(path, "the only operator is {exists: true|false}")
-        return Exists(field) if value["exists"] else Not(Exists(field))
+        return Exists(name, path) if value["exists"] else Not(Exists(name, path))
     if isinstance(value, list):
         if not value:
             raise FieldError(path, "an empty list matches nothing")
-        return Equals(field, tuple(_scalar(v, path) for v in value))
-    return Equals(field, (_scalar(value, path),))
+        return Equals(name, tuple(_scalar(v, path) for v in value), path)
+    return Equals(name, (_scalar(value, path),), path)
 
 
 def fields(condition: Condition) -> set[str]:
@@ -92,15 +95,18 @@ def fields(condition: Condition) -> set[str]:
     return set().union(*(fields(c) for c in condition.items))
 
 
+def tests(condition: Condition) -> list[Equals | Exists]:
+    """Every test of one field in a condition, in the order written."""
+    if isinstance(condition, (Equals, Exists)):
+        return [condition]
+    if isinstance(condition, Not):
+        return tests(condition.inner)
+    return [found for c in condition.items for found in tests(c)]
+
+
 def comparisons(condition: Condition) -> list[Equals]:
     """Every comparison of a field with values in a condition, in the order written."""
-    if isinstance(condition, Equals):
-        return [condition]
-    if isinstance(condition, Exists):
-        return []
-    if isinstance(condition, Not):
-        return comparisons(condition.inner)
-    return [found for c in condition.items for found in comparisons(c)]
+    return [found for found in tests(condition) if isinstance(found, Equals)]
 
 
 def any_of(conditions: list[Condition]) -> Condition:

@@ -6,6 +6,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 
@@ -52,6 +53,42 @@ class Duration:
         if not self.low <= seconds <= self.high:
             raise FieldError(field, f"a duration from {self.low}s to {self.high}s (like 120s or 2m), got {value!r}")
         return seconds
+
+
+@dataclass(frozen=True)
+class Instant:
+    """A moment with its offset, as ISO 8601 writes it (2025-01-01T00:00:00Z), or a date
+    (midnight UTC): the year of every year-less log line is taken from it, so a time
+    without its offset is refused as ambiguous. Given as Elasticsearch prints times, as
+    event.created holds them (2025-01-01T00:00:00.000Z)."""
+
+    what: str = "an ISO 8601 time with an offset (2025-01-01T00:00:00Z) or a date (midnight UTC)"
+
+    def parse(self, value: Any, field: str) -> str:
+        if isinstance(value, datetime):  # YAML reads an unquoted time itself, a date too
+            moment: datetime | None = value
+        elif isinstance(value, date):
+            moment = datetime.combine(value, time(), UTC)
+        else:
+            moment = _from_text(value) if isinstance(value, str) else None
+        try:
+            if moment is None or moment.tzinfo is None:
+                raise ValueError(value)
+            moment = moment.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise FieldError(field, f"{self.what}, got {value!r}") from None
+        return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
+def _from_text(text: str) -> datetime | None:
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), UTC)  # a date alone
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -102,6 +139,10 @@ FIELD_VALUES: dict[str, FieldValues] = {
     "boolean": FieldValues("true or false, unquoted", lambda v: isinstance(v, bool)),
 }
 
+# Field types Elasticsearch analyzes into words: a terms aggregation (a transform's group_by,
+# alert suppression) or an EQL `by` on one fails, so no correlation may key on them.
+TEXT_TYPES = frozenset({"text", "match_only_text"})
+
 # OSSEC's scale: 0 is ignored, 3 a successful login, 5 a user error, 10 repeated errors,
 # 12 a high-importance event, 15 a severe attack.
 LEVEL = IntRange("level", 0, 15)
@@ -110,7 +151,12 @@ RULE_ID = IntRange("rule id", 100000, 199999)
 OSSEC_ID = IntRange("OSSEC/Wazuh rule id", 1, 999999)
 # How many events a correlation counts. EQL's `with runs=N` allows at most 100.
 COUNT = IntRange("count", 2, 100)
+# Fields a correlation keys on (`same`, `key`): Kibana's alert_suppression.group_by, which
+# compiled correlations and first-time-seen rules suppress by, takes at most 3.
+KEY_FIELDS = 3
 # Correlation windows, from a second to a day.
 WINDOW = Duration(1, 86400)
+# When logs were shipped: replay's --reference-time, a test case's reference_time.
+INSTANT = Instant()
 TECHNIQUE = re.compile(r"T[0-9]{4}(?:\.[0-9]{3})?\Z")
 GROUP = re.compile(r"[a-z][a-z0-9_]*\Z")

@@ -22,7 +22,19 @@ from typing import Any, ClassVar, TypeVar
 
 from . import conditions
 from .conditions import Condition
-from .limits import COUNT, GROUP, LEVEL, OSSEC_ID, RULE_ID, TECHNIQUE, WINDOW, FieldError, FieldErrors
+from .limits import (
+    COUNT,
+    GROUP,
+    INSTANT,
+    KEY_FIELDS,
+    LEVEL,
+    OSSEC_ID,
+    RULE_ID,
+    TECHNIQUE,
+    WINDOW,
+    FieldError,
+    FieldErrors,
+)
 
 T = TypeVar("T")
 
@@ -145,10 +157,16 @@ def _list(data: dict, field: str) -> list:
     return value
 
 
-def _fields(data: dict, field: str) -> tuple[str, ...]:
+def _key(data: dict, field: str) -> tuple[str, ...]:
+    """The fields a correlation keys on (`same`, `key`)."""
     value = _list(data, field)
     if not value or not all(isinstance(v, str) and v for v in value):
         raise FieldError(field, "a non-empty list of field names")
+    if len(value) > KEY_FIELDS:
+        raise FieldError(field, f"at most {KEY_FIELDS} fields (Kibana suppresses alerts by at most {KEY_FIELDS}), "
+                                f"got {len(value)}")
+    if len(set(value)) < len(value):
+        raise FieldError(field, f"a field named twice: {value}")
     return tuple(value)
 
 
@@ -190,11 +208,16 @@ def _case(i: int, case: Any) -> TestCase:
             raise FieldError(f"{at}.undecodable", "true if the case is about a line Logward cannot decode")
         return value
 
+    def reference_time() -> str:
+        return INSTANT.parse(case["reference_time"], f"{at}.reference_time") if "reference_time" in case \
+            else TEST_REFERENCE_TIME
+
     name = case.get("name") if isinstance(case.get("name"), str) else f"case {i + 1}"
     log, count, odd = problems.get(lines), problems.get(fires), problems.get(undecodable)
+    shipped = problems.get(reference_time)
     problems.raise_any()
-    assert log is not None and count is not None and odd is not None
-    return TestCase(name, log, count, str(case.get("reference_time", TEST_REFERENCE_TIME)), odd)
+    assert log is not None and count is not None and odd is not None and shipped is not None
+    return TestCase(name, log, count, shipped, odd)
 
 
 def _tests(data: dict) -> tuple[TestCase, ...]:
@@ -270,16 +293,16 @@ TYPE_PARSERS: dict[type[Rule], dict[str, Parser]] = {
         "events": lambda d: _selector(d.get("events"), "events"),
         "count": lambda d: COUNT.parse(d.get("count"), "count"),
         "timeframe": lambda d: WINDOW.parse(d.get("timeframe"), "timeframe"),
-        "same": lambda d: _fields(d, "same"),
+        "same": lambda d: _key(d, "same"),
     },
     SequenceRule: {
         "steps": _steps,
         "within": lambda d: WINDOW.parse(d.get("within"), "within"),
-        "same": lambda d: _fields(d, "same"),
+        "same": lambda d: _key(d, "same"),
     },
     FirstSeenRule: {
         "events": lambda d: _selector(d.get("events"), "events"),
-        "key": lambda d: _fields(d, "key"),
+        "key": lambda d: _key(d, "key"),
     },
 }
 

@@ -16,7 +16,7 @@ class Alert:
         self.rule = rule
         self.event = event  # the event that made the rule fire (the last one, for a correlation)
         self.time = time  # the event's time, seconds since the epoch
-        self.sequence = sequence  # position of the alert in this run, from 1
+        self.sequence = sequence  # position of the alert in this run, from 1; 0 for a level-0 match
         self.correlation = correlation or {}  # count, window, key, first
 
     def to_json(self) -> dict[str, Any]:

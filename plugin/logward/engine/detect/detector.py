@@ -18,6 +18,10 @@ it never counts with events it did not happen near.
 - first_seen: the keys seen so far, which the caller may load and save to make "first"
   mean first ever rather than first in this run.
 
+A level-0 rule raises no alert (OSSEC's level 0 is "ignore"), whatever its type; it still
+feeds the correlations that select it, and a correlation at level 0 still counts. Its
+matches are kept in `ignored`, for `logward test` and `logtest`, only when asked for.
+
 Time is the event's @timestamp, so replaying old logs gives the alerts they would have
 given live.
 """
@@ -257,6 +261,15 @@ class _PlanBuilder:
             return repr(cond)
         return self.conditions.expr(cond)
 
+    def raise_(self, rule: Rule, correlation: str) -> str | None:
+        """The statement for a rule that matched: an alert, a level-0 match kept aside, or
+        nothing (None) when level-0 matches are not kept."""
+        if rule.level > 0:
+            return f"out.append(_Alert({self.const(rule)}, doc, t, _number(), {correlation}))"
+        if self.detector.keep_ignored:
+            return f"{self.const(self.detector.ignored)}.append(_Alert({self.const(rule)}, doc, t, 0, {correlation}))"
+        return None
+
     def selector(self, selector: Selector, fired: dict[int, str]) -> str | None:
         """An expression for "this event is an input of the correlation", or None for never."""
         if selector.where is not None:
@@ -275,9 +288,10 @@ class _PlanBuilder:
                 continue
             flag = fired[rule.id] = f"f{rule.id}"
             self.lines.append(f"    {flag} = {self.test(cond)}")
-            if rule.level > 0:
+            raised = self.raise_(rule, "None")
+            if raised:
                 self.lines.append(f"    if {flag}:")
-                self.lines.append(f"        out.append(_Alert({self.const(rule)}, doc, t, _number(), None))")
+                self.lines.append(f"        {raised}")
         # A correlation's key is read only when the event is one of its inputs; correlations
         # keyed on the same fields (a source address) share the first reading.
         inputs: list[tuple[Any, Rule, str, str | None]] = []  # state, rule, test, its steps
@@ -303,7 +317,7 @@ class _PlanBuilder:
                 self.lines.append(f"    m = {steps}")
             more = ", m" if steps is not None else ""
             self.lines.append(f"    if {test} and (r := {self.const(state)}.hit({read}, t{more})) is not None:")
-            self.lines.append(f"        out.append(_Alert({self.const(rule)}, doc, t, _number(), r))")
+            self.lines.append(f"        {self.raise_(rule, 'r') or 'pass'}")
         self.lines.append("    return None")
         self.lines[1:1] = [f"    {read}" for read in self.conditions.reads]
         exec(compile("\n".join(self.lines) + "\n", f"<logward plan {action}>", "exec"), self.namespace)
@@ -313,8 +327,13 @@ class _PlanBuilder:
 class Detector:
     """Feed parsed events in order; get the alerts each one raises."""
 
-    def __init__(self, ruleset: RuleSet, first_seen: dict[int, set[tuple]] | None = None):
+    def __init__(self, ruleset: RuleSet, first_seen: dict[int, set[tuple]] | None = None,
+                 keep_ignored: bool = False):
         self.ruleset = ruleset
+        # With keep_ignored, the matches of level-0 rules on the last event processed
+        # (sequence 0: they are not alerts).
+        self.keep_ignored = keep_ignored
+        self.ignored: list[Alert] = []
         self.numbers = count(1)  # of the alerts, in the order raised
         self.first_seen: dict[int, set[tuple]] = first_seen if first_seen is not None else {}
         self.event_rules = [r for r in ruleset.rules if isinstance(r, EventRule)]
@@ -341,6 +360,8 @@ class Detector:
         if action.__class__ is not str:
             action = None
         plan = self.plans.get(action) or self.plan(action)
+        if self.keep_ignored:
+            self.ignored.clear()
         out: list[Alert] = []
         plan(doc, event_time(doc), out)
         return out
