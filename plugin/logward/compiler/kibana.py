@@ -148,11 +148,12 @@ def rule_body(rule: Rule, rules: RuleSet, target: Target = DEFAULT_TARGET) -> di
         body.update(type="eql", language="eql", query=_eql(rule, rules), index=list(target.index),
                     timestamp_override="event.ingested", timestamp_field="@timestamp")
         # EQL matches a sequence ending at every event after the count is reached (40
-        # failures make 33 matches of 8). Suppressing by the key for the window keeps that
-        # to one alert per key and window; the engine, counting afresh after each alert,
-        # may give more in one window (README, "Rules").
+        # failures make 33 matches of 8), and consecutive runs both see the last minute and
+        # window of events. Suppressing by the key for the whole look-back keeps that to one
+        # alert per key, however the burst falls across runs; the engine, counting afresh
+        # after each alert, may give more (README, "Rules").
         if target.sequence_suppression:
-            body["alert_suppression"] = _suppression(rule.same, window)
+            body["alert_suppression"] = _suppression(rule.same, lookback)
     elif isinstance(rule, FirstSeenRule):
         # An entity reaches its index up to ENTITY_LAG_SECONDS after its first event is
         # ingested, so runs overlap by that much; suppression keeps the overlap to one alert.
