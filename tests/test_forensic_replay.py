@@ -5,6 +5,7 @@ did with su and sudo afterwards (first-time alerts included)."""
 from __future__ import annotations
 
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -185,7 +186,7 @@ def test_a_step_while_two_logins_of_the_user_are_open_is_marked_for_both(monkeyp
              "Mar  4 08:00:40 web-1 sshd[7108]: Accepted password for alice from 203.0.113.50 port 41008 ssh2",
              "Mar  4 08:00:50 web-1 sudo:    alice : TTY=pts/1 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id"]
     summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
-    assert "alice: sudo as root: /usr/bin/id (ambiguous: another login of alice was open too)" in summary
+    assert "alice: sudo as root: /usr/bin/id (ambiguous: another session of alice was open too)" in summary
 
 
 def test_a_slow_guess_that_got_in_is_in_the_summary_and_repeats_count(monkeypatch, tmp_path: Path):
@@ -339,3 +340,102 @@ def test_what_a_user_did_after_su_to_another_is_the_logins_story_until_the_su_en
     assert steps == ["deploy: su to bob [rules 100302, 100305]",
                      "deploy: as bob: sudo as root: /bin/bash [rules 100201, 100203]",
                      "deploy: as bob: created user toor (as root) [rules 100501, 100503, 100507]"]
+
+
+def _accepted(clock: str, user: str, source: str, pid: int) -> list[str]:
+    return [f"Mar  4 {clock} web-1 sshd[{pid}]: Accepted password for {user} from {source} port 40000 ssh2",
+            f"Mar  4 {clock} web-1 sshd[{pid}]: pam_unix(sshd:session): session opened for user {user} by (uid=0)"]
+
+
+def _sudo_shell(clock: str, user: str, uid: int) -> list[str]:
+    """Debian's sudo: no pid on its lines."""
+    return [f"Mar  4 {clock} web-1 sudo: {user} : TTY=pts/{uid % 10} ; PWD=/home/{user} ; USER=root ; "
+            "COMMAND=/bin/bash",
+            f"Mar  4 {clock} web-1 sudo: pam_unix(sudo:session): session opened for user root(uid=0) "
+            f"by {user}(uid={uid})"]
+
+
+TOOR = "Mar  4 10:03:00 web-1 useradd[4400]: new user: name=toor, UID=0, GID=0, home=/home/toor, shell=/bin/sh"
+ROOT_CLOSED = "web-1 sudo: pam_unix(sudo:session): session closed for user root"
+
+
+def test_a_root_session_closed_without_a_pid_among_several_leaves_later_changes_ambiguous(monkeypatch, tmp_path):
+    lines = [*_accepted("09:00:00", "admin", "198.51.100.20", 3000), *_sudo_shell("09:01:00", "admin", 1000),
+             *_accepted("10:00:00", "deploy", "203.0.113.50", 4310), *_sudo_shell("10:00:10", "deploy", 1001),
+             f"Mar  4 10:02:00 {ROOT_CLOSED}", TOOR, f"Mar  4 10:04:00 {ROOT_CLOSED}"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert summary.count("created user toor (as root, ambiguous: root session of admin or deploy)") == 2
+    assert "203.0.113.50" in summary
+    # With one such session open, its close is its own.
+    lines = [*_accepted("10:00:00", "deploy", "203.0.113.50", 4310), *_sudo_shell("10:00:10", "deploy", 1001),
+             f"Mar  4 10:02:00 {ROOT_CLOSED}", TOOR]
+    assert "toor" not in "\n".join(_summary(monkeypatch, tmp_path, lines)).split("Grave account changes")[0]
+
+
+def test_a_pam_host_name_goes_to_the_address_its_pid_logged_then_not_after_the_pid_came_round(monkeypatch, tmp_path):
+    pam = ("web-1 sshd[2222]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= "
+           "rhost=scan.evil.example  user=root")
+    lines = [f"Mar  4 10:00:00 {pam}",
+             *[f"Mar  4 10:00:0{i} web-1 sshd[2222]: Failed password for root from 203.0.113.9 port 50000 ssh2"
+               for i in (2, 5, 8)],
+             "Mar  4 10:00:09 web-1 sshd[2222]: PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh "
+             "ruser= rhost=scan.evil.example  user=root",
+             *_accepted("23:00:00", "alice", "198.51.100.20", 2222)]  # the same pid, hours later
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[1].startswith("web-1: 203.0.113.9 (PAM named it scan.evil.example) failed 3 logins (root)")
+    assert not any("198.51.100.20" in line or "alice" in line for line in summary)
+
+
+def test_a_pid_that_comes_round_again_is_another_su_and_another_step(monkeypatch, tmp_path):
+    earlier = ["Mar  3 09:00:00 web-1 su[3300]: (to dave) carol on pts/4",
+               "Mar  3 09:00:00 web-1 su[3300]: pam_unix(su:session): session opened for user dave by carol(uid=1003)",
+               "Mar  3 09:05:00 web-1 su[3300]: pam_unix(su:session): session closed for user dave",
+               "Mar  3 09:10:00 web-1 sudo[3310]: alice : TTY=pts/1 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/id"]
+    attack = [*_guess("web-1", "203.0.113.50", "alice", 0), *_accepted("08:01:00", "alice", "203.0.113.50", 3100),
+              "Mar  4 08:02:00 web-1 sudo[3310]: alice : TTY=pts/2 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/id",
+              "Mar  4 08:03:00 web-1 su[3300]: (to bob) alice on pts/2",
+              "Mar  4 08:03:00 web-1 su[3300]: pam_unix(su:session): session opened for user bob by alice(uid=1001)",
+              "Mar  4 08:03:30 web-1 sudo[3320]: bob : TTY=pts/2 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/bin/id",
+              "Mar  4 08:04:00 web-1 su[3300]: pam_unix(su:session): session closed for user bob"]
+    steps = [line.strip().split("  ", 1)[1].split(" [")[0] for line in _summary(monkeypatch, tmp_path, earlier + attack)
+             if line.startswith("      2024")]
+    assert steps == ["alice: sudo as root: /bin/id", "alice: su to bob", "alice: as bob: sudo as root: /usr/bin/id"]
+
+
+def test_steps_after_su_to_a_user_who_has_a_session_of_their_own_are_ambiguous(monkeypatch, tmp_path):
+    lines = [*_accepted("07:00:00", "bob", "192.0.2.7", 2900),
+             *_guess("web-1", "203.0.113.50", "alice", 0), *_accepted("08:01:00", "alice", "203.0.113.50", 3100),
+             "Mar  4 08:03:00 web-1 su[3300]: (to bob) alice on pts/2",
+             "Mar  4 08:03:30 web-1 sudo: bob : TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/bin/id",
+             "Mar  4 08:04:00 web-1 su[3300]: pam_unix(su:session): session closed for user bob"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "alice: as bob: sudo as root: /usr/bin/id (ambiguous: another session of bob was open too)" in summary
+
+
+def test_a_grave_account_change_no_session_can_claim_is_told_with_who_was_logged_in(monkeypatch, tmp_path):
+    lines = [*_accepted("10:05:00", "deploy", "203.0.113.50", 4310),
+             "Mar  4 10:05:10 web-1 sudo: deploy : TTY=pts/0 ; PWD=/home/deploy ; USER=root ; "
+             "COMMAND=/usr/bin/systemd-run --on-active=30 /usr/sbin/useradd -o -u 0 -g 0 -M toor",
+             "Mar  4 10:05:10 web-1 sudo: pam_unix(sudo:session): session opened for user root(uid=0) "
+             "by deploy(uid=1001)",
+             f"Mar  4 10:05:10 {ROOT_CLOSED}",
+             "Mar  4 10:05:40 web-1 useradd[4400]: new user: name=toor, UID=0, GID=0, home=/home/toor, shell=/bin/sh"]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[1] == "No source brute-forced a host."
+    assert summary[2].startswith("Grave account changes made while no root session Logward saw was open")
+    assert summary[3].startswith("    web-1: 2024-03-04 10:05:40  created user toor [rules ")
+    assert summary[4] == "      logged in then: deploy from 203.0.113.50 (since 2024-03-04 10:05:00)"
+
+
+def test_a_line_break_in_a_logged_value_cannot_forge_a_summary_line(monkeypatch, tmp_path):
+    def journal(seconds: int, ident: str, pid: int, message: str) -> str:
+        return json.dumps({"__REALTIME_TIMESTAMP": str((1740909600 + seconds) * 1_000_000), "_HOSTNAME": "web-2",
+                           "SYSLOG_IDENTIFIER": ident, "_PID": str(pid), "_COMM": ident, "MESSAGE": message})
+    lines = [journal(i, "sshd", 5000 + i, f"Failed password for alice from 203.0.113.5 port {40000 + i} ssh2")
+             for i in range(8)]
+    lines += [journal(60, "sshd", 5100, "Accepted password for alice from 203.0.113.5 port 41000 ssh2"),
+              journal(100, "su", 5200, "pam_unix(su:session): session opened for user bob\nweb-2:\u00a0192.0.2.99"
+                                       "\u00a0failed\u00a040\u00a0logins by alice(uid=1000)")]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert not any(line.startswith("web-2: 192.0.2.99") or "\u00a0" in line for line in summary)
+    assert any("su to bob\\nweb-2:\\xa0192.0.2.99" in line for line in summary)

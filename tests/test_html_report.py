@@ -211,3 +211,12 @@ def test_every_rule_link_has_its_target_with_a_minimum_level(tmp_path, capsys):
     links = set(re.findall(r'href="#(rule-[0-9]+)"', markup))
     targets = set(re.findall(r'id="(rule-[0-9]+)"', markup))
     assert links and links <= targets, sorted(links - targets)
+
+
+def test_a_grave_account_change_no_session_can_claim_is_listed_with_who_was_logged_in():
+    report = _replay([
+        "Mar  4 10:05:00 web-1 sshd[4310]: Accepted password for deploy from 203.0.113.50 port 40000 ssh2",
+        "Mar  4 10:05:40 web-1 useradd[4400]: new user: name=<b>toor</b>, UID=0, GID=0, home=/home/toor, "
+        "shell=/bin/sh"])
+    table = _section(report.html(), "brute-force").split('<table id="unclaimed">')[1]
+    assert "created user &lt;b&gt;toor&lt;/b&gt;" in table and "deploy from 203.0.113.50" in table

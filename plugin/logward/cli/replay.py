@@ -203,7 +203,7 @@ def _replay(args: argparse.Namespace) -> int:
                     write(ossec_text(alert, name).encode("utf-8", errors="replace") + b"\n")
     if not args.json:
         # The story is report/story.py's plain text; the names in it come from the logs.
-        text = "\n".join(map(printable, story.text().split("\n")))
+        text = "".join(printable(line) + "\n" for line in story.lines())
         out.write(text.encode("utf-8", errors="replace"))
     out.flush()
     sys.stderr.write(summary.report())

@@ -14,10 +14,13 @@ from typing import Any, BinaryIO
 
 import orjson
 
-# C0 and C1 controls, DEL, and the characters that hide text or reorder it ("Trojan Source"):
-# a log line may carry any of them, and a terminal would obey them. Half a character (a lone
-# surrogate, which JSON can escape) has no UTF-8 form at all.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+# C0 and C1 controls, DEL, the characters that hide text or reorder it ("Trojan Source"),
+# and spaces other than the space, which pass for one ("failed\u00a040\u00a0logins" reads as
+# words Logward wrote): a log line may carry any of them, and a terminal would obey them or
+# show them as plain text. Half a character (a lone surrogate, which JSON can escape) has no
+# UTF-8 form at all.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\xa0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2069\u3000"
+                          "\ufeff\ud800-\udfff]")
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 

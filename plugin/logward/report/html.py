@@ -359,6 +359,17 @@ class HtmlReport:
             out.append('<p class="quiet">No source brute-forced a host.</p>')
         for attack in attacks:
             out.append(self._attack(attack))
+        if self.story.unclaimed:
+            out.append('<h3>Grave account changes no root session Logward saw could have made</h3>'
+                       '<p>A delayed job, or a session the log does not show: who was logged in then.</p>'
+                       '<table id="unclaimed"><thead><tr><th>Time (UTC)</th><th>Host</th><th>What</th><th>Rules</th>'
+                       "<th>Logged in then</th></tr></thead><tbody>")
+            for (host, _), step in sorted(self.story.unclaimed.items(), key=lambda item: item[1].time):
+                present = ", ".join(f"{login.user} from {login.source or '?'}"
+                                    for login in self.story.logged_in(host, step.time)) or "nobody Logward saw"
+                out.append(f"<tr><td>{when(step.time)}</td><td>{esc(host)}</td><td>{esc(step.what)}</td>"
+                           f"<td>{self._rule_ids(step.rules)}</td><td>{esc(present)}</td></tr>")
+            out.append("</tbody></table>")
         out.append("</section>")
         return "".join(out)
 

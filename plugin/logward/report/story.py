@@ -109,7 +109,8 @@ class Attack:
     rules: set[int] = field(default_factory=set)  # the brute-force rules that fired
     logins: list[Login] = field(default_factory=list)
     knew: list[Step] = field(default_factory=list)  # proofs that it holds a credential root accepts
-    pids: set[int] = field(default_factory=set)  # sshd processes that named it (when it is a name)
+    pids: dict[int, tuple[float, float]] = field(default_factory=dict)  # sshd processes that named it
+    # (when it is a name), with the first and last time each did
     aliases: list[str] = field(default_factory=list)  # names PAM logged for this address
 
     def absorb(self, other: Attack) -> None:
@@ -218,6 +219,12 @@ def _either(names: list[str]) -> str:
 
 SWITCHES = ("sudo", "sudo-i", "su", "su-l", "runuser", "runuser-l")
 SU = frozenset({"su", "su-l"})
+# Lines of one process about one thing (su's own line and PAM's) come within seconds; the
+# same pid later is another process.
+SAME_STEP = 5.0
+# How far apart an sshd process's lines about one client can be: its login grace time
+# (two minutes by default) and the session's last failures, with room to spare.
+CONNECTION = 600.0
 # How many switches deep a login's story follows (su to bob, then bob's su to carol).
 SWITCH_DEPTH = 3
 SSHD = frozenset({"sshd", "sshd-session", "sshd-auth"})
@@ -236,15 +243,23 @@ class Story:
         self.steps: dict[tuple[str, str], dict[tuple[Any, str], Step]] = defaultdict(dict)
         self.logins: dict[tuple[str, str], list[Login]] = defaultdict(list)  # by host and user
         self.sessions: dict[tuple[str, int], Login] = {}  # open sshd sessions by host and pid
-        # The address each sshd process logged, by host and pid: PAM's lines of the same
-        # process may give the client's host name instead (rhost=), told under the address.
-        self.addresses: dict[tuple[str, int], str] = {}
-        self.switches: dict[str, dict[Any, Switch]] = defaultdict(dict)  # su to other users, by host
+        # The addresses each sshd process logged, with when, by host and pid: PAM's lines of
+        # the same process may give the client's host name instead (rhost=), told under the
+        # address. Pids come round again, so only an address logged near in time counts.
+        self.addresses: dict[tuple[str, int], list[tuple[float, str]]] = defaultdict(list)
+        self.switches: dict[str, list[Switch]] = defaultdict(list)  # su to other users, by host
+        self._switch_of: dict[tuple[str, int], Switch] = {}  # the latest by host and su's pid
         self._timelines: dict[tuple[str, str], _Timeline] = {}  # made when the story is told
         # Who holds a root session (through sudo or su) on each host right now, as (pid of
         # the sudo or su process, user), oldest first: account changes name the account,
         # not who made them, so they go to these users.
         self.root_sessions: dict[str, list[tuple[int | None, str]]] = defaultdict(list)
+        # Closes without a pid (Debian's sudo logs none) while several such sessions were
+        # open: one of them ended, nobody knows which, so all stay holders, marked ambiguous.
+        self.unsure_closes: dict[str, int] = defaultdict(int)
+        # Grave account changes made when no root session was open (a delayed job, a session
+        # the log never showed): nobody's story has them, so they are told on their own.
+        self.unclaimed: dict[tuple[str, Any], Step] = {}
 
     def add(self, doc: dict[str, Any], alerts: list[Alert]) -> None:
         event = doc.get("event")
@@ -274,39 +289,68 @@ class Story:
 
     def _root_session(self, doc: dict[str, Any], action: str) -> None:
         """Open or close a root session. The close line names only root, not who opened
-        it, so its pid says which session ended; without a pid, the latest one did."""
-        sessions = self.root_sessions[_get(doc, "host.hostname") or "-"]
+        it, so its pid says which session ended. Without a pid, with one such session open,
+        that one did; with several, any of them may have, and none is dropped until as many
+        closes have come as they are."""
+        host = _get(doc, "host.hostname") or "-"
+        sessions = self.root_sessions[host]
         pid, user = _get(doc, "process.pid"), _get(doc, "user.name")
         if action == "pam_session_opened":
             if user:
                 sessions.append((pid, user))
             return
-        ended = [i for i, (opened_by, _) in enumerate(sessions) if pid is None or opened_by == pid]
-        if ended:  # a pid never seen opening was opened before the log began: nothing to close
-            del sessions[ended[-1]]
+        if pid is not None:
+            ended = [i for i, (opened_by, _) in enumerate(sessions) if opened_by == pid]
+            if ended:  # a pid never seen opening was opened before the log began: nothing to close
+                del sessions[ended[-1]]
+            return
+        unnamed = [i for i, (opened_by, _) in enumerate(sessions) if opened_by is None]
+        self.unsure_closes[host] += 1
+        if len(unnamed) <= self.unsure_closes[host]:  # every one of them has ended
+            self.root_sessions[host] = [entry for entry in sessions if entry[0] is not None]
+            self.unsure_closes[host] = 0
 
     def _switch(self, doc: dict[str, Any], action: str, target: str) -> None:
-        """Note a su to another user (su's own line and PAM's are one switch, by pid), or
-        its end."""
+        """Note a su to another user (su's own line and PAM's are one switch), or its end.
+        A pid names a su only while it runs: the same pid later is another su."""
         host, pid, t = _get(doc, "host.hostname") or "-", _get(doc, "process.pid"), event_time(doc)
         switches = self.switches[host]
+        latest = self._switch_of.get((host, pid)) if pid is not None else (switches[-1] if switches else None)
         if action == "pam_session_closed":
-            switch = switches.get(pid) if pid is not None else None
-            if switch is not None and switch.ended is None:
-                switch.ended = t
+            if pid is not None and latest is not None and latest.ended is None:
+                latest.ended = t
             return
         by = _get(doc, "user.name")
-        if by and by != target:
-            key = pid if pid is not None else (t, by, target)
-            switches.setdefault(key, Switch(by, target, t, pid))
+        if not by or by == target:
+            return
+        if latest is not None and (latest.by, latest.to) == (by, target) and abs(latest.time - t) <= SAME_STEP:
+            return
+        switch = Switch(by, target, t, pid)
+        switches.append(switch)
+        if pid is not None:
+            self._switch_of[(host, pid)] = switch
 
-    def root_users(self, host: str, at: float) -> list[str]:
-        """Who holds an open root session on the host, each once, oldest first: through su
-        or sudo, or logged in as root."""
+    def _unclaimed(self, host: str, alert: Alert, what: str) -> None:
+        pid = _get(alert.event, "process.pid")
+        key = (host, (pid, what) if pid is not None else (alert.time, what))
+        step = self.unclaimed.get(key)
+        if step is None or abs(step.time - alert.time) > SAME_STEP:
+            step = self.unclaimed[key] = Step(alert.time, what)
+        step.rules.add(alert.rule.id)
+        step.level = max(step.level, alert.rule.level)
+
+    def logged_in(self, host: str, at: float) -> list[Login]:
+        """The logins open on the host at that moment (those never seen closing stay open)."""
+        return [login for (where, _), logins in self.logins.items() if where == host
+                for login in logins if _open(login, at)]
+
+    def root_users(self, host: str, at: float) -> tuple[list[str], bool]:
+        """Who may hold an open root session on the host, each once, oldest first: through
+        su or sudo, or logged in as root; and whether some of them may have closed theirs."""
         users = [user for _, user in self.root_sessions.get(host, ())]
         if any(_open(login, at) for login in self.logins.get((host, "root"), ())):
             users.append("root")
-        return list(dict.fromkeys(users))
+        return list(dict.fromkeys(users)), self.unsure_closes.get(host, 0) > 0
 
     def _add(self, alert: Alert, known: tuple[frozenset[str], bool, bool], action: Any, host: str, source: Any,
              user: Any) -> None:
@@ -322,9 +366,12 @@ class Story:
             pid = _get(doc, "process.pid")
             if pid is not None and _get(doc, "process.name") in SSHD:
                 if _get(doc, "source.ip") == source:
-                    self.addresses[(host, pid)] = source
+                    seen = self.addresses[(host, pid)]
+                    if not seen or seen[-1] != (alert.time, source):
+                        seen.append((alert.time, source))
                 elif attack.named:
-                    attack.pids.add(pid)
+                    first, last = attack.pids.get(pid, (alert.time, alert.time))
+                    attack.pids[pid] = (min(first, alert.time), max(last, alert.time))
             if FAILED in groups and alert.rule.kind == "event":
                 times = _get(doc, "logward.repeated") or 1
                 if action == "ssh_login":
@@ -359,17 +406,23 @@ class Story:
             # The line names the account changed, not who changed it: root did, in one of
             # the root sessions open then. With several, each holder's story keeps it,
             # marked, rather than only the latest's; with none, nobody's does.
-            actors = self.root_users(host, alert.time)
-            if len(actors) == 1:
+            actors, unsure = self.root_users(host, alert.time)
+            if len(actors) == 1 and not unsure:
                 what += " (as root)" if actors != ["root"] else ""
             elif actors:
                 what += f" (as root, ambiguous: root session of {_either(actors)})"
+            elif alert.rule.level >= GRAVE:
+                self._unclaimed(host, alert, what)
         pid = _get(doc, "process.pid")
         key = (pid, what) if pid is not None else (alert.time, what)  # su's PAM and own line: one step
         for actor in actors:
-            step = self.steps[(host, actor)].get(key)
+            steps = self.steps[(host, actor)]
+            step = steps.get(key)
+            if step is not None and abs(step.time - alert.time) > SAME_STEP:  # the pid came round again
+                key = (*key, alert.time)
+                step = steps.get(key)
             if step is None:
-                step = self.steps[(host, actor)][key] = Step(alert.time, what)
+                step = steps[key] = Step(alert.time, what)
             step.time = min(step.time, alert.time)
             step.rules.add(alert.rule.id)
             step.level = max(step.level, alert.rule.level)
@@ -394,7 +447,11 @@ class Story:
         where the process logged one address: one source, told once, by the address an
         analyst pivots on."""
         for key, attack in list(self.attacks.items()):
-            found = {self.addresses.get((attack.host, pid)) for pid in attack.pids}
+            found: set[str | None] = set()
+            for pid, (first, last) in attack.pids.items():
+                near = {address for t, address in self.addresses.get((attack.host, pid), ())
+                        if first - CONNECTION <= t <= last + CONNECTION}
+                found |= near if near else {None}
             if len(found) != 1 or None in found:
                 continue
             address = found.pop()
@@ -437,16 +494,22 @@ class Story:
         out = []
         for step in steps[bisect_left(times, start):last]:
             what = prefix + step.what
-            if timeline.open_at(step.time) > 1:  # this session and another login of the user
-                what += f" (ambiguous: another login of {user} was open too)"
+            # This session and another of the user's: a login, or another's su to them.
+            if timeline.open_at(step.time) + self._switched_to(host, user, step.time) > 1:
+                what += f" (ambiguous: another session of {user} was open too)"
             out.append(replace(step, what=what) if what != step.what else step)
         if depth > 1:
-            for switch in self.switches.get(host, {}).values():
+            for switch in self.switches.get(host, ()):
                 if switch.by == user and start <= switch.time and (end is None or switch.time <= end):
                     ends = [t for t in (switch.ended, end) if t is not None]
                     out += self._during(host, switch.to, switch.time, min(ends) if ends else None, depth - 1,
                                         f"{prefix}as {switch.to}: ")
         return out
+
+    def _switched_to(self, host: str, user: str, at: float) -> int:
+        """How many su sessions to the user were open on the host at that moment."""
+        return sum(1 for switch in self.switches.get(host, ())
+                   if switch.to == user and switch.time <= at and (switch.ended is None or at <= switch.ended))
 
     def _timeline(self, host: str, user: str) -> _Timeline:
         """The user's steps and logins on the host, sorted once the replay is over."""
@@ -457,10 +520,17 @@ class Story:
         return found
 
     def text(self) -> str:
+        return "\n".join(self.lines()) + "\n"
+
+    def lines(self) -> list[str]:
+        """The summary a line at a time. A value from the log may hold a line break of its
+        own: whoever prints a line escapes it whole, so such a value cannot forge a line."""
         attacks = self.attacked()
-        if not attacks:
-            return "== Summary ==\nNo source brute-forced a host.\n"
+        if not attacks and not self.unclaimed:
+            return ["== Summary ==", "No source brute-forced a host."]
         out = ["== Summary: who attacked, whether they got in, and what they did next (times in UTC) =="]
+        if not attacks:
+            out.append("No source brute-forced a host.")
         for a in attacks:
             shown = ", ".join(map(_name, list(a.users)[:6]))
             users = (shown + (", ..." if len(a.users) > 6 else "")) or "no user named"
@@ -485,4 +555,14 @@ class Story:
                                f"[rules {', '.join(map(str, sorted(step.rules)))}]")
                 if len(steps) > STEPS_SHOWN:
                     out.append(f"      ... and {len(steps) - STEPS_SHOWN} more (the alerts have them all)")
-        return "\n".join(out) + "\n"
+        if self.unclaimed:
+            out.append("Grave account changes made while no root session Logward saw was open (a delayed job, "
+                       "or a session the log does not show):")
+        for (host, _), step in sorted(self.unclaimed.items(), key=lambda item: item[1].time):
+            rules = ", ".join(map(str, sorted(step.rules)))
+            out.append(f"    {host}: {when(step.time)}  {step.what} [rules {rules}]")
+            present = [f"{login.user} from {login.source or '?'} (since {when(login.time)})"
+                       for login in self.logged_in(host, step.time)]
+            out.append(f"      logged in then: {', '.join(present[:5])}" + (", ..." if len(present) > 5 else "")
+                       if present else "      nobody Logward saw was logged in then")
+        return out
