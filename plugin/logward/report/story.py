@@ -233,6 +233,7 @@ GRAVE = 12
 # Steps told per login: a service account's sessions can hold thousands.
 STEPS_SHOWN = 25
 _SESSION_ACTIONS = frozenset({"pam_session_opened", "pam_session_closed"})
+_SESSION_LINES = _SESSION_ACTIONS | {"su_success"}  # what opens or closes a root session or a su
 
 
 class Story:
@@ -264,7 +265,7 @@ class Story:
     def add(self, doc: dict[str, Any], alerts: list[Alert]) -> None:
         event = doc.get("event")
         action = event.get("action") if event.__class__ is dict else None
-        if action in _SESSION_ACTIONS or action == "su_success":
+        if action in _SESSION_LINES:
             service = _get(doc, "logward.pam.service")
             target = _get(doc, "user.target.name")
             if service in SWITCHES and target == "root":
@@ -281,11 +282,19 @@ class Story:
             host = doc.get("host")
             host = (host.get("hostname") if host.__class__ is dict else None) or "-"
             source = doc.get("source")  # as logged: PAM may name a host
-            source = (source.get("address") or source.get("ip")) if source.__class__ is dict else None
+            address = None
+            if source.__class__ is dict:
+                address = source.get("ip")
+                source = source.get("address") or address
+            else:
+                source = None
             user = doc.get("user")
             user = user.get("name") if user.__class__ is dict else None
+            process = doc.get("process")
+            # An sshd process's pid, which ties PAM's lines about a client to sshd's.
+            sshd = process.get("pid") if process.__class__ is dict and process.get("name") in SSHD else None
             for alert, known in wanted:
-                self._add(alert, known, action, host, source, user)
+                self._add(alert, known, action, host, source, user, address, sshd)
 
     def _root_session(self, doc: dict[str, Any], action: str) -> None:
         """Open or close a root session. The close line names only root, not who opened
@@ -353,7 +362,7 @@ class Story:
         return list(dict.fromkeys(users)), self.unsure_closes.get(host, 0) > 0
 
     def _add(self, alert: Alert, known: tuple[frozenset[str], bool, bool], action: Any, host: str, source: Any,
-             user: Any) -> None:
+             user: Any, address: Any, sshd: Any) -> None:
         groups, _, afterwards = known
         doc = alert.event
         if source:
@@ -363,15 +372,14 @@ class Story:
                 self.by_source[source].append(attack)
             elif alert.time < attack.first:
                 attack.first = alert.time
-            pid = _get(doc, "process.pid")
-            if pid is not None and _get(doc, "process.name") in SSHD:
-                if _get(doc, "source.ip") == source:
-                    seen = self.addresses[(host, pid)]
+            if sshd is not None:
+                if address == source:
+                    seen = self.addresses[(host, sshd)]
                     if not seen or seen[-1] != (alert.time, source):
                         seen.append((alert.time, source))
                 elif attack.named:
-                    first, last = attack.pids.get(pid, (alert.time, alert.time))
-                    attack.pids[pid] = (min(first, alert.time), max(last, alert.time))
+                    first, last = attack.pids.get(sshd, (alert.time, alert.time))
+                    attack.pids[sshd] = (min(first, alert.time), max(last, alert.time))
             if FAILED in groups and alert.rule.kind == "event":
                 times = _get(doc, "logward.repeated") or 1
                 if action == "ssh_login":

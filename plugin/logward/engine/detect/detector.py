@@ -92,16 +92,16 @@ class _Frequency:
                 self.sweep(t)
             times = self.windows[key] = deque()
         timeframe = self.timeframe
-        if not times or t >= times[-1]:
+        if times and t < times[-1]:
+            if times[-1] - t > timeframe:  # time went back (another file, another clock): start afresh
+                times.clear()
+                times.append(t)
+            else:  # a little out of order: in its place, in a window that ends where it did
+                insort(times, t)
+        else:
             times.append(t)
-        elif times[-1] - t > timeframe:  # time went back (another file, another clock): start afresh
-            times.clear()
-            times.append(t)
-        else:  # a little out of order: in its place
-            insort(times, t)
-        newest = times[-1]
-        while newest - times[0] > timeframe:
-            times.popleft()
+            while t - times[0] > timeframe:
+                times.popleft()
         if len(times) < self.count:
             return None
         first = times[0]
@@ -156,8 +156,8 @@ class _Sequence:
                 else:
                     insort(starts, t)
                 continue
-            if i == 1:
-                before = bisect_right(starts, t)  # first-step events at or before this one
+            if i == 1:  # the first step's events at or before this one
+                before = len(starts) if not starts or starts[-1] <= t else bisect_right(starts, t)
                 start = starts[before - self.first_count] if before >= self.first_count else None
                 previous = t
             else:
