@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
 
@@ -44,7 +45,7 @@ def test_keys_past_their_window_are_forgotten():
         address = f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
         engine.process(f"Dec 10 {clock} bastion sshd[7]: Failed password for root from {address} port 22 ssh2",
                        CREATED)
-        largest = max(largest, *(len(getattr(s, "windows", getattr(s, "starts", {}))) for s in states))
+        largest = max(largest, *(len(getattr(s, "windows", getattr(s, "runs", {}))) for s in states))
     assert largest <= detector.SWEEP_FROM < 20_000
 
 
@@ -120,3 +121,29 @@ def test_lines_a_little_out_of_order_count_in_time_order():
     early = [_fail(f"10:00:{4 * i:02d}", port=4000 + i) for i in range(7)] + [_fail("10:00:50", port=4200)]
     assert 100112 not in [rule for rule, _ in _fired([*early, accept])]  # 7 failures before it, one after
     assert 100112 in [rule for rule, _ in _fired([*early[:7], _fail("10:00:29"), accept])]
+
+
+def test_a_host_whose_clock_is_behind_counts_in_a_lane_of_its_own():
+    """One source against two hosts, the second's clock ten minutes behind, their lines
+    interleaved in one log: each host's burst fires, as it would with the lines sorted."""
+    lines = []
+    for i in range(10):
+        lines.append(f"Mar  2 10:00:{5 * i:02d} web1 sshd[10]: Failed password for root from 203.0.113.50 port "
+                     f"{4000 + i} ssh2")
+        lines.append(f"Mar  2 09:50:{5 * i:02d} web2 sshd[20]: Failed password for root from 203.0.113.50 port "
+                     f"{5000 + i} ssh2")
+    interleaved = [rule for rule, _ in _fired(lines)]
+    assert interleaved == [rule for rule, _ in _fired(sorted(lines, key=lambda line: line[7:15]))] == [100111, 100111]
+    # A forged line from long ago takes nothing from a burst in progress.
+    forged = "Jan  1 00:00:00 web1 sshd[10]: Failed password for root from 203.0.113.50 port 1 ssh2"
+    burst = [_fail(f"10:00:{5 * i:02d}", port=4000 + i) for i in range(8)]
+    assert [rule for rule, _ in _fired([*burst[:4], forged, *burst[4:]])] == [100111]
+
+
+def test_a_longer_sequence_completes_with_steps_read_out_of_order():
+    rule = SimpleNamespace(steps=[SimpleNamespace(count=1)] * 3, same=["k"], within=100)
+    events = [(30, (0,)), (50, (1,)), (10, (0,)), (25, (1,)), (40, (2,))]  # A, B, late A, late B, C
+    for order in (events, sorted(events)):
+        state = detector._Sequence(rule)
+        fired = [(t, r["first"]) for t, steps in order if (r := state.hit(("a",), t, steps)) is not None]
+        assert fired == [(40, 10)], order

@@ -13,8 +13,9 @@ state:
   the start fires and clears the key. Steps count in time order, not input order.
 
 Input a little out of order (within the window) takes its place in time; an event from
-further back than the window (a file read after a newer one) starts the key afresh, so
-it never counts with events it did not happen near.
+further back than the window (a file read after a newer one, a host whose clock is
+behind) goes to a lane of its own (see MAX_LANES), so it never counts with events it did
+not happen near, and takes nothing from theirs.
 - first_seen: the keys seen so far, which the caller may load and save to make "first"
   mean first ever rather than first in this run.
 
@@ -67,18 +68,29 @@ def _key_of(fields: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple | None]
 SWEEP_FROM = 4096
 
 
+# A key's events come in lanes: runs of input in time order, give or take a window. An
+# event more than a window older than every lane's newest (another host's clock behind,
+# an older file read after a newer one) starts a lane of its own, so it counts only with
+# events near it in time and leaves the others' counts alone. A key keeps a few lanes; a
+# new one beyond them replaces the one with the oldest events.
+MAX_LANES = 4
+# Partial sequences kept per step and lane, the most recent.
+MAX_PARTIALS = 16
+
+
 class _Frequency:
     def __init__(self, rule: FrequencyRule):
         self.rule = rule
         self.fields = rule.same
         self.timeframe, self.count = rule.timeframe, rule.count
-        self.windows: dict[tuple, deque[float]] = {}
+        self.windows: dict[tuple, list[deque[float]]] = {}  # per key, its lanes' recent times
         self.sweep_at = SWEEP_FROM
 
     def sweep(self, t: float) -> None:
-        """Forget keys with no event within the timeframe: their next event starts afresh."""
+        """Forget lanes with no event within the timeframe: their next event starts afresh."""
         timeframe = self.rule.timeframe
-        self.windows = {key: times for key, times in self.windows.items() if t - times[-1] <= timeframe}
+        windows = {key: [times for times in lanes if t - times[-1] <= timeframe] for key, lanes in self.windows.items()}
+        self.windows = {key: lanes for key, lanes in windows.items() if lanes}
         self.sweep_at = max(SWEEP_FROM, 2 * len(self.windows))
 
     def hit(self, key: tuple | None, t: float) -> dict[str, Any] | None:
@@ -86,27 +98,45 @@ class _Frequency:
         if that makes `count`."""
         if key is None:
             return None
-        times = self.windows.get(key)
-        if times is None:
+        lanes = self.windows.get(key)
+        if lanes is None:
             if len(self.windows) >= self.sweep_at:
                 self.sweep(t)
-            times = self.windows[key] = deque()
+            lanes = self.windows[key] = []
         timeframe = self.timeframe
-        if times and t < times[-1]:
-            if times[-1] - t > timeframe:  # time went back (another file, another clock): start afresh
-                times.clear()
-                times.append(t)
-            else:  # a little out of order: in its place, in a window that ends where it did
-                insort(times, t)
+        for times in lanes:
+            if t >= times[-1] - timeframe:
+                break
         else:
+            if len(lanes) >= MAX_LANES:
+                lanes.remove(min(lanes, key=lambda times: times[-1]))
+            times = deque()
+            lanes.append(times)
+        if not times or t >= times[-1]:
             times.append(t)
             while t - times[0] > timeframe:
                 times.popleft()
+        else:  # a little out of order: in its place, in a window that ends where it did
+            insort(times, t)
         if len(times) < self.count:
             return None
         first = times[0]
-        del self.windows[key]
+        lanes.remove(times)
+        if not lanes:
+            del self.windows[key]
         return {"count": len(times), "window_seconds": timeframe, "key": dict(zip(self.fields, key)), "first": first}
+
+
+class _Run:
+    """One lane of a sequence's key: the first step's recent times, and for each later step
+    the partial sequences that reached it, as (start, time of the step)."""
+
+    __slots__ = ("newest", "reached", "starts")
+
+    def __init__(self) -> None:
+        self.starts: deque[float] = deque()
+        self.reached: dict[int, list[tuple[float, float]]] = {}
+        self.newest = float("-inf")
 
 
 class _Sequence:
@@ -115,37 +145,42 @@ class _Sequence:
         self.first_count = rule.steps[0].count
         self.last = len(rule.steps) - 1
         self.fields = rule.same
-        self.starts: dict[tuple, deque[float]] = {}  # first-step times per key
-        self.reached: dict[tuple, dict[int, tuple[float, float]]] = {}  # step -> (start, time) of a partial
+        self.runs: dict[tuple, list[_Run]] = {}  # per key, its lanes
         self.sweep_at = SWEEP_FROM
 
     def sweep(self, t: float) -> None:
-        """Forget keys whose every start is too old to complete a sequence."""
-        within, reached = self.rule.within, self.reached
-        live = {key for key, starts in self.starts.items()
-                if t - max(starts[-1] if starts else float("-inf"),
-                           max((start for start, _ in reached.get(key, {}).values()), default=float("-inf"))) <= within}
-        self.starts = {key: self.starts[key] for key in live}
-        self.reached = {key: reached[key] for key in live if key in reached}
-        self.sweep_at = max(SWEEP_FROM, 2 * len(self.starts))
+        """Forget lanes too old to complete a sequence."""
+        within = self.rule.within
+        runs = {key: [run for run in lanes if t - run.newest <= within] for key, lanes in self.runs.items()}
+        self.runs = {key: lanes for key, lanes in runs.items() if lanes}
+        self.sweep_at = max(SWEEP_FROM, 2 * len(self.runs))
 
     def hit(self, key: tuple | None, t: float, matched: tuple[int, ...]) -> dict[str, Any] | None:
         """An event that matched the given steps (ascending)."""
         if key is None:
             return None
         within = self.rule.within
-        starts = self.starts.get(key)
-        if starts is None:
+        lanes = self.runs.get(key)
+        if lanes is None:
             if 0 not in matched:
                 return None  # nothing has started for this key, and this does not start it
-            if len(self.starts) >= self.sweep_at:
+            if len(self.runs) >= self.sweep_at:
                 self.sweep(t)
-            starts = self.starts[key] = deque()
-        reached = self.reached.setdefault(key, {})
-        if starts and starts[-1] - t > within:  # time went back (another file, another clock): start afresh
-            starts.clear()
-            reached.clear()
-        while starts and t - starts[0] > within:
+            lanes = self.runs[key] = []
+        for run in lanes:
+            if t >= run.newest - within:
+                break
+        else:
+            if 0 not in matched:
+                return None
+            if len(lanes) >= MAX_LANES:
+                lanes.remove(min(lanes, key=lambda run: run.newest))
+            run = _Run()
+            lanes.append(run)
+        if t > run.newest:
+            run.newest = t
+        starts, reached = run.starts, run.reached
+        while starts and run.newest - starts[0] > within:
             starts.popleft()
         # Later steps first, so one event never completes two steps at once. Steps count
         # in time order, as EQL's do: a step is after the step before it.
@@ -159,19 +194,22 @@ class _Sequence:
             if i == 1:  # the first step's events at or before this one
                 before = len(starts) if not starts or starts[-1] <= t else bisect_right(starts, t)
                 start = starts[before - self.first_count] if before >= self.first_count else None
-                previous = t
-            else:
-                start, previous = reached.get(i - 1, (None, t))
-            if start is None or previous > t or t - start > within:
+            else:  # the partial with the latest start that reached the step before, before this
+                start = max((begun for begun, when in reached.get(i - 1, ()) if when <= t), default=None)
+            if start is None or t - start > within:
                 continue
             if i == self.last:
                 # The sequence's own events: the first step's count, and one for each later
                 # step (earlier starts still in the window are not part of it).
-                del self.starts[key], self.reached[key]
+                lanes.remove(run)
+                if not lanes:
+                    del self.runs[key]
                 return {"count": self.first_count + self.last, "window_seconds": within,
                         "key": dict(zip(self.rule.same, key)), "first": start}
-            if i not in reached or start >= reached[i][0]:
-                reached[i] = (start, t)
+            partials = reached.setdefault(i, [])
+            partials.append((start, t))
+            if len(partials) > MAX_PARTIALS:
+                del partials[0]
             break
         return None
 
