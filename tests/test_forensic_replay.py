@@ -439,3 +439,58 @@ def test_a_line_break_in_a_logged_value_cannot_forge_a_summary_line(monkeypatch,
     summary = _summary(monkeypatch, tmp_path, lines)
     assert not any(line.startswith("web-2: 192.0.2.99") or "\u00a0" in line for line in summary)
     assert any("su to bob\\nweb-2:\\xa0192.0.2.99" in line for line in summary)
+
+
+def _told(monkeypatch, tmp_path, lines: list[str]) -> list[str]:
+    """The steps the summary tells, without times and rules."""
+    return [line.strip().split("  ", 1)[1].split(" [rules")[0] for line in _summary(monkeypatch, tmp_path, lines)
+            if line.startswith("      20")]
+
+
+def test_su_to_root_is_not_a_switch_that_outlives_it(monkeypatch, tmp_path):
+    lines = [*_guess("web-1", "203.0.113.50", "alice", 0), *_accepted("08:01:00", "alice", "203.0.113.50", 3100),
+             "Mar  4 08:02:00 web-1 su[3300]: (to root) alice on pts/2",
+             "Mar  4 08:02:00 web-1 su[3300]: pam_unix(su-l:session): session opened for user root by alice(uid=1001)",
+             "Mar  4 08:03:00 web-1 su[3300]: pam_unix(su-l:session): session closed for user root",
+             "Mar  4 09:00:00 web-1 su[5000]: (to postgres) root on none",  # cron, an hour later
+             "Mar  4 09:00:00 web-1 su[5000]: pam_unix(su:session): session opened for user postgres by root(uid=0)"]
+    assert _told(monkeypatch, tmp_path, lines) == ["alice: su to root"]
+
+
+def test_lines_of_one_su_a_second_apart_are_one_step_when_its_pid_came_round_again(monkeypatch, tmp_path):
+    lines = ["Mar  3 09:00:00 web-1 su[3300]: (to bob) alice on pts/4",
+             *_guess("web-1", "203.0.113.50", "alice", 0), *_accepted("08:01:00", "alice", "203.0.113.50", 3100),
+             "Mar  4 08:03:00 web-1 su[3300]: (to bob) alice on pts/2",
+             "Mar  4 08:03:01 web-1 su[3300]: pam_unix(su:session): session opened for user bob by alice(uid=1001)"]
+    assert _told(monkeypatch, tmp_path, lines) == ["alice: su to bob"]
+
+
+def test_unclaimed_changes_of_a_pid_that_came_round_again_are_both_told(monkeypatch, tmp_path):
+    lines = [f"Mar  {day} 10:05:40 web-1 useradd[4400]: new user: name=toor, UID=0, GID=0, home=/home/toor, "
+             "shell=/bin/sh" for day in (3, 4)]
+    told = [line for line in _summary(monkeypatch, tmp_path, lines) if "created user toor" in line]
+    assert [line.strip().split("  ")[0] for line in told] == ["web-1: 2024-03-03 10:05:40",
+                                                               "web-1: 2024-03-04 10:05:40"]
+
+
+def test_what_follows_an_ambiguous_su_is_ambiguous_too(monkeypatch, tmp_path):
+    lines = [*_accepted("07:00:00", "alice", "192.0.2.7", 2900),
+             *_guess("web-1", "203.0.113.50", "alice", 0), *_accepted("08:01:00", "alice", "203.0.113.50", 3100),
+             "Mar  4 08:03:00 web-1 su[3300]: (to bob) alice on pts/1",
+             "Mar  4 08:03:30 web-1 sudo: bob : TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/bin/id",
+             "Mar  4 08:04:00 web-1 su[3300]: pam_unix(su:session): session closed for user bob"]
+    told = _told(monkeypatch, tmp_path, lines)
+    doubt = " (ambiguous: another session of alice was open too)"
+    assert f"alice: su to bob{doubt}" in told and f"alice: as bob: sudo as root: /usr/bin/id{doubt}" in told
+
+
+def test_a_one_shot_sudo_closed_without_a_pid_is_not_left_holding_root(monkeypatch, tmp_path):
+    """Debian's sudo: an admin's long root shell, then another user's one-shot sudo, opened
+    and closed in the same second, none with a pid: the account made later is the admin's."""
+    lines = [*_accepted("09:00:00", "admin", "198.51.100.20", 3000), *_sudo_shell("09:01:00", "admin", 1000),
+             *_accepted("09:02:00", "deploy", "203.0.113.50", 4310), *_sudo_shell("09:02:10", "deploy", 1001),
+             f"Mar  4 09:02:10 {ROOT_CLOSED}",
+             "Mar  4 09:30:00 web-1 useradd[4400]: new user: name=toor, UID=0, GID=0, home=/home/toor, shell=/bin/sh"]
+    told = _told(monkeypatch, tmp_path, lines)
+    assert "admin: created user toor (as root)" in told
+    assert not any("toor" in step for step in told if step.startswith("deploy"))

@@ -364,7 +364,7 @@ class HtmlReport:
                        '<p>A delayed job, or a session the log does not show: who was logged in then.</p>'
                        '<table id="unclaimed"><thead><tr><th>Time (UTC)</th><th>Host</th><th>What</th><th>Rules</th>'
                        "<th>Logged in then</th></tr></thead><tbody>")
-            for (host, _), step in sorted(self.story.unclaimed.items(), key=lambda item: item[1].time):
+            for host, step in self.story.unclaimed_steps():
                 present = ", ".join(f"{login.user} from {login.source or '?'}"
                                     for login in self.story.logged_in(host, step.time)) or "nobody Logward saw"
                 out.append(f"<tr><td>{when(step.time)}</td><td>{esc(host)}</td><td>{esc(step.what)}</td>"

@@ -123,9 +123,12 @@ class Attack:
         self.failed_from = min(self.failed_from, other.failed_from)
         self.last = max(self.last, other.last)
         self.rules |= other.rules
-        self.logins += other.logins
-        self.knew += other.knew
-        self.aliases.append(other.source)
+        for login in other.logins:
+            login.source = self.source
+        self.logins = sorted(self.logins + other.logins, key=lambda login: login.time)
+        self.knew = sorted(self.knew + other.knew, key=lambda step: step.time)
+        if other.source not in self.aliases:
+            self.aliases.append(other.source)
 
     @property
     def attempts(self) -> int:
@@ -185,6 +188,18 @@ def _describe(alert: Alert) -> str:
         done, field = _DONE_TO[action]
         return f"{done} {_get(doc, field)}"
     return alert.rule.title
+
+
+def _step_of(steps: dict[Any, Step], key: Any, t: float, what: str) -> Step:
+    """The step a line of a process tells: lines of one process about one thing come within
+    seconds, and a pid seen long before is another process, whose step is set aside."""
+    step = steps.get(key)
+    if step is not None and abs(step.time - t) > SAME_STEP:
+        steps[(key, step.time)] = step
+        step = None
+    if step is None:
+        step = steps[key] = Step(t, what)
+    return step
 
 
 def _name(user: str) -> str:
@@ -254,13 +269,13 @@ class Story:
         # Who holds a root session (through sudo or su) on each host right now, as (pid of
         # the sudo or su process, user), oldest first: account changes name the account,
         # not who made them, so they go to these users.
-        self.root_sessions: dict[str, list[tuple[int | None, str]]] = defaultdict(list)
+        self.root_sessions: dict[str, list[tuple[int | None, str, float]]] = defaultdict(list)
         # Closes without a pid (Debian's sudo logs none) while several such sessions were
         # open: one of them ended, nobody knows which, so all stay holders, marked ambiguous.
         self.unsure_closes: dict[str, int] = defaultdict(int)
         # Grave account changes made when no root session was open (a delayed job, a session
         # the log never showed): nobody's story has them, so they are told on their own.
-        self.unclaimed: dict[tuple[str, Any], Step] = {}
+        self.unclaimed: dict[str, dict[Any, Step]] = defaultdict(dict)  # by host, then what (a pid's or a moment's)
 
     def add(self, doc: dict[str, Any], alerts: list[Alert]) -> None:
         event = doc.get("event")
@@ -270,7 +285,7 @@ class Story:
             target = _get(doc, "user.target.name")
             if service in SWITCHES and target == "root":
                 self._root_session(doc, action)
-            elif (service in SU or action == "su_success") and target:
+            elif (service in SU or action == "su_success") and target and target != "root":
                 self._switch(doc, action, target)
             elif service == "sshd" and action == "pam_session_closed":
                 login = self.sessions.pop((_get(doc, "host.hostname") or "-", _get(doc, "process.pid")), None)
@@ -298,22 +313,27 @@ class Story:
 
     def _root_session(self, doc: dict[str, Any], action: str) -> None:
         """Open or close a root session. The close line names only root, not who opened
-        it, so its pid says which session ended. Without a pid, with one such session open,
-        that one did; with several, any of them may have, and none is dropped until as many
-        closes have come as they are."""
-        host = _get(doc, "host.hostname") or "-"
+        it, so its pid says which session ended. Without a pid: a session opened within
+        seconds before it (a one-shot sudo) did, or the only one without a pid; with
+        several, any of them may have, and none is dropped until as many closes have come
+        as they are."""
+        host, t = _get(doc, "host.hostname") or "-", event_time(doc)
         sessions = self.root_sessions[host]
         pid, user = _get(doc, "process.pid"), _get(doc, "user.name")
         if action == "pam_session_opened":
             if user:
-                sessions.append((pid, user))
+                sessions.append((pid, user, t))
             return
         if pid is not None:
-            ended = [i for i, (opened_by, _) in enumerate(sessions) if opened_by == pid]
+            ended = [i for i, (opened_by, _, _) in enumerate(sessions) if opened_by == pid]
             if ended:  # a pid never seen opening was opened before the log began: nothing to close
                 del sessions[ended[-1]]
             return
-        unnamed = [i for i, (opened_by, _) in enumerate(sessions) if opened_by is None]
+        unnamed = [i for i, (opened_by, _, _) in enumerate(sessions) if opened_by is None]
+        just = [i for i in unnamed if 0 <= t - sessions[i][2] <= SAME_STEP]
+        if just or len(unnamed) == 1:
+            del sessions[(just or unnamed)[-1]]
+            return
         self.unsure_closes[host] += 1
         if len(unnamed) <= self.unsure_closes[host]:  # every one of them has ended
             self.root_sessions[host] = [entry for entry in sessions if entry[0] is not None]
@@ -341,25 +361,27 @@ class Story:
 
     def _unclaimed(self, host: str, alert: Alert, what: str) -> None:
         pid = _get(alert.event, "process.pid")
-        key = (host, (pid, what) if pid is not None else (alert.time, what))
-        step = self.unclaimed.get(key)
-        if step is None or abs(step.time - alert.time) > SAME_STEP:
-            step = self.unclaimed[key] = Step(alert.time, what)
+        step = _step_of(self.unclaimed[host], (pid, what) if pid is not None else (alert.time, what), alert.time, what)
         step.rules.add(alert.rule.id)
         step.level = max(step.level, alert.rule.level)
+
+    def unclaimed_steps(self) -> list[tuple[str, Step]]:
+        """The grave account changes nobody's session could have made, by host, in time order."""
+        return sorted(((host, step) for host, steps in self.unclaimed.items() for step in steps.values()),
+                      key=lambda item: item[1].time)
 
     def logged_in(self, host: str, at: float) -> list[Login]:
         """The logins open on the host at that moment (those never seen closing stay open)."""
         return [login for (where, _), logins in self.logins.items() if where == host
                 for login in logins if _open(login, at)]
 
-    def root_users(self, host: str, at: float) -> tuple[list[str], bool]:
+    def root_users(self, host: str, at: float) -> list[str]:
         """Who may hold an open root session on the host, each once, oldest first: through
-        su or sudo, or logged in as root; and whether some of them may have closed theirs."""
-        users = [user for _, user in self.root_sessions.get(host, ())]
+        su or sudo, or logged in as root."""
+        users = [user for _, user, _ in self.root_sessions.get(host, ())]
         if any(_open(login, at) for login in self.logins.get((host, "root"), ())):
             users.append("root")
-        return list(dict.fromkeys(users)), self.unsure_closes.get(host, 0) > 0
+        return list(dict.fromkeys(users))
 
     def _add(self, alert: Alert, known: tuple[frozenset[str], bool, bool], action: Any, host: str, source: Any,
              user: Any, address: Any, sshd: Any) -> None:
@@ -414,8 +436,8 @@ class Story:
             # The line names the account changed, not who changed it: root did, in one of
             # the root sessions open then. With several, each holder's story keeps it,
             # marked, rather than only the latest's; with none, nobody's does.
-            actors, unsure = self.root_users(host, alert.time)
-            if len(actors) == 1 and not unsure:
+            actors = self.root_users(host, alert.time)
+            if len(actors) == 1:
                 what += " (as root)" if actors != ["root"] else ""
             elif actors:
                 what += f" (as root, ambiguous: root session of {_either(actors)})"
@@ -424,13 +446,7 @@ class Story:
         pid = _get(doc, "process.pid")
         key = (pid, what) if pid is not None else (alert.time, what)  # su's PAM and own line: one step
         for actor in actors:
-            steps = self.steps[(host, actor)]
-            step = steps.get(key)
-            if step is not None and abs(step.time - alert.time) > SAME_STEP:  # the pid came round again
-                key = (*key, alert.time)
-                step = steps.get(key)
-            if step is None:
-                step = steps[key] = Step(alert.time, what)
+            step = _step_of(self.steps[(host, actor)], key, alert.time, what)
             step.time = min(step.time, alert.time)
             step.rules.add(alert.rule.id)
             step.level = max(step.level, alert.rule.level)
@@ -495,23 +511,29 @@ class Story:
                       key=lambda step: step.time)
 
     def _during(self, host: str, user: str, start: float, end: float | None, depth: int,
-                prefix: str = "") -> list[Step]:
+                prefix: str = "", doubt: str = "") -> list[Step]:
+        """The user's steps in [start, end], told after `prefix`; `doubt` marks them all when
+        the su that led here was itself ambiguous."""
         timeline = self._timeline(host, user)
         times, steps = timeline.times, timeline.steps
         last = bisect_right(times, end) if end is not None else len(times)
+
+        def shared(t: float) -> str:
+            # This session and another of the user's: a login, or another's su to them.
+            if timeline.open_at(t) + self._switched_to(host, user, t) > 1:
+                return f" (ambiguous: another session of {user} was open too)"
+            return doubt
+
         out = []
         for step in steps[bisect_left(times, start):last]:
-            what = prefix + step.what
-            # This session and another of the user's: a login, or another's su to them.
-            if timeline.open_at(step.time) + self._switched_to(host, user, step.time) > 1:
-                what += f" (ambiguous: another session of {user} was open too)"
+            what = prefix + step.what + shared(step.time)
             out.append(replace(step, what=what) if what != step.what else step)
         if depth > 1:
             for switch in self.switches.get(host, ()):
                 if switch.by == user and start <= switch.time and (end is None or switch.time <= end):
                     ends = [t for t in (switch.ended, end) if t is not None]
                     out += self._during(host, switch.to, switch.time, min(ends) if ends else None, depth - 1,
-                                        f"{prefix}as {switch.to}: ")
+                                        f"{prefix}as {switch.to}: ", shared(switch.time))
         return out
 
     def _switched_to(self, host: str, user: str, at: float) -> int:
@@ -526,9 +548,6 @@ class Story:
         if found is None:
             found = self._timelines[key] = _Timeline(list(self.steps.get(key, {}).values()), self.logins.get(key, []))
         return found
-
-    def text(self) -> str:
-        return "\n".join(self.lines()) + "\n"
 
     def lines(self) -> list[str]:
         """The summary a line at a time. A value from the log may hold a line break of its
@@ -566,7 +585,7 @@ class Story:
         if self.unclaimed:
             out.append("Grave account changes made while no root session Logward saw was open (a delayed job, "
                        "or a session the log does not show):")
-        for (host, _), step in sorted(self.unclaimed.items(), key=lambda item: item[1].time):
+        for host, step in self.unclaimed_steps():
             rules = ", ".join(map(str, sorted(step.rules)))
             out.append(f"    {host}: {when(step.time)}  {step.what} [rules {rules}]")
             present = [f"{login.user} from {login.source or '?'} (since {when(login.time)})"
