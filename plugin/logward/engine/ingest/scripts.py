@@ -43,6 +43,8 @@ def _year(reference_text: str, month_name: str, day: int, zone_name: str | None 
     year = reference.year
     if month * 32 + day > reference.month * 32 + reference.day + 1:
         year -= 1
+    elif month == 1 and day == 1 and reference.month == 12 and reference.day == 31:
+        year += 1  # the day after the reference, across New Year: a clock a little ahead
     while month == 2 and day == 29 and not calendar.isleap(year):
         year -= 1  # Feb 29 can only be from a leap year
     return year
