@@ -61,7 +61,14 @@ ZONES = ["UTC", "Z", "GMT", "UT", "UTC+1", "GMT-05:30", "UT+2", "UTC+", "UTC+1:0
          "-18:00", "+18:01", "+19", "-19:00", "+00:00", "-00", "", "A", "Z1", "Europe/Paris", "America/New_York",
          "US/Eastern", "Etc/GMT-3", "EST5EDT", "CET", "EST", "MST", "HST", "ROC", "Factory", "localtime",
          "posix/Europe/Paris", "right/UTC", "SystemV/EST5", "SystemV/HST10", "utc", "europe/paris", "1Europe",
-         "~x", "Europe/Paris ", "Europe/../Europe/Paris", "Mars/Olympus"]
+         "~x", "Europe/Paris ", "Europe/../Europe/Paris", "Mars/Olympus", "+a", "-b", "GMT+a", "SystemV/EST5EDT"]
+# System V's zones with summer time follow US rules of before 1987 in Java: around their
+# changes (skipped and repeated hours), in years far apart.
+SYSTEM_V = ["SystemV/AST4ADT", "SystemV/EST5EDT", "SystemV/CST6CDT", "SystemV/MST7MDT", "SystemV/PST8PDT",
+            "SystemV/YST9YDT", "SystemV/HST10", "America/New_York"]
+SYSTEM_V_TIMES = ["2024-01-10T06:55:46", "2024-04-28T01:59:59", "2024-04-28T02:30:00", "2024-04-28T03:00:00",
+                  "2024-10-27T00:59:59", "2024-10-27T01:30:00", "2024-10-27T02:00:00", "1950-04-30T02:30:00",
+                  "2099-10-25T01:30:00", "1900-06-01T12:00:00"]
 EPOCHS = ["1711846799999", "1711846800000", "1729990799999", "1729990800000",  # Paris, 2024, summer time
           "1740909600123", "1740909600.5", "-1000", "1,5", "1e12", "99999999999999", "253402300799999",
           "253402300800000", "-62135596800000", "-62135596800001", "-62198755200000", *NUMBERS]
@@ -106,6 +113,9 @@ CASES = {
     "date-zones": Case({"date": {"field": "d", "target_field": "out", "formats": ["ISO8601"], "timezone": "{{{t}}}"}},
                        ZONES, others={"d": "2024-07-10T06:55:46"}),
     "date-zone-refused": Case(_date(["ISO8601"], "EST"), ["2024-07-10T06:55:46", "x"]),  # fails each document
+    **{f"date-system-v-{when}": Case({"date": {"field": "d", "target_field": "out", "formats": ["ISO8601"],
+                                               "timezone": "{{{t}}}"}}, SYSTEM_V, others={"d": when}, fails=False)
+       for when in SYSTEM_V_TIMES},
     **{f"convert-{kind}": Case(_convert(kind), [v for v in NUMBERS if kind != "float" or v not in FLOAT_PRINTED_APART])
        for kind in ("integer", "long", "float", "double", "boolean")},
     "convert-auto": Case(_convert("auto"), [v for v in NUMBERS if v not in FLOAT_PRINTED_APART], fails=False),

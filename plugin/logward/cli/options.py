@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..engine.ingest.dates import DateError, zone
+from ..engine.ingest.dates import DateError
+from ..engine.ingest.zones import zone
 
 
 def add_timezone(parser: Any) -> None:

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import java
 
@@ -45,76 +44,6 @@ class _Token:
     kind: str  # literal, year, month, month_text, day, hour, minute, second, fraction, offset
     width: int = 0
     text: str = ""
-
-
-# Names in the system's tz database that Java's has not: EST, MST and HST are only in
-# Java's SHORT_IDS map, which ZoneId.of does not consult; the rest are files, not zones.
-_NOT_IN_JAVA = frozenset({"EST", "MST", "HST", "ROC", "Factory", "localtime", "posixrules"})
-# Java keeps System V's fixed zones, which the tz database dropped. (Its six with daylight
-# saving time, such as SystemV/EST5EDT, follow US rules of before 1987: not here, so the
-# engine refuses them where the node would not.)
-_SYSTEM_V = {"SystemV/AST4": -4, "SystemV/EST5": -5, "SystemV/CST6": -6, "SystemV/MST7": -7, "SystemV/PST8": -8,
-             "SystemV/YST9": -9, "SystemV/HST10": -10}
-_REGION_ID = re.compile(r"[A-Za-z][A-Za-z0-9~/._+-]+")
-
-
-def zone(name: str) -> tzinfo:
-    """Java's ZoneId.of, with its messages: an offset (+h to +hh:mm:ss), UTC, GMT or UT
-    alone or followed by one, or a region id of the tz database."""
-    if len(name) <= 1 or name[0] in "+-":
-        return _zone_offset(name)
-    prefix = "UTC" if name.startswith(("UTC", "GMT")) else "UT" if name.startswith("UT") else ""
-    if prefix:
-        rest = name[len(prefix):]
-        if not rest:
-            return UTC
-        if rest[0] in "+-":
-            return _zone_offset(rest)  # the node reports the offset's own error
-    if not _REGION_ID.fullmatch(name):
-        raise DateError(f"Invalid ID for region-based ZoneId, invalid format: {name}")
-    if name in _SYSTEM_V:
-        return timezone(timedelta(hours=_SYSTEM_V[name]))
-    if name in _NOT_IN_JAVA or name.startswith(("posix/", "right/", "SystemV/")):
-        raise DateError(f"Unknown time-zone ID: {name}")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise DateError(f"Unknown time-zone ID: {name}") from None
-
-
-def _zone_offset(text: str) -> tzinfo:
-    """Java's ZoneOffset.of: +h, +hh, +hhmm, +hh:mm, +hhmmss or +hh:mm:ss, within 18 hours."""
-    invalid = f"Invalid ID for ZoneOffset, %s: {text}"
-    if text == "Z":
-        return UTC
-    if len(text) == 2:
-        text = text[0] + "0" + text[1]
-    # Where each number starts, and whether a colon comes before it, by length.
-    layout = {3: ((1, False),), 5: ((1, False), (3, False)), 6: ((1, False), (4, True)),
-              7: ((1, False), (3, False), (5, False)), 9: ((1, False), (4, True), (7, True))}.get(len(text))
-    if layout is None:
-        raise DateError(invalid % "invalid format")
-    numbers = []
-    for start, colon in layout:
-        if colon and text[start - 1] != ":":
-            raise DateError(invalid % "colon not found when expected")
-        digits = text[start:start + 2]
-        if not ("0" <= digits[0] <= "9" and "0" <= digits[1] <= "9"):
-            raise DateError(invalid % "non numeric characters found")
-        numbers.append(int(digits))
-    if text[0] not in "+-":
-        raise DateError(invalid % "plus/minus not found when expected")
-    sign = -1 if text[0] == "-" else 1
-    hours, minutes, seconds = (sign * n for n in (*numbers, 0, 0)[:3])
-    for unit, value in (("hours", hours), ("minutes", minutes), ("seconds", seconds)):
-        bound = 18 if unit == "hours" else 59
-        if not -bound <= value <= bound:
-            raise DateError(f"Zone offset {unit} not in valid range: value {value} "
-                            f"is not in the range -{bound} to {bound}")
-    if abs(hours) == 18 and (minutes or seconds):
-        raise DateError("Zone offset not in valid range: -18:00 to +18:00")
-    offset = timedelta(hours=hours, minutes=minutes, seconds=seconds)
-    return timezone(offset) if offset else UTC
 
 
 @lru_cache(maxsize=64)

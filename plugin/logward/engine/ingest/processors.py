@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
-from . import dates, facts, runtime
+from . import dates, facts, runtime, zones
 from .errors import PipelineDefinitionError
 from .scripts import WRITES
 from .templates import is_template
@@ -230,7 +230,7 @@ def _date(e: Emit, c: dict[str, Any]) -> None:
 
 def _fixed_zone(name: str) -> tzinfo | None:
     try:
-        return dates.zone(name)
+        return zones.zone(name)
     except dates.DateError:
         return None
 

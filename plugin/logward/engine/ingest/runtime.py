@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any
 
-from . import dates, fields, java, painless, scripts, templates
+from . import dates, fields, java, painless, scripts, templates, zones
 from .errors import ProcessorError
 from .fields import MISSING, assign, delete, java_type, lookup, require
 from .grok import convert
@@ -107,7 +107,7 @@ _ZONES: dict[str, tzinfo] = {}
 def zone(name: str) -> tzinfo:
     found = _ZONES.get(name)
     if found is None:
-        found = _ZONES[name] = dates.zone(name)
+        found = _ZONES[name] = zones.zone(name)
     return found
 
 

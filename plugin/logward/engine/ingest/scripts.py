@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from . import dates, facts
+from . import dates, facts, zones
 from .fields import MISSING, assign, lookup
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def _year(reference_text: str, month_name: str, day: int, zone_name: str | None 
     reference = _instant(reference_text)
     if zone_name is not None:  # the line's clock is local there, and so is the date compared
         with suppress(dates.DateError):  # a zone Java refuses: the date processor reports it
-            reference = reference.astimezone(dates.zone(zone_name))
+            reference = reference.astimezone(zones.zone(zone_name))
     month = _MONTHS.find(month_name) // 3 + 1
     year = reference.year
     if month * 32 + day > reference.month * 32 + reference.day + 1:
