@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from logward.cli import main
-from logward.engine.lines import printable
+from logward.engine.lines import _UNPRINTABLE, printable
 from logward.report.html import HtmlReport
 from tests.conftest import LOGHUB, ROOT
 
@@ -151,7 +151,8 @@ def test_replay_of_whole_files_exits_0_and_a_broken_one_3_in_text_form_too(tmp_p
 @pytest.mark.parametrize("args", [["--reference-time", "yesterday"], ["--reference-time", "2025-13-01T00:00:00Z"],
                                   ["--reference-time", "2025-01-01T00:00:00"], ["--min-level", "16"],
                                   ["--min-level", "-1"], ["--timezone", "EST"], ["--timezone", "+19:00"],
-                                  ["--timezone", "Mars/Olympus"], ["--timezone", ""]])
+                                  ["--timezone", "Mars/Olympus"], ["--timezone", ""],
+                                  ["--reference-time", "0999-06-01T00:00:00Z"]])
 def test_replay_refuses_bad_options_before_reading(args: list[str], capsys):
     with pytest.raises(SystemExit) as stop:
         main(["replay", *args, str(ROOT / "demo" / "attack-auth.log")])
@@ -251,9 +252,11 @@ def test_replay_text_alerts_and_summary_escape_what_the_log_says(tmp_path: Path,
 def test_printable_names_each_control_and_keeps_the_rest():
     assert printable("a\tb\rc\x00d\x7fe\x85f\u202eg\u200bh") == "a\\tb\\rc\\x00d\\x7fe\\x85f\\u202eg\\u200bh"
     assert printable("Invalid user jörg 管理员 from ::1 C:\\x") == "Invalid user jörg 管理员 from ::1 C:\\x"
-    hidden = [*range(0x20), *range(0x7F, 0xA0), *range(0x200B, 0x2010), *range(0x2028, 0x202F),
-              *range(0x2060, 0x206A), 0xFEFF]
+    hidden = [*range(0x20), *range(0x7F, 0xA1), 0xAD, 0x1680, 0x180E, *range(0x2000, 0x2010),
+              *range(0x2028, 0x2030), *range(0x205F, 0x206A), 0x3000, 0xFEFF]
     assert [hex(c) for c in hidden if printable(f"user {chr(c)}x") == f"user {chr(c)}x"] == []
+    # The quick test that lets most text through must catch every character escaped.
+    assert [hex(c) for c in range(0x110000) if _UNPRINTABLE.match(chr(c)) and chr(c).isprintable()] == []
 
 
 def test_logtest_prints_numbers_bare_and_lists_as_lists(monkeypatch):

@@ -164,7 +164,3 @@ def rule_body(rule: Rule, rules: RuleSet, target: Target = DEFAULT_TARGET) -> di
     body["from"] = f"now-{lookback}s"
     body["note"] = _note(rule, target, lookback)
     return body
-
-
-def rule_bodies(rules: RuleSet, target: Target = DEFAULT_TARGET) -> list[dict[str, Any]]:
-    return [rule_body(rule, rules, target) for rule in rules.rules]

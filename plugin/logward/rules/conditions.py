@@ -86,15 +86,6 @@ def _field(name: str, value: Any, path: str) -> Condition:
     return Equals(name, (_scalar(value, path),), path)
 
 
-def fields(condition: Condition) -> set[str]:
-    """Every field a condition reads."""
-    if isinstance(condition, (Equals, Exists)):
-        return {condition.field}
-    if isinstance(condition, Not):
-        return fields(condition.inner)
-    return set().union(*(fields(c) for c in condition.items))
-
-
 def tests(condition: Condition) -> list[Equals | Exists]:
     """Every test of one field in a condition, in the order written."""
     if isinstance(condition, (Equals, Exists)):

@@ -75,6 +75,8 @@ class Instant:
             if moment is None or moment.tzinfo is None:
                 raise ValueError(value)
             moment = moment.astimezone(UTC)
+            if moment.year < 1000:  # Elasticsearch prints no such year in four digits
+                raise ValueError(value)
         except (ValueError, OverflowError):
             raise FieldError(field, f"{self.what}, got {value!r}") from None
         return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
