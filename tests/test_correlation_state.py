@@ -147,3 +147,12 @@ def test_a_longer_sequence_completes_with_steps_read_out_of_order():
         state = detector._Sequence(rule)
         fired = [(t, r["first"]) for t, steps in order if (r := state.hit(("a",), t, steps)) is not None]
         assert fired == [(40, 10)], order
+
+
+def test_a_sequence_from_further_back_completes_in_its_own_lane_and_leaves_the_newer_one():
+    rule = SimpleNamespace(steps=[SimpleNamespace(count=2), SimpleNamespace(count=1)], same=["k"], within=100)
+    state = detector._Sequence(rule)
+    events = [(1000, (0,)), (1001, (0,)), (10, (0,)), (11, (0,)), (12, (1,)), (1002, (1,)), (3000, (1,))]
+    fired = [(t, r["first"]) for t, steps in events if (r := state.hit(("a",), t, steps)) is not None]
+    assert fired == [(12, 10), (1002, 1000)]
+    assert state.runs == {}

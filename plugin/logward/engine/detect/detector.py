@@ -105,19 +105,20 @@ class _Frequency:
             lanes = self.windows[key] = []
         timeframe = self.timeframe
         for times in lanes:
-            if t >= times[-1] - timeframe:
+            newest = times[-1]
+            if t >= newest:  # in order, as most input is
+                times.append(t)
+                while t - times[0] > timeframe:
+                    times.popleft()
+                break
+            if t >= newest - timeframe:  # a little out of order: in its place
+                insort(times, t)
                 break
         else:
             if len(lanes) >= MAX_LANES:
                 lanes.remove(min(lanes, key=lambda times: times[-1]))
-            times = deque()
+            times = deque((t,))
             lanes.append(times)
-        if not times or t >= times[-1]:
-            times.append(t)
-            while t - times[0] > timeframe:
-                times.popleft()
-        else:  # a little out of order: in its place, in a window that ends where it did
-            insort(times, t)
         if len(times) < self.count:
             return None
         first = times[0]
@@ -168,7 +169,8 @@ class _Sequence:
                 self.sweep(t)
             lanes = self.runs[key] = []
         for run in lanes:
-            if t >= run.newest - within:
+            newest = run.newest
+            if t >= newest - within:
                 break
         else:
             if 0 not in matched:
@@ -177,10 +179,11 @@ class _Sequence:
                 lanes.remove(min(lanes, key=lambda run: run.newest))
             run = _Run()
             lanes.append(run)
-        if t > run.newest:
-            run.newest = t
+            newest = run.newest
+        if t > newest:
+            run.newest = newest = t
         starts, reached = run.starts, run.reached
-        while starts and run.newest - starts[0] > within:
+        while starts and newest - starts[0] > within:
             starts.popleft()
         # Later steps first, so one event never completes two steps at once. Steps count
         # in time order, as EQL's do: a step is after the step before it.
