@@ -54,7 +54,7 @@ class Engine:
                     source["event"] = {"timezone": timezone}
                 result = self.ingest.run(source)
             else:
-                result = self.ingest.run_line(line, created, timezone=timezone)  # the specialized path
+                result = self.ingest.run_line(line, created, None, timezone)  # the specialized path
         except ProcessorError as e:
             return {"event": {"original": line, "kind": "pipeline_error"}, "message": line,
                     "error": {"message": e.message}, "tags": [ENGINE_ERROR_TAG]}
