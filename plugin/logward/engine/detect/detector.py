@@ -69,13 +69,34 @@ SWEEP_FROM = 4096
 
 
 # A key's events come in lanes: runs of input in time order, give or take a window. An
-# event more than a window older than every lane's newest (another host's clock behind,
-# an older file read after a newer one) starts a lane of its own, so it counts only with
-# events near it in time and leaves the others' counts alone. A key keeps a few lanes; a
-# new one beyond them replaces the one with the oldest events.
+# event more than a window before or after every lane's newest (another host's clock
+# behind or ahead, an older file read after a newer one, a forged line) starts a lane of
+# its own, so it counts only with events near it in time and takes nothing from the
+# others' counts. A key keeps a few lanes; a new one beyond them replaces the one least
+# recently used. A sweep forgets lanes idle for a window and SKEW in event time, so hosts
+# whose clocks disagree by less than SKEW keep their lanes.
 MAX_LANES = 4
+SKEW = 3600.0
 # Partial sequences kept per step and lane, the most recent.
 MAX_PARTIALS = 16
+
+
+def _nearest(lanes: list, t: float, window: float, newest: Callable[[Any], float]) -> Any:
+    """The lane whose newest event is nearest to t, within the window either way; or None."""
+    found, gap = None, window
+    for lane in lanes:
+        distance = abs(t - newest(lane))
+        if distance <= gap:
+            found, gap = lane, distance
+    return found
+
+
+def _last(times: deque[float]) -> float:
+    return times[-1]
+
+
+def _newest(run: _Run) -> float:
+    return run.newest
 
 
 class _Frequency:
@@ -88,8 +109,8 @@ class _Frequency:
 
     def sweep(self, t: float) -> None:
         """Forget lanes with no event within the timeframe: their next event starts afresh."""
-        timeframe = self.rule.timeframe
-        windows = {key: [times for times in lanes if t - times[-1] <= timeframe] for key, lanes in self.windows.items()}
+        horizon = self.rule.timeframe + SKEW
+        windows = {key: [times for times in lanes if t - times[-1] <= horizon] for key, lanes in self.windows.items()}
         self.windows = {key: lanes for key, lanes in windows.items() if lanes}
         self.sweep_at = max(SWEEP_FROM, 2 * len(self.windows))
 
@@ -104,20 +125,20 @@ class _Frequency:
                 self.sweep(t)
             lanes = self.windows[key] = []
         timeframe = self.timeframe
-        for times in lanes:
-            newest = times[-1]
-            if t >= newest:  # in order, as most input is
-                times.append(t)
-                while t - times[0] > timeframe:
-                    times.popleft()
-                break
-            if t >= newest - timeframe:  # a little out of order: in its place
-                insort(times, t)
-                break
-        else:
+        times = _nearest(lanes, t, timeframe, _last)
+        if times is None:
             if len(lanes) >= MAX_LANES:
-                lanes.remove(min(lanes, key=lambda times: times[-1]))
+                del lanes[0]  # the least recently used
             times = deque((t,))
+            lanes.append(times)
+        elif t >= times[-1]:  # in order, as most input is
+            times.append(t)
+            while t - times[0] > timeframe:
+                times.popleft()
+        else:  # a little out of order: in its place
+            insort(times, t)
+        if lanes[-1] is not times:  # most recently used last
+            lanes.remove(times)
             lanes.append(times)
         if len(times) < self.count:
             return None
@@ -151,8 +172,8 @@ class _Sequence:
 
     def sweep(self, t: float) -> None:
         """Forget lanes too old to complete a sequence."""
-        within = self.rule.within
-        runs = {key: [run for run in lanes if t - run.newest <= within] for key, lanes in self.runs.items()}
+        horizon = self.rule.within + SKEW
+        runs = {key: [run for run in lanes if t - run.newest <= horizon] for key, lanes in self.runs.items()}
         self.runs = {key: lanes for key, lanes in runs.items() if lanes}
         self.sweep_at = max(SWEEP_FROM, 2 * len(self.runs))
 
@@ -168,18 +189,18 @@ class _Sequence:
             if len(self.runs) >= self.sweep_at:
                 self.sweep(t)
             lanes = self.runs[key] = []
-        for run in lanes:
-            newest = run.newest
-            if t >= newest - within:
-                break
-        else:
+        run = _nearest(lanes, t, within, _newest)
+        if run is None:
             if 0 not in matched:
                 return None
             if len(lanes) >= MAX_LANES:
-                lanes.remove(min(lanes, key=lambda run: run.newest))
+                del lanes[0]  # the least recently used
             run = _Run()
             lanes.append(run)
-            newest = run.newest
+        elif lanes[-1] is not run:  # most recently used last
+            lanes.remove(run)
+            lanes.append(run)
+        newest = run.newest
         if t > newest:
             run.newest = newest = t
         starts, reached = run.starts, run.reached
