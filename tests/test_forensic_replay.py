@@ -494,3 +494,32 @@ def test_a_one_shot_sudo_closed_without_a_pid_is_not_left_holding_root(monkeypat
     told = _told(monkeypatch, tmp_path, lines)
     assert "admin: created user toor (as root)" in told
     assert not any("toor" in step for step in told if step.startswith("deploy"))
+
+
+def test_a_close_that_may_be_a_one_shot_sudos_or_the_attackers_shell_leaves_the_change_ambiguous(monkeypatch,
+                                                                                                  tmp_path):
+    lines = [*_accepted("10:00:00", "deploy", "203.0.113.50", 4310),
+             "Mar  4 10:00:10 web-1 sudo: pam_unix(sudo:session): session opened for user root(uid=0) "
+             "by nagios(uid=120)",
+             *_sudo_shell("10:00:11", "deploy", 1001),
+             f"Mar  4 10:00:11 {ROOT_CLOSED}",  # nagios' one-shot, or deploy's shell?
+             TOOR]
+    assert "deploy: created user toor (as root, ambiguous: root session of nagios or deploy)" in _told(
+        monkeypatch, tmp_path, lines)
+
+
+def test_what_a_user_did_after_sudo_to_another_is_the_logins_story_too(monkeypatch, tmp_path):
+    lines = [*_accepted("10:00:00", "deploy", "203.0.113.50", 4310),
+             "Mar  4 10:00:20 web-1 sudo[500]: deploy : TTY=pts/0 ; PWD=/home/deploy ; USER=bob ; COMMAND=/bin/bash",
+             "Mar  4 10:00:20 web-1 sudo[500]: pam_unix(sudo:session): session opened for user bob(uid=1003) "
+             "by deploy(uid=1001)",
+             "Mar  4 10:00:40 web-1 sudo[510]: bob : TTY=pts/0 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/sbin/useradd",
+             "Mar  4 10:00:40 web-1 sudo[510]: pam_unix(sudo:session): session opened for user root(uid=0) "
+             "by bob(uid=1003)",
+             "Mar  4 10:00:41 web-1 useradd[520]: new user: name=toor, UID=0, GID=0, home=/home/toor, shell=/bin/sh",
+             "Mar  4 10:00:41 web-1 sudo[510]: pam_unix(sudo:session): session closed for user root",
+             "Mar  4 10:01:00 web-1 sudo[500]: pam_unix(sudo:session): session closed for user bob",
+             "Mar  4 10:05:00 web-1 sudo[600]: bob : TTY=pts/3 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/bin/id"]
+    assert _told(monkeypatch, tmp_path, lines) == ["deploy: sudo as bob: /bin/bash",
+                                                   "deploy: as bob: sudo as root: /usr/sbin/useradd",
+                                                   "deploy: as bob: created user toor (as root)"]

@@ -77,8 +77,8 @@ class Login:
 
 @dataclass(eq=False)
 class Switch:
-    """A user's su to another (not root: account changes in root's sessions have their own
-    accounting): what the other user then did is the first one's doing."""
+    """A user's su or sudo -u to another (not root: account changes in root's sessions have
+    their own accounting): what the other user then did is the first one's doing."""
 
     by: str
     to: str
@@ -285,7 +285,7 @@ class Story:
             target = _get(doc, "user.target.name")
             if service in SWITCHES and target == "root":
                 self._root_session(doc, action)
-            elif (service in SU or action == "su_success") and target and target != "root":
+            elif (service in SWITCHES or action == "su_success") and target and target != "root":
                 self._switch(doc, action, target)
             elif service == "sshd" and action == "pam_session_closed":
                 login = self.sessions.pop((_get(doc, "host.hostname") or "-", _get(doc, "process.pid")), None)
@@ -313,10 +313,10 @@ class Story:
 
     def _root_session(self, doc: dict[str, Any], action: str) -> None:
         """Open or close a root session. The close line names only root, not who opened
-        it, so its pid says which session ended. Without a pid: a session opened within
-        seconds before it (a one-shot sudo) did, or the only one without a pid; with
-        several, any of them may have, and none is dropped until as many closes have come
-        as they are."""
+        it, so its pid says which session ended. Without a pid: the one session opened
+        within seconds before it (a one-shot sudo) did, or the only one without a pid; else
+        any of them may have, and none is dropped until as many closes have come as they
+        are."""
         host, t = _get(doc, "host.hostname") or "-", event_time(doc)
         sessions = self.root_sessions[host]
         pid, user = _get(doc, "process.pid"), _get(doc, "user.name")
@@ -331,8 +331,8 @@ class Story:
             return
         unnamed = [i for i, (opened_by, _, _) in enumerate(sessions) if opened_by is None]
         just = [i for i in unnamed if 0 <= t - sessions[i][2] <= SAME_STEP]
-        if just or len(unnamed) == 1:
-            del sessions[(just or unnamed)[-1]]
+        if len(just) == 1 or len(unnamed) == 1:  # the one it can be
+            del sessions[(just if len(just) == 1 else unnamed)[0]]
             return
         self.unsure_closes[host] += 1
         if len(unnamed) <= self.unsure_closes[host]:  # every one of them has ended
@@ -340,13 +340,20 @@ class Story:
             self.unsure_closes[host] = 0
 
     def _switch(self, doc: dict[str, Any], action: str, target: str) -> None:
-        """Note a su to another user (su's own line and PAM's are one switch), or its end.
-        A pid names a su only while it runs: the same pid later is another su."""
+        """Note a su (or sudo -u) to another user (su's own line and PAM's are one switch),
+        or its end. A pid names a su only while it runs: the same pid later is another su.
+        A close without a pid ends the one open switch to that user it can be: opened
+        seconds before (a one-shot sudo -u), or the only one."""
         host, pid, t = _get(doc, "host.hostname") or "-", _get(doc, "process.pid"), event_time(doc)
         switches = self.switches[host]
         latest = self._switch_of.get((host, pid)) if pid is not None else (switches[-1] if switches else None)
         if action == "pam_session_closed":
-            if pid is not None and latest is not None and latest.ended is None:
+            if pid is None:
+                open_ = [switch for switch in switches if switch.to == target and switch.pid is None
+                         and switch.ended is None and switch.time <= t]
+                just = [switch for switch in open_ if t - switch.time <= SAME_STEP]
+                latest = just[0] if len(just) == 1 else open_[0] if len(open_) == 1 else None
+            if latest is not None and latest.ended is None:
                 latest.ended = t
             return
         by = _get(doc, "user.name")
@@ -498,9 +505,16 @@ class Story:
             found = [step for step in steps.values() if step.level >= GRAVE]
             if found:
                 grave[key] = found
+
+        def went_on(a: Attack, login: Login) -> bool:
+            if any(_open(login, step.time) for step in grave.get((a.host, login.user), ())):
+                return True
+            # As another user, after a su or sudo -u: told the long way, only where there are such.
+            return bool(grave and self.switches.get(a.host)) and any(
+                step.level >= GRAVE for step in self.afterwards(a, login))
+
         return sorted((a for a in self.attacks.values() if a.rules or a.knew or any(
-            login.level >= GRAVE or any(_open(login, step.time) for step in grave.get((a.host, login.user), ()))
-            for login in a.logins)), key=lambda a: a.first)
+            login.level >= GRAVE or went_on(a, login) for login in a.logins)), key=lambda a: a.first)
 
     def afterwards(self, attack: Attack, login: Login) -> list[Step]:
         """What the user did on the host while this login's session was open (from the login
