@@ -92,22 +92,31 @@ def _sunday_on_or_after(year: int, month: int, day: int) -> datetime:
     return first + timedelta(days=(6 - first.weekday()) % 7)
 
 
+# The years Java's System V rules differ from the usual ones: the US energy crisis.
+_CRISIS = {1974: (datetime(1974, 1, 6, 2), datetime(1974, 11, 24, 2)),
+           1975: (datetime(1975, 2, 23, 2), datetime(1975, 10, 26, 2))}
+
+
 class _OldUsRules(tzinfo):
-    """A System V zone with summer time, as Java keeps it: every year, from the Sunday on
-    or after 24 April to the Sunday on or after 25 October, at 02:00 local time. A local
-    time the clocks skip or repeat reads as Java reads it (PEP 495's fold 0: the offset
-    before the change)."""
+    """A System V zone with summer time, as Java keeps it: from 1900, every year from the
+    Sunday on or after 24 April to the Sunday on or after 25 October, at 02:00 local time
+    (1974 and 1975 apart). A local time the clocks skip or repeat reads as Java reads it
+    (PEP 495's fold 0: the offset before the change)."""
 
     def __init__(self, hours: int):
         self.standard = timedelta(hours=hours)
 
     def _changes(self, year: int) -> tuple[datetime, datetime]:
-        return _sunday_on_or_after(year, 4, 24), _sunday_on_or_after(year, 10, 25)
+        if year < 1900:  # no summer time: a change that never comes
+            return datetime(year, 12, 31, 23), datetime(year, 12, 31, 23)
+        return _CRISIS.get(year) or (_sunday_on_or_after(year, 4, 24), _sunday_on_or_after(year, 10, 25))
 
     def dst(self, dt: datetime | None) -> timedelta:
         if dt is None:
             return timedelta(0)
         begins, ends = self._changes(dt.year)
+        if begins == ends:
+            return timedelta(0)
         wall = dt.replace(tzinfo=None)
         if begins + _HOUR <= wall < ends - _HOUR:
             return _HOUR
@@ -125,6 +134,8 @@ class _OldUsRules(tzinfo):
 
     def fromutc(self, dt: datetime) -> datetime:
         begins, ends = self._changes(dt.year)
+        if begins == ends:
+            return (dt.replace(tzinfo=None) + self.standard).replace(tzinfo=self)
         utc = dt.replace(tzinfo=None)
         summer = begins - self.standard <= utc < ends - self.standard - _HOUR
         local = utc + self.standard + (_HOUR if summer else timedelta(0))
