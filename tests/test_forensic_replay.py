@@ -397,9 +397,8 @@ def test_a_pid_that_comes_round_again_is_another_su_and_another_step(monkeypatch
               "Mar  4 08:03:00 web-1 su[3300]: pam_unix(su:session): session opened for user bob by alice(uid=1001)",
               "Mar  4 08:03:30 web-1 sudo[3320]: bob : TTY=pts/2 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/bin/id",
               "Mar  4 08:04:00 web-1 su[3300]: pam_unix(su:session): session closed for user bob"]
-    steps = [line.strip().split("  ", 1)[1].split(" [")[0] for line in _summary(monkeypatch, tmp_path, earlier + attack)
-             if line.startswith("      2024")]
-    assert steps == ["alice: sudo as root: /bin/id", "alice: su to bob", "alice: as bob: sudo as root: /usr/bin/id"]
+    assert _told(monkeypatch, tmp_path, earlier + attack) == [
+        "alice: sudo as root: /bin/id", "alice: su to bob", "alice: as bob: sudo as root: /usr/bin/id"]
 
 
 def test_steps_after_su_to_a_user_who_has_a_session_of_their_own_are_ambiguous(monkeypatch, tmp_path):
