@@ -125,21 +125,29 @@ class _Frequency:
                 self.sweep(t)
             lanes = self.windows[key] = []
         timeframe = self.timeframe
-        times = _nearest(lanes, t, timeframe, _last)
+        if len(lanes) == 1:  # most keys: one lane, no choosing
+            times = lanes[0]
+            ahead = t - times[-1]
+            if ahead > timeframe or ahead < -timeframe:
+                times = None
+        else:
+            times = _nearest(lanes, t, timeframe, _last)
+            ahead = 0.0 if times is None else t - times[-1]
         if times is None:
             if len(lanes) >= MAX_LANES:
                 del lanes[0]  # the least recently used
             times = deque((t,))
             lanes.append(times)
-        elif t >= times[-1]:  # in order, as most input is
-            times.append(t)
-            while t - times[0] > timeframe:
-                times.popleft()
-        else:  # a little out of order: in its place
-            insort(times, t)
-        if lanes[-1] is not times:  # most recently used last
-            lanes.remove(times)
-            lanes.append(times)
+        else:
+            if ahead >= 0:  # in order, as most input is
+                times.append(t)
+                while t - times[0] > timeframe:
+                    times.popleft()
+            else:  # a little out of order: in its place
+                insort(times, t)
+            if lanes[-1] is not times:  # most recently used last
+                lanes.remove(times)
+                lanes.append(times)
         if len(times) < self.count:
             return None
         first = times[0]
@@ -189,7 +197,13 @@ class _Sequence:
             if len(self.runs) >= self.sweep_at:
                 self.sweep(t)
             lanes = self.runs[key] = []
-        run = _nearest(lanes, t, within, _newest)
+        if len(lanes) == 1:  # most keys: one lane, no choosing
+            run = lanes[0]
+            ahead = t - run.newest
+            if ahead > within or ahead < -within:
+                run = None
+        else:
+            run = _nearest(lanes, t, within, _newest)
         if run is None:
             if 0 not in matched:
                 return None
