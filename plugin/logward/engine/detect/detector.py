@@ -91,12 +91,63 @@ def _nearest(lanes: list, t: float, window: float, newest: Callable[[Any], float
     return found
 
 
+class _Lanes:
+    """A correlation's lanes: per key, the one in use (most input is in order and stays in
+    it), and the others, least recently used first (kept apart, as most keys have none)."""
+
+    def __init__(self, newest: Callable[[Any], float], make: Callable[[], Any]):
+        self.newest, self.make = newest, make
+        self.current: dict[tuple, Any] = {}
+        self.others: dict[tuple, list[Any]] = {}
+
+    def switch(self, key: tuple, t: float, window: float, create: bool = True) -> Any:
+        """Make the lane nearest t, among the key's others or a new one, the one in use
+        (None if none is near and none is to be made)."""
+        others = self.others.get(key, [])
+        lane = _nearest(others, t, window, self.newest)
+        if lane is None:
+            if not create:
+                return None
+            lane = self.make()
+            self.others[key] = others
+            if len(others) >= MAX_LANES - 1:
+                del others[0]  # the least recently used
+        else:
+            others.remove(lane)
+        others.append(self.current[key])
+        self.current[key] = lane
+        return lane
+
+    def done(self, key: tuple) -> None:
+        """The lane in use has fired: the most recently used other, if any, takes its place."""
+        others = self.others.get(key)
+        if others:
+            self.current[key] = others.pop()
+            if not others:
+                del self.others[key]
+        else:
+            del self.current[key]
+            self.others.pop(key, None)
+
+    def sweep(self, t: float, horizon: float) -> int:
+        """Forget lanes idle for longer than the horizon; the number of keys left."""
+        newest = self.newest
+        others = {key: [lane for lane in lanes if t - newest(lane) <= horizon] for key, lanes in self.others.items()}
+        self.others = {key: lanes for key, lanes in others.items() if lanes}
+        current = {}
+        for key, lane in self.current.items():
+            if t - newest(lane) <= horizon:
+                current[key] = lane
+            elif key in self.others:
+                current[key] = self.others[key].pop()
+                if not self.others[key]:
+                    del self.others[key]
+        self.current = current
+        return len(current)
+
+
 def _last(times: deque[float]) -> float:
-    return times[-1]
-
-
-def _newest(run: _Run) -> float:
-    return run.newest
+    return times[-1] if times else float("-inf")
 
 
 class _Frequency:
@@ -104,56 +155,40 @@ class _Frequency:
         self.rule = rule
         self.fields = rule.same
         self.timeframe, self.count = rule.timeframe, rule.count
-        self.windows: dict[tuple, list[deque[float]]] = {}  # per key, its lanes' recent times
+        self.lanes = _Lanes(_last, deque)  # per key, its lanes' recent times
+        self.windows = self.lanes.current
         self.sweep_at = SWEEP_FROM
 
     def sweep(self, t: float) -> None:
-        """Forget lanes with no event within the timeframe: their next event starts afresh."""
-        horizon = self.rule.timeframe + SKEW
-        windows = {key: [times for times in lanes if t - times[-1] <= horizon] for key, lanes in self.windows.items()}
-        self.windows = {key: lanes for key, lanes in windows.items() if lanes}
-        self.sweep_at = max(SWEEP_FROM, 2 * len(self.windows))
+        """Forget lanes with no event within the timeframe and SKEW."""
+        self.sweep_at = max(SWEEP_FROM, 2 * self.lanes.sweep(t, self.rule.timeframe + SKEW))
+        self.windows = self.lanes.current
 
     def hit(self, key: tuple | None, t: float) -> dict[str, Any] | None:
         """An event of the rule's input (its key, None if it has none): count it, and say
         if that makes `count`."""
         if key is None:
             return None
-        lanes = self.windows.get(key)
-        if lanes is None:
+        times = self.windows.get(key)
+        if times is None:
             if len(self.windows) >= self.sweep_at:
                 self.sweep(t)
-            lanes = self.windows[key] = []
+            times = self.windows[key] = deque()
         timeframe = self.timeframe
-        if len(lanes) == 1:  # most keys: one lane, no choosing
-            times = lanes[0]
-            ahead = t - times[-1]
-            if ahead > timeframe or ahead < -timeframe:
-                times = None
-        else:
-            times = _nearest(lanes, t, timeframe, _last)
-            ahead = 0.0 if times is None else t - times[-1]
-        if times is None:
-            if len(lanes) >= MAX_LANES:
-                del lanes[0]  # the least recently used
-            times = deque((t,))
-            lanes.append(times)
-        else:
-            if ahead >= 0:  # in order, as most input is
-                times.append(t)
-                while t - times[0] > timeframe:
-                    times.popleft()
-            else:  # a little out of order: in its place
-                insort(times, t)
-            if lanes[-1] is not times:  # most recently used last
-                lanes.remove(times)
-                lanes.append(times)
+        ahead = t - times[-1] if times else 0.0
+        if ahead > timeframe or ahead < -timeframe:  # far from this lane: another one
+            times = self.lanes.switch(key, t, timeframe)
+            ahead = t - times[-1] if times else 0.0
+        if ahead >= 0:  # in order, as most input is
+            times.append(t)
+            while t - times[0] > timeframe:
+                times.popleft()
+        else:  # a little out of order: in its place
+            insort(times, t)
         if len(times) < self.count:
             return None
         first = times[0]
-        lanes.remove(times)
-        if not lanes:
-            del self.windows[key]
+        self.lanes.done(key)
         return {"count": len(times), "window_seconds": timeframe, "key": dict(zip(self.fields, key)), "first": first}
 
 
@@ -169,52 +204,43 @@ class _Run:
         self.newest = float("-inf")
 
 
+def _newest(run: _Run) -> float:
+    return run.newest
+
+
 class _Sequence:
     def __init__(self, rule: SequenceRule):
         self.rule = rule
         self.first_count = rule.steps[0].count
         self.last = len(rule.steps) - 1
         self.fields = rule.same
-        self.runs: dict[tuple, list[_Run]] = {}  # per key, its lanes
+        self.lanes = _Lanes(_newest, _Run)
+        self.runs = self.lanes.current
         self.sweep_at = SWEEP_FROM
 
     def sweep(self, t: float) -> None:
-        """Forget lanes too old to complete a sequence."""
-        horizon = self.rule.within + SKEW
-        runs = {key: [run for run in lanes if t - run.newest <= horizon] for key, lanes in self.runs.items()}
-        self.runs = {key: lanes for key, lanes in runs.items() if lanes}
-        self.sweep_at = max(SWEEP_FROM, 2 * len(self.runs))
+        """Forget lanes too old to complete a sequence (with SKEW to spare)."""
+        self.sweep_at = max(SWEEP_FROM, 2 * self.lanes.sweep(t, self.rule.within + SKEW))
+        self.runs = self.lanes.current
 
     def hit(self, key: tuple | None, t: float, matched: tuple[int, ...]) -> dict[str, Any] | None:
         """An event that matched the given steps (ascending)."""
         if key is None:
             return None
         within = self.rule.within
-        lanes = self.runs.get(key)
-        if lanes is None:
+        run = self.runs.get(key)
+        if run is None:
             if 0 not in matched:
                 return None  # nothing has started for this key, and this does not start it
             if len(self.runs) >= self.sweep_at:
                 self.sweep(t)
-            lanes = self.runs[key] = []
-        if len(lanes) == 1:  # most keys: one lane, no choosing
-            run = lanes[0]
-            ahead = t - run.newest
-            if ahead > within or ahead < -within:
-                run = None
-        else:
-            run = _nearest(lanes, t, within, _newest)
-        if run is None:
-            if 0 not in matched:
-                return None
-            if len(lanes) >= MAX_LANES:
-                del lanes[0]  # the least recently used
-            run = _Run()
-            lanes.append(run)
-        elif lanes[-1] is not run:  # most recently used last
-            lanes.remove(run)
-            lanes.append(run)
+            run = self.runs[key] = _Run()
         newest = run.newest
+        if newest != float("-inf") and (t - newest > within or newest - t > within):
+            run = self.lanes.switch(key, t, within, create=0 in matched)
+            if run is None:
+                return None  # far from every lane, and this starts none
+            newest = run.newest
         if t > newest:
             run.newest = newest = t
         starts, reached = run.starts, run.reached
@@ -239,9 +265,7 @@ class _Sequence:
             if i == self.last:
                 # The sequence's own events: the first step's count, and one for each later
                 # step (earlier starts still in the window are not part of it).
-                lanes.remove(run)
-                if not lanes:
-                    del self.runs[key]
+                self.lanes.done(key)
                 return {"count": self.first_count + self.last, "window_seconds": within,
                         "key": dict(zip(self.rule.same, key)), "first": start}
             partials = reached.setdefault(i, [])
