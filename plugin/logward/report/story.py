@@ -109,8 +109,10 @@ class Attack:
     rules: set[int] = field(default_factory=set)  # the brute-force rules that fired
     logins: list[Login] = field(default_factory=list)
     knew: list[Step] = field(default_factory=list)  # proofs that it holds a credential root accepts
-    pids: dict[int, tuple[float, float]] = field(default_factory=dict)  # sshd processes that named it
-    # (when it is a name), with the first and last time each did
+    # When it is a name: the sshd processes that logged it, with the first and last time
+    # each did, and the addresses each logged near then (see Story._near).
+    pids: dict[int, tuple[float, float]] = field(default_factory=dict)
+    addresses: dict[int, set[str]] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)  # names PAM logged for this address
 
     def absorb(self, other: Attack) -> None:
@@ -259,10 +261,13 @@ class Story:
         self.steps: dict[tuple[str, str], dict[tuple[Any, str], Step]] = defaultdict(dict)
         self.logins: dict[tuple[str, str], list[Login]] = defaultdict(list)  # by host and user
         self.sessions: dict[tuple[str, int], Login] = {}  # open sshd sessions by host and pid
-        # The addresses each sshd process logged, with when, by host and pid: PAM's lines of
-        # the same process may give the client's host name instead (rhost=), told under the
-        # address. Pids come round again, so only an address logged near in time counts.
-        self.addresses: dict[tuple[str, int], list[tuple[float, str]]] = defaultdict(list)
+        # PAM's lines of an sshd process may give the client's host name (rhost=) where
+        # sshd's give its address: the story tells it under the address. Pids come round
+        # again, so only an address logged near in time counts, and each is matched as it
+        # comes: the last address each sshd process logged, with when, by host and pid, and
+        # the named sources each process logged.
+        self.addresses: dict[tuple[str, int], tuple[float, str]] = {}
+        self.named: dict[tuple[str, int], list[Attack]] = defaultdict(list)
         self.switches: dict[str, list[Switch]] = defaultdict(list)  # su to other users, by host
         self._switch_of: dict[tuple[str, int], Switch] = {}  # the latest by host and su's pid
         self._timelines: dict[tuple[str, str], _Timeline] = {}  # made when the story is told
@@ -403,12 +408,17 @@ class Story:
                 attack.first = alert.time
             if sshd is not None:
                 if address == source:
-                    seen = self.addresses[(host, sshd)]
-                    if not seen or seen[-1] != (alert.time, source):
-                        seen.append((alert.time, source))
+                    self.addresses[(host, sshd)] = (alert.time, source)
+                    for named in self.named.get((host, sshd), ()):
+                        self._near(named, sshd, alert.time, source)
                 elif attack.named:
                     first, last = attack.pids.get(sshd, (alert.time, alert.time))
                     attack.pids[sshd] = (min(first, alert.time), max(last, alert.time))
+                    if first == last == alert.time:  # the process's first line naming it
+                        self.named[(host, sshd)].append(attack)
+                    seen = self.addresses.get((host, sshd))
+                    if seen is not None:
+                        self._near(attack, sshd, *seen)
             if FAILED in groups and alert.rule.kind == "event":
                 times = _get(doc, "logward.repeated") or 1
                 if action == "ssh_login":
@@ -473,16 +483,23 @@ class Story:
         if pid is not None and _get(doc, "event.action") == "ssh_login":
             self.sessions[(attack.host, pid)] = login
 
+    @staticmethod
+    def _near(attack: Attack, pid: int, t: float, address: str) -> None:
+        """Note the address an sshd process logged at t, if near when it logged the name."""
+        first, last = attack.pids[pid]
+        if first - CONNECTION <= t <= last + CONNECTION:
+            attack.addresses.setdefault(pid, set()).add(address)
+
     def _by_address(self) -> None:
         """File what PAM told under a host name with the address its sshd process logged,
         where the process logged one address: one source, told once, by the address an
         analyst pivots on."""
         for key, attack in list(self.attacks.items()):
+            if not attack.pids:
+                continue
             found: set[str | None] = set()
-            for pid, (first, last) in attack.pids.items():
-                near = {address for t, address in self.addresses.get((attack.host, pid), ())
-                        if first - CONNECTION <= t <= last + CONNECTION}
-                found |= near if near else {None}
+            for pid in attack.pids:
+                found |= attack.addresses.get(pid) or {None}
             if len(found) != 1 or None in found:
                 continue
             address = found.pop()
