@@ -535,9 +535,9 @@ class Story:
 
     def afterwards(self, attack: Attack, login: Login) -> list[Step]:
         """What the user did on the host while this login's session was open (from the login
-        on, when the log never closes it), and, after a su to another user, what that user
-        did until the su ended. A step made while another login of the same user was open
-        too could be either's: it is marked."""
+        on, when the log never closes it), and, after a su or sudo -u to another user, what
+        that user did until it ended. A step made while another session of the same user
+        was open too could be either's: it is marked."""
         return sorted(self._during(attack.host, login.user, login.time, login.ended, SWITCH_DEPTH),
                       key=lambda step: step.time)
 
