@@ -19,6 +19,7 @@ from ..engine.detect import Alert
 from ..engine.detect.detector import event_time
 from ..engine.lines import counted
 from ..rules.model import Rule
+from .privilege import SAME_STEP, SWITCHES, Privilege
 
 FAILED, BRUTE_FORCE, SUCCESS = "authentication_failed", "authentication_failures", "authentication_success"
 # A failure that proves the source holds a credential root accepts (sshd's ROOT LOGIN
@@ -73,18 +74,6 @@ class Login:
     pid: int | None = None  # sshd's, which also writes the session's close
     ended: float | None = None  # when its session closed, if the log says
     level: int = 0  # the highest of its rules' (a system account's login is grave in itself)
-
-
-@dataclass(eq=False)
-class Switch:
-    """A user's su or sudo -u to another (not root: account changes in root's sessions have
-    their own accounting): what the other user then did is the first one's doing."""
-
-    by: str
-    to: str
-    time: float
-    pid: int | None
-    ended: float | None = None
 
 
 @dataclass
@@ -234,11 +223,6 @@ def _either(names: list[str]) -> str:
     return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
 
 
-SWITCHES = ("sudo", "sudo-i", "su", "su-l", "runuser", "runuser-l")
-SU = frozenset({"su", "su-l"})
-# Lines of one process about one thing (su's own line and PAM's) come within seconds; the
-# same pid later is another process.
-SAME_STEP = 5.0
 # How far apart an sshd process's lines about one client can be: its login grace time
 # (two minutes by default) and the session's last failures, with room to spare.
 CONNECTION = 600.0
@@ -249,8 +233,8 @@ SSHD = frozenset({"sshd", "sshd-session", "sshd-auth"})
 GRAVE = 12
 # Steps told per login: a service account's sessions can hold thousands.
 STEPS_SHOWN = 25
-_SESSION_ACTIONS = frozenset({"pam_session_opened", "pam_session_closed"})
-_SESSION_LINES = _SESSION_ACTIONS | {"su_success"}  # what opens or closes a root session or a su
+# What opens or closes a session: an sshd login's, a root session, a switch to another user.
+_SESSION_LINES = frozenset({"pam_session_opened", "pam_session_closed", "su_success"})
 
 
 class Story:
@@ -268,16 +252,8 @@ class Story:
         # the named sources each process logged.
         self.addresses: dict[tuple[str, int], tuple[float, str]] = {}
         self.named: dict[tuple[str, int], list[Attack]] = defaultdict(list)
-        self.switches: dict[str, list[Switch]] = defaultdict(list)  # su to other users, by host
-        self._switch_of: dict[tuple[str, int], Switch] = {}  # the latest by host and su's pid
         self._timelines: dict[tuple[str, str], _Timeline] = {}  # made when the story is told
-        # Who holds a root session (through sudo or su) on each host right now, as (pid of
-        # the sudo or su process, user), oldest first: account changes name the account,
-        # not who made them, so they go to these users.
-        self.root_sessions: dict[str, list[tuple[int | None, str, float]]] = defaultdict(list)
-        # Closes without a pid (Debian's sudo logs none) while several such sessions were
-        # open: one of them ended, nobody knows which, so all stay holders, marked ambiguous.
-        self.unsure_closes: dict[str, int] = defaultdict(int)
+        self.privilege = Privilege()  # root sessions and switches to other users
         # Grave account changes made when no root session was open (a delayed job, a session
         # the log never showed): nobody's story has them, so they are told on their own.
         self.unclaimed: dict[str, dict[Any, Step]] = defaultdict(dict)  # by host, then what (a pid's or a moment's)
@@ -288,11 +264,14 @@ class Story:
         if action in _SESSION_LINES:
             service = _get(doc, "logward.pam.service")
             target = _get(doc, "user.target.name")
+            opened = action != "pam_session_closed"
             if service in SWITCHES and target == "root":
-                self._root_session(doc, action)
+                self.privilege.root_session(_get(doc, "host.hostname") or "-", _get(doc, "process.pid"),
+                                            _get(doc, "user.name"), event_time(doc), opened)
             elif (service in SWITCHES or action == "su_success") and target and target != "root":
-                self._switch(doc, action, target)
-            elif service == "sshd" and action == "pam_session_closed":
+                self.privilege.switch(_get(doc, "host.hostname") or "-", _get(doc, "process.pid"),
+                                      _get(doc, "user.name"), target, event_time(doc), opened)
+            elif service == "sshd" and not opened:
                 login = self.sessions.pop((_get(doc, "host.hostname") or "-", _get(doc, "process.pid")), None)
                 if login is not None:
                     login.ended = event_time(doc)
@@ -316,61 +295,6 @@ class Story:
             for alert, known in wanted:
                 self._add(alert, known, action, host, source, user, address, sshd)
 
-    def _root_session(self, doc: dict[str, Any], action: str) -> None:
-        """Open or close a root session. The close line names only root, not who opened
-        it, so its pid says which session ended. Without a pid: the one session opened
-        within seconds before it (a one-shot sudo) did, or the only one without a pid; else
-        any of them may have, and none is dropped until as many closes have come as they
-        are."""
-        host, t = _get(doc, "host.hostname") or "-", event_time(doc)
-        sessions = self.root_sessions[host]
-        pid, user = _get(doc, "process.pid"), _get(doc, "user.name")
-        if action == "pam_session_opened":
-            if user:
-                sessions.append((pid, user, t))
-            return
-        if pid is not None:
-            ended = [i for i, (opened_by, _, _) in enumerate(sessions) if opened_by == pid]
-            if ended:  # a pid never seen opening was opened before the log began: nothing to close
-                del sessions[ended[-1]]
-            return
-        unnamed = [i for i, (opened_by, _, _) in enumerate(sessions) if opened_by is None]
-        just = [i for i in unnamed if 0 <= t - sessions[i][2] <= SAME_STEP]
-        if len(just) == 1 or len(unnamed) == 1:  # the one it can be
-            del sessions[(just if len(just) == 1 else unnamed)[0]]
-            return
-        self.unsure_closes[host] += 1
-        if len(unnamed) <= self.unsure_closes[host]:  # every one of them has ended
-            self.root_sessions[host] = [entry for entry in sessions if entry[0] is not None]
-            self.unsure_closes[host] = 0
-
-    def _switch(self, doc: dict[str, Any], action: str, target: str) -> None:
-        """Note a su (or sudo -u) to another user (su's own line and PAM's are one switch),
-        or its end. A pid names a su only while it runs: the same pid later is another su.
-        A close without a pid ends the one open switch to that user it can be: opened
-        seconds before (a one-shot sudo -u), or the only one."""
-        host, pid, t = _get(doc, "host.hostname") or "-", _get(doc, "process.pid"), event_time(doc)
-        switches = self.switches[host]
-        latest = self._switch_of.get((host, pid)) if pid is not None else (switches[-1] if switches else None)
-        if action == "pam_session_closed":
-            if pid is None:
-                open_ = [switch for switch in switches if switch.to == target and switch.pid is None
-                         and switch.ended is None and switch.time <= t]
-                just = [switch for switch in open_ if t - switch.time <= SAME_STEP]
-                latest = just[0] if len(just) == 1 else open_[0] if len(open_) == 1 else None
-            if latest is not None and latest.ended is None:
-                latest.ended = t
-            return
-        by = _get(doc, "user.name")
-        if not by or by == target:
-            return
-        if latest is not None and (latest.by, latest.to) == (by, target) and abs(latest.time - t) <= SAME_STEP:
-            return
-        switch = Switch(by, target, t, pid)
-        switches.append(switch)
-        if pid is not None:
-            self._switch_of[(host, pid)] = switch
-
     def _unclaimed(self, host: str, alert: Alert, what: str) -> None:
         pid = _get(alert.event, "process.pid")
         step = _step_of(self.unclaimed[host], (pid, what) if pid is not None else (alert.time, what), alert.time, what)
@@ -390,7 +314,7 @@ class Story:
     def root_users(self, host: str, at: float) -> list[str]:
         """Who may hold an open root session on the host, each once, oldest first: through
         su or sudo, or logged in as root."""
-        users = [user for _, user, _ in self.root_sessions.get(host, ())]
+        users = self.privilege.root_holders(host)
         if any(_open(login, at) for login in self.logins.get((host, "root"), ())):
             users.append("root")
         return list(dict.fromkeys(users))
@@ -527,7 +451,7 @@ class Story:
             if any(_open(login, step.time) for step in grave.get((a.host, login.user), ())):
                 return True
             # As another user, after a su or sudo -u: told the long way, only where there are such.
-            return bool(grave and self.switches.get(a.host)) and any(
+            return bool(grave and self.privilege.switches.get(a.host)) and any(
                 step.level >= GRAVE for step in self.afterwards(a, login))
 
         return sorted((a for a in self.attacks.values() if a.rules or a.knew or any(
@@ -551,7 +475,7 @@ class Story:
 
         def shared(t: float) -> str:
             # This session and another of the user's: a login, or another's su to them.
-            if timeline.open_at(t) + self._switched_to(host, user, t) > 1:
+            if timeline.open_at(t) + self.privilege.switched_to(host, user, t) > 1:
                 return f" (ambiguous: another session of {user} was open too)"
             return doubt
 
@@ -560,17 +484,12 @@ class Story:
             what = prefix + step.what + shared(step.time)
             out.append(replace(step, what=what) if what != step.what else step)
         if depth > 1:
-            for switch in self.switches.get(host, ()):
+            for switch in self.privilege.switches.get(host, ()):
                 if switch.by == user and start <= switch.time and (end is None or switch.time <= end):
                     ends = [t for t in (switch.ended, end) if t is not None]
                     out += self._during(host, switch.to, switch.time, min(ends) if ends else None, depth - 1,
                                         f"{prefix}as {switch.to}: ", shared(switch.time))
         return out
-
-    def _switched_to(self, host: str, user: str, at: float) -> int:
-        """How many su sessions to the user were open on the host at that moment."""
-        return sum(1 for switch in self.switches.get(host, ())
-                   if switch.to == user and switch.time <= at and (switch.ended is None or at <= switch.ended))
 
     def _timeline(self, host: str, user: str) -> _Timeline:
         """The user's steps and logins on the host, sorted once the replay is over."""

@@ -1,0 +1,102 @@
+"""Who holds what on each host as a replay goes: root sessions opened through sudo or su,
+and switches to other users with su or sudo -u.
+
+Account changes name the account changed, not who changed it: they are the doing of
+whoever held root then. What a user does after another switched to them is the
+switcher's doing. Lines say who opened a session, rarely who closed it, and a pid names a
+process only while it runs: where a line cannot say which session it ends, none is
+guessed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+# Services that open a session as another user (PAM's service names).
+SWITCHES = ("sudo", "sudo-i", "su", "su-l", "runuser", "runuser-l")
+# Lines of one process about one thing (su's own line and PAM's) come within seconds; the
+# same pid later is another process.
+SAME_STEP = 5.0
+
+
+@dataclass(eq=False)
+class Switch:
+    """A user's su or sudo -u to another (not root: root sessions have their own
+    accounting)."""
+
+    by: str
+    to: str
+    time: float
+    pid: int | None
+    ended: float | None = None
+
+
+class Privilege:
+    def __init__(self) -> None:
+        # Who holds a root session on each host right now, as (pid of the sudo or su
+        # process, user, when opened), oldest first.
+        self.root_sessions: dict[str, list[tuple[int | None, str, float]]] = defaultdict(list)
+        # Closes without a pid (Debian's sudo logs none) while several such sessions were
+        # open: one of them ended, nobody knows which, so all stay holders.
+        self.unsure_closes: dict[str, int] = defaultdict(int)
+        self.switches: dict[str, list[Switch]] = defaultdict(list)  # by host, in the order seen
+        self._switch_of: dict[tuple[str, int], Switch] = {}  # the latest by host and pid
+
+    def root_session(self, host: str, pid: int | None, user: str | None, t: float, opened: bool) -> None:
+        """A root session opened or closed. The close line names only root, so its pid
+        says which session ended. Without a pid: the one session opened within seconds
+        before it (a one-shot sudo) did, or the only one without a pid; else any of them
+        may have, and none is dropped until as many closes have come as they are."""
+        sessions = self.root_sessions[host]
+        if opened:
+            if user:
+                sessions.append((pid, user, t))
+            return
+        if pid is not None:
+            ended = [i for i, (opened_by, _, _) in enumerate(sessions) if opened_by == pid]
+            if ended:  # a pid never seen opening was opened before the log began: nothing to close
+                del sessions[ended[-1]]
+            return
+        unnamed = [i for i, (opened_by, _, _) in enumerate(sessions) if opened_by is None]
+        just = [i for i in unnamed if 0 <= t - sessions[i][2] <= SAME_STEP]
+        if len(just) == 1 or len(unnamed) == 1:  # the one it can be
+            del sessions[(just if len(just) == 1 else unnamed)[0]]
+            return
+        self.unsure_closes[host] += 1
+        if len(unnamed) <= self.unsure_closes[host]:  # every one of them has ended
+            self.root_sessions[host] = [entry for entry in sessions if entry[0] is not None]
+            self.unsure_closes[host] = 0
+
+    def root_holders(self, host: str) -> list[str]:
+        """Who may hold a root session on the host through su or sudo, oldest first."""
+        return [user for _, user, _ in self.root_sessions.get(host, ())]
+
+    def switch(self, host: str, pid: int | None, by: str | None, target: str, t: float, opened: bool) -> None:
+        """A su (or sudo -u) to another user, or its end; su's own line and PAM's are one
+        switch. A close without a pid ends the one open switch to that user it can be:
+        opened seconds before (a one-shot sudo -u), or the only one."""
+        switches = self.switches[host]
+        latest = self._switch_of.get((host, pid)) if pid is not None else (switches[-1] if switches else None)
+        if not opened:
+            if pid is None:
+                open_ = [switch for switch in switches if switch.to == target and switch.pid is None
+                         and switch.ended is None and switch.time <= t]
+                just = [switch for switch in open_ if t - switch.time <= SAME_STEP]
+                latest = just[0] if len(just) == 1 else open_[0] if len(open_) == 1 else None
+            if latest is not None and latest.ended is None:
+                latest.ended = t
+            return
+        if not by or by == target:
+            return
+        if latest is not None and (latest.by, latest.to) == (by, target) and abs(latest.time - t) <= SAME_STEP:
+            return
+        switch = Switch(by, target, t, pid)
+        switches.append(switch)
+        if pid is not None:
+            self._switch_of[(host, pid)] = switch
+
+    def switched_to(self, host: str, user: str, at: float) -> int:
+        """How many switches to the user were open on the host at that moment."""
+        return sum(1 for switch in self.switches.get(host, ())
+                   if switch.to == user and switch.time <= at and (switch.ended is None or at <= switch.ended))
