@@ -77,6 +77,7 @@ SWEEP_FROM = 4096
 # whose clocks disagree by less than SKEW keep their lanes.
 MAX_LANES = 4
 SKEW = 3600.0
+NEVER = float("-inf")  # the newest time of a lane with no event yet
 # Partial sequences kept per step and lane, the most recent.
 MAX_PARTIALS = 16
 
@@ -147,7 +148,7 @@ class _Lanes:
 
 
 def _last(times: deque[float]) -> float:
-    return times[-1] if times else float("-inf")
+    return times[-1] if times else NEVER
 
 
 class _Frequency:
@@ -201,7 +202,7 @@ class _Run:
     def __init__(self) -> None:
         self.starts: deque[float] = deque()
         self.reached: dict[int, list[tuple[float, float]]] = {}
-        self.newest = float("-inf")
+        self.newest = NEVER
 
 
 def _newest(run: _Run) -> float:
@@ -236,7 +237,7 @@ class _Sequence:
                 self.sweep(t)
             run = self.runs[key] = _Run()
         newest = run.newest
-        if newest != float("-inf") and (t - newest > within or newest - t > within):
+        if newest != NEVER and (t - newest > within or newest - t > within):
             run = self.lanes.switch(key, t, within, create=0 in matched)
             if run is None:
                 return None  # far from every lane, and this starts none
