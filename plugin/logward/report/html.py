@@ -391,7 +391,7 @@ class HtmlReport:
                 f"{self._rule_ids(step.rules)}</p>" for step in a.knew]
         for login in a.logins:
             lead = a.lead(login)
-            out.append(f'<div class="login"><p class="then">{lead[0].upper() + lead[1:]} as <strong><code>'
+            out.append(f'<div class="login"><p class="then">{lead.capitalize()} as <strong><code>'
                        f"{esc(login.user)}</code></strong> ({esc(login.how)}) at {when(login.time)} UTC — rules "
                        f"{self._rule_ids(login.rules)}</p>")
             steps = self.story.afterwards(a, login)

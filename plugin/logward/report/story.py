@@ -262,19 +262,17 @@ class Story:
         event = doc.get("event")
         action = event.get("action") if event.__class__ is dict else None
         if action in _SESSION_LINES:
-            service = _get(doc, "logward.pam.service")
-            target = _get(doc, "user.target.name")
+            service, target = _get(doc, "logward.pam.service"), _get(doc, "user.target.name")
+            where, pid, t = _get(doc, "host.hostname") or "-", _get(doc, "process.pid"), event_time(doc)
             opened = action != "pam_session_closed"
             if service in SWITCHES and target == "root":
-                self.privilege.root_session(_get(doc, "host.hostname") or "-", _get(doc, "process.pid"),
-                                            _get(doc, "user.name"), event_time(doc), opened)
+                self.privilege.root_session(where, pid, _get(doc, "user.name"), t, opened)
             elif (service in SWITCHES or action == "su_success") and target and target != "root":
-                self.privilege.switch(_get(doc, "host.hostname") or "-", _get(doc, "process.pid"),
-                                      _get(doc, "user.name"), target, event_time(doc), opened)
+                self.privilege.switch(where, pid, _get(doc, "user.name"), target, t, opened)
             elif service == "sshd" and not opened:
-                login = self.sessions.pop((_get(doc, "host.hostname") or "-", _get(doc, "process.pid")), None)
+                login = self.sessions.pop((where, pid), None)
                 if login is not None:
-                    login.ended = event_time(doc)
+                    login.ended = t
         wanted = [(alert, known) for alert in alerts
                   if (known := _GROUPS.get(alert.rule.id) or _groups(alert.rule))[1]]
         if wanted:  # the fields every alert of the line needs, read once
@@ -294,12 +292,6 @@ class Story:
             sshd = process.get("pid") if process.__class__ is dict and process.get("name") in SSHD else None
             for alert, known in wanted:
                 self._add(alert, known, action, host, source, user, address, sshd)
-
-    def _unclaimed(self, host: str, alert: Alert, what: str) -> None:
-        pid = _get(alert.event, "process.pid")
-        step = _step_of(self.unclaimed[host], (pid, what) if pid is not None else (alert.time, what), alert.time, what)
-        step.rules.add(alert.rule.id)
-        step.level = max(step.level, alert.rule.level)
 
     def unclaimed_steps(self) -> list[tuple[str, Step]]:
         """The grave account changes nobody's session could have made, by host, in time order."""
@@ -372,7 +364,7 @@ class Story:
                                         {alert.rule.id}))
         if not afterwards:
             return
-        actors, what = [user] if user else [], _describe(alert)
+        actors, what, unclaimed = [user] if user else [], _describe(alert), False
         if groups & _ACCOUNTS:
             # The line names the account changed, not who changed it: root did, in one of
             # the root sessions open then. With several, each holder's story keeps it,
@@ -382,12 +374,12 @@ class Story:
                 what += " (as root)" if actors != ["root"] else ""
             elif actors:
                 what += f" (as root, ambiguous: root session of {_either(actors)})"
-            elif alert.rule.level >= GRAVE:
-                self._unclaimed(host, alert, what)
+            else:
+                unclaimed = alert.rule.level >= GRAVE  # nobody's story has it: told on its own
         pid = _get(doc, "process.pid")
         key = (pid, what) if pid is not None else (alert.time, what)  # su's PAM and own line: one step
-        for actor in actors:
-            step = _step_of(self.steps[(host, actor)], key, alert.time, what)
+        for steps in [self.unclaimed[host]] if unclaimed else [self.steps[(host, actor)] for actor in actors]:
+            step = _step_of(steps, key, alert.time, what)
             step.time = min(step.time, alert.time)
             step.rules.add(alert.rule.id)
             step.level = max(step.level, alert.rule.level)

@@ -11,13 +11,11 @@ state:
 - sequence: the first step's recent times, and for each later step the start of the most
   recent partial sequence that reached it; completing the last step within `within` of
   the start fires and clears the key. Steps count in time order, not input order.
-
-Input a little out of order (within the window) takes its place in time; an event from
-further back than the window (a file read after a newer one, a host whose clock is
-behind) goes to a lane of its own (see MAX_LANES), so it never counts with events it did
-not happen near, and takes nothing from theirs.
 - first_seen: the keys seen so far, which the caller may load and save to make "first"
   mean first ever rather than first in this run.
+
+Input a little out of order (within the window) takes its place in time; an event more
+than a window from the key's others goes to a lane of its own (see MAX_LANES).
 
 A level-0 rule raises no alert (OSSEC's level 0 is "ignore"), whatever its type; it still
 feeds the correlations that select it, and a correlation at level 0 still counts. Its
@@ -131,7 +129,8 @@ class _Lanes:
             self.others.pop(key, None)
 
     def sweep(self, t: float, horizon: float) -> int:
-        """Forget lanes idle for longer than the horizon; the number of keys left."""
+        """Forget lanes idle for longer than the horizon; the number of keys left. The
+        tables are changed in place: the correlations hold `current` as their own."""
         newest = self.newest
         others = {key: [lane for lane in lanes if t - newest(lane) <= horizon] for key, lanes in self.others.items()}
         self.others = {key: lanes for key, lanes in others.items() if lanes}
@@ -143,7 +142,8 @@ class _Lanes:
                 current[key] = self.others[key].pop()
                 if not self.others[key]:
                     del self.others[key]
-        self.current = current
+        self.current.clear()
+        self.current.update(current)
         return len(current)
 
 
@@ -163,7 +163,6 @@ class _Frequency:
     def sweep(self, t: float) -> None:
         """Forget lanes with no event within the timeframe and SKEW."""
         self.sweep_at = max(SWEEP_FROM, 2 * self.lanes.sweep(t, self.rule.timeframe + SKEW))
-        self.windows = self.lanes.current
 
     def hit(self, key: tuple | None, t: float) -> dict[str, Any] | None:
         """An event of the rule's input (its key, None if it has none): count it, and say
@@ -222,7 +221,6 @@ class _Sequence:
     def sweep(self, t: float) -> None:
         """Forget lanes too old to complete a sequence (with SKEW to spare)."""
         self.sweep_at = max(SWEEP_FROM, 2 * self.lanes.sweep(t, self.rule.within + SKEW))
-        self.runs = self.lanes.current
 
     def hit(self, key: tuple | None, t: float, matched: tuple[int, ...]) -> dict[str, Any] | None:
         """An event that matched the given steps (ascending)."""
