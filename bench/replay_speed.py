@@ -3,7 +3,8 @@
 Builds the corpus (OpenSSH_2k.log repeated to 200,000 lines, see corpus.py), then runs
 `logward replay` on it in a child process pinned to one CPU, several times, and prints
 lines per second (best and median run, whole command including start-up) and the child's
-peak resident memory, then where the time goes (phases.py). The target is 60,000 lines/s.
+peak resident memory, then where the time goes (phases.py), and the slowest of the lines
+forged to make the patterns backtrack (backtracking.py). The target is 60,000 lines/s.
 On a fresh machine the first run also fills the compiled-regex cache (see README), as a
 user's first replay does; the runs after it start from the cache.
 """
@@ -20,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import corpus, phases
+from bench import backtracking, corpus, phases
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_LINES_PER_SECOND = 60_000
@@ -62,6 +63,9 @@ def main() -> int:
     steps = phases.measure(path)
     print(f"  start-up {steps.pop('start-up s'):.2f} s; per line: "
           + ", ".join(f"{name} {micros:.1f} µs" for name, micros in steps.items()))
+    worst, tried, which = backtracking.slowest()
+    print(f"  forged lines: slowest {worst * 1000:.0f} ms of {tried:,} ({backtracking.LENGTH // 1000} KiB each, "
+          f"see backtracking.py): {which!r}")
     return 0
 
 

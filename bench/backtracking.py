@@ -1,0 +1,58 @@
+"""Lines forged to make the parsers' patterns backtrack, and the slowest of them.
+
+A local user can write anything to auth.log (`logger -t sshd ...`). A pattern with two
+open-ended parts (`%{DATA} for %{USER}`) can take time growing with the square of a line's
+length when a line repeats the words between them and then fails to match. Each line of
+every pipeline fixture is pumped: a run of one to three of its words repeated up to the
+16 KiB a line may have, with and without the rest of the line after it. Each is parsed
+twice and the second time counts, so the code compiled on first use is not measured.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from logward.engine import Engine
+
+ROOT = Path(__file__).resolve().parents[1]
+LENGTH = 16_000
+CREATED = "2025-06-01T00:00:00.000Z"
+
+
+def _samples() -> list[str]:
+    found: set[str] = set()
+    for fixture in sorted((ROOT / "pipelines").glob("*/test-*.log")):
+        for line in fixture.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line and not line.startswith("{") and len(line) < 400:  # journal entries are JSON
+                found.add(line)
+    return sorted(found)
+
+
+def forged(line: str) -> Iterator[str]:
+    head, colon, message = line.partition(": ")
+    words = message.split(" ")
+    for i in range(len(words)):
+        before = head + colon + "".join(w + " " for w in words[:i])
+        for j in range(i + 1, min(i + 4, len(words) + 1)):
+            run = " ".join(words[i:j]) + " "
+            pumped = before + run * ((LENGTH - len(before)) // len(run))
+            yield pumped
+            yield pumped + " ".join(words[j:])
+
+
+def slowest(engine: Engine | None = None) -> tuple[float, int, str]:
+    """Seconds for the slowest forged line, how many were tried, and that line's start."""
+    engine = engine or Engine.load()
+    worst, tried, which = 0.0, 0, ""
+    for line in _samples():
+        for candidate in dict.fromkeys(forged(line)):
+            engine.parse(candidate, CREATED)
+            start = time.perf_counter()
+            engine.parse(candidate, CREATED)
+            elapsed = time.perf_counter() - start
+            tried += 1
+            if elapsed > worst:
+                worst, which = elapsed, candidate[:80]
+    return worst, tried, which
