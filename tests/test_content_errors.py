@@ -96,6 +96,15 @@ def test_a_duplicate_id_names_the_file_that_copies_it_whichever_sorts_first(cont
     assert "detections/custom/bad.yml: rule 100101: field 'where.event.actoin': 'event.actoin'" in message
 
 
+@pytest.mark.parametrize("name", ["copy.YML", "copy.Yaml"])
+def test_a_rule_file_is_read_whatever_the_case_of_its_extension(content: Path, name: str):
+    """Not passed over in silence: its rule would be neither tested nor deployed."""
+    copy = (content / "detections" / "sshd" / "invalid_user.yml").read_text()
+    (content / "detections" / "sshd" / name).write_text(copy)
+    with pytest.raises(ContentError, match=f"also used by detections/sshd/{name}"):
+        load_rules(content)
+
+
 def test_a_reference_to_a_broken_rule_is_not_a_second_error(content: Path):
     edit_rule(content, "authentication_failed.yml", "level: 5", "level: 16")
     with pytest.raises(ContentError) as error:

@@ -45,3 +45,11 @@ def test_an_address_that_is_not_a_url_is_refused_by_name(url: str) -> None:
     with pytest.raises(DeployError, match=r"ES_URL \(or --es-url\) '.*' is not a URL") as caught:
         load_settings({"es_url": url}, {})
     assert "pw-123456" not in str(caught.value)
+
+
+@pytest.mark.parametrize("space", ["my space", "SOC", "soc/", ""])
+def test_a_space_that_is_not_a_kibana_space_id_is_refused(space: str) -> None:
+    """Its id goes into object ids and /s/<id>/ links, which would break."""
+    with pytest.raises(DeployError, match="is not a Kibana space id"):
+        load_settings({"space": space}, {})
+    assert load_settings({"space": "soc_eu-1"}, {}).space == "soc_eu-1"

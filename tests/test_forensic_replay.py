@@ -243,6 +243,31 @@ def test_rotated_files_are_read_oldest_first(monkeypatch, tmp_path: Path):
     assert "Rule: 100112" in buffer.getvalue().decode()
 
 
+def test_the_files_of_several_hosts_are_read_as_one_log_in_time_order(monkeypatch, tmp_path: Path):
+    """Guessing on web-2, then a login with the guessed password on web-1: named in either
+    order, read file after file, the login comes before the failures and the sequence is lost."""
+    import os
+
+    web1, web2 = tmp_path / "web-1.log", tmp_path / "web-2.log"
+    web1.write_text("Mar  4 08:01:00 web-1 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2\n"
+                    "Mar  4 08:30:00 web-1 sshd[7400]: Accepted password for admin from 192.0.2.1 port 42001 ssh2\n")
+    web2.write_text("\n".join(_guess("web-2", "203.0.113.90", "admin", 0, count=8)) + "\n")
+    os.utime(web1, (1_700_000_000, 1_700_000_000))  # web-1's file is the older one
+    os.utime(web2, (1_700_000_600, 1_700_000_600))
+    for files in ([web1, web2], [web2, web1]):
+        buffer = io.BytesIO()
+        monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer))
+        assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", *map(str, files)]) == 0
+        sys.stdout.flush()
+        text = buffer.getvalue().decode().split("== Summary")[0]
+        alerts = [block.splitlines() for block in text.split("** Alert")[1:]]
+        times = [block[1].split(" web-")[0] for block in alerts]
+        assert times == sorted(times), times  # in time order across the files
+        assert any("Rule: 100112" in line for block in alerts for line in block)
+        # web-1's second login, long after web-2's failures, comes last.
+        assert alerts[-1][1].startswith("2024 Mar 04 08:30:00 web-1->"), alerts[-1]
+
+
 def test_account_changes_say_which_account_and_what(monkeypatch, tmp_path: Path):
     lines = [*_guess("web-2", "203.0.113.10", "root", 0),
              "Mar  4 08:00:40 web-2 sshd[6008]: Accepted password for root from 203.0.113.10 port 40008 ssh2",

@@ -142,16 +142,38 @@ def test_every_rule_guide_pivots_to_network_records(rule: Any) -> None:
     assert f"/app/dashboards#/view/{PIVOT_DASHBOARD}" in note
     buttons = investigate_specs(note)
     assert buttons, f"rule {rule.id}: no Timeline button in its guide"
+    held = set(rule.key) if hasattr(rule, "key") else set(getattr(rule, "same", ())) or None  # None: the event's
     for spec in buttons:
         assert spec["relativeFrom"].startswith("now-") and spec["relativeTo"].startswith("now+")
-        for group in spec["providers"]:
-            for clause in group:
-                catalog = VIEWS["logward-zeek"] if remote(rule) else VIEWS["logward-auth"]
-                assert clause["field"] in catalog, f"rule {rule.id}: {clause['field']} in {spec['label']}"
-                assert clause["queryType"] == "phrase" and clause["excluded"] is False
+        clauses = [c for group in spec["providers"] for c in group]
+        zeek = any(c["value"].startswith("zeek.") for c in clauses)
+        for clause in clauses:
+            catalog = VIEWS["logward-zeek"] if zeek else VIEWS["logward-auth"]
+            assert clause["field"] in catalog, f"rule {rule.id}: {clause['field']} in {spec['label']}"
+            assert clause["queryType"] == "phrase" and clause["excluded"] is False
+            if clause["value"].startswith("{{") and not zeek and held is not None:  # a value the alert has
+                assert clause["value"][2:-2] in held, f"rule {rule.id}: {spec['label']} reads {clause['value']}"
     if remote(rule):
         values = {c["value"] for s in buttons for g in s["providers"] for c in g}
         assert {"{{source.ip}}", "zeek.connection", "zeek.ssh", "zeek.dns"} <= values
+
+
+def test_a_rules_pivots_follow_what_its_alerts_hold_not_its_folder(tmp_path: Path) -> None:
+    """An sshd rule kept in a folder of one's own pivots as it would in sshd/; a first-seen
+    alert holds only its key, so its buttons read nothing else."""
+    content = content_copy(tmp_path)
+    custom = content / "detections" / "custom"
+    custom.mkdir()
+    for name in ("authentication_success.yml", "first_login.yml"):
+        (content / "detections" / "sshd" / name).rename(custom / name)
+    first = custom / "first_login.yml"
+    first.write_text(first.read_text().replace("key: [host.hostname, user.name]", "key: [user.name, source.ip]"))
+    rules = load_rules(content)
+    moved = rule_body(rules.by_id[100103], rules)["note"].replace("detections/custom/", "detections/sshd/")
+    assert moved == rule_body(RULES.by_id[100103], RULES)["note"]  # but for where the rule's file is
+    buttons = investigate_specs(rule_body(rules.by_id[100120], rules)["note"])
+    values = {c["value"] for s in buttons for g in s["providers"] for c in g}
+    assert {"{{source.ip}}", "{{user.name}}"} <= values and "{{host.hostname}}" not in values, values
 
 
 def test_the_zeek_data_view_and_links_follow_the_deploy_settings() -> None:

@@ -85,13 +85,17 @@ def test_a_case_that_fires_may_hold_an_undecodable_line():
     assert result.undecoded and result.ok
 
 
-@pytest.mark.parametrize("written", ["yesterday", "'2025-13-01T00:00:00Z'", "2025-01-01T00:00:00", "1735689600"])
+@pytest.mark.parametrize("written", ["yesterday", "'2025-13-01T00:00:00Z'", "2025-01-01T00:00:00", "1735689600",
+                                     "2025-02-30", "2025-13-01", "2025-02-30T00:00:00Z"])
 def test_a_bad_reference_time_is_named_when_the_rules_load_not_blamed_on_a_line(content: Path, written: str):
+    """Quoted or not: YAML's own reading of an unquoted impossible date would raise first."""
     _edit(content, "    fires: 0\n", f"    fires: 0\n    reference_time: {written}\n")
     with pytest.raises(ContentError) as error:
         load_rules(content)
+    as_read = written.strip("'")
+    as_read = int(as_read) if as_read.isdigit() else as_read  # a number is a number to YAML
     assert ("invalid_user.yml: rule 100101: field 'tests[3].reference_time': an ISO 8601 time with an offset "
-            "(2025-01-01T00:00:00Z) or a date (midnight UTC), got ") in str(error.value), str(error.value)
+            f"(2025-01-01T00:00:00Z) or a date (midnight UTC), got {as_read!r}") in str(error.value), str(error.value)
 
 
 @pytest.mark.parametrize(("written", "year"), [("2024-06-01T12:00:00+02:00", "2023"),

@@ -58,7 +58,8 @@ def shown(value: Any) -> str:
 
 def rule_summary(alert: Alert) -> dict[str, Any]:
     rule = alert.rule
-    return {"id": rule.id, "level": rule.level, "description": rule.title, "ossec": list(rule.ossec)}
+    # The id as replay --json and Wazuh's alerts write it (ECS rule.id is a keyword).
+    return {"id": str(rule.id), "level": rule.level, "description": rule.title, "ossec": list(rule.ossec)}
 
 
 def _text(doc: dict[str, Any], alerts: list[Alert]) -> str:

@@ -1,9 +1,12 @@
 """`logward replay FILE...`: old logs through the pipelines and rules, alerts out.
 
-Correlation and first-time-seen state carries across all files, read oldest first (by
-modification time: `auth.log*` lists auth.log before auth.log.1, the wrong way). A year-less
-timestamp takes its year from the file's modification time (the log was written before
-it), or from --reference-time. Lines no parser knows are counted and reported, never lost.
+Correlation and first-time-seen state carries across all files. The files are read
+together, as one log in time order: line by line, the earliest event next, each file's own
+lines in the order written; so the logs of several hosts correlate as they would live (a
+login on one host after failures on another). Files that start at the same time are read
+oldest first by modification time (`auth.log*` lists auth.log before auth.log.1, the wrong
+way). A year-less timestamp takes its year from the file's modification time (the log was
+written before it), or from --reference-time. Lines no parser knows are counted and reported, never lost.
 The text output ends with a summary: which sources brute-forced which host, whether a
 login then succeeded, and what that user did next with su, sudo and accounts. Text from the
 logs is printed with its control characters escaped (\\x1b, \\t).
@@ -18,16 +21,19 @@ from __future__ import annotations
 import argparse
 import gc
 import gzip
+import heapq
 import io
 import os
 import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..engine import Engine
+from ..engine.detect.detector import event_time
 from ..engine.detect.format import ossec_text
 from ..engine.ingest import iso_time
 from ..engine.lines import counted, iter_lines, json_line, printable
@@ -128,18 +134,33 @@ def in_time_order(files: list[str]) -> list[str]:
     return [next(dated) if times[name] is not None else name for name in files]
 
 
-def _sources(files: list[str], reference: str | None):
+def _sources(files: list[str], reference: str | None, opened: ExitStack) -> list[tuple[str, BinaryIO, str | None]]:
+    """Every file opened, before any is read: one that cannot be read stops the replay
+    before it prints anything."""
+    sources = []
     for name in in_time_order(files):
         if name == "-":
-            yield "<stdin>", _decompressed(sys.stdin.buffer), reference
+            sources.append(("<stdin>", _decompressed(sys.stdin.buffer), reference))
             continue
         path = Path(name)
         try:
-            handle = path.open("rb")
+            handle = opened.enter_context(path.open("rb"))
         except OSError as e:
             raise SystemExit(f"logward replay: cannot read {printable(name)}: {e.strerror}") from None
-        with handle:
-            yield name, _decompressed(handle), reference or iso_time(os.stat(path).st_mtime)
+        sources.append((name, _decompressed(handle), reference or iso_time(os.stat(path).st_mtime)))
+    return sources
+
+
+def _documents(engine: Engine, index: int, name: str, lines: Iterator[str], created: str | None,
+               zone: str | None) -> Iterator[tuple[float, int, int, str, dict[str, Any]]]:
+    """A file's documents, each after its time, the file's place and the line's number (what
+    heapq.merge orders by). A line with no time that reads takes the time of the line before,
+    so it stays where it was written."""
+    time = 0.0
+    for number, line in enumerate(lines, 1):
+        doc = engine.parse(line, created, zone)
+        time = event_time(doc) or time
+        yield time, index, number, name, doc
 
 
 def _decompressed(stream: BinaryIO) -> BinaryIO:
@@ -182,9 +203,11 @@ def _replay(args: argparse.Namespace) -> int:
     report = HtmlReport(title, story) if args.html else None
     broken: list[str] = []
     write, counts, min_level, as_json, zone = out.write, summary.alerts, args.min_level, args.json, args.timezone
-    for name, stream, created in _sources(args.files, args.reference_time):
-        for number, line in enumerate(_lines(name, stream, broken), 1):
-            doc, alerts = engine.process(line, created, zone)
+    with ExitStack() as opened:
+        files = [_documents(engine, i, name, _lines(name, stream, broken), created, zone)
+                 for i, (name, stream, created) in enumerate(_sources(args.files, args.reference_time, opened))]
+        for _, _, number, name, doc in files[0] if len(files) == 1 else heapq.merge(*files):
+            alerts = engine.detector.process(doc)
             summary.note(doc, name, number)
             story.add(doc, alerts)
             if report is not None:

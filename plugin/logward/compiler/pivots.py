@@ -10,15 +10,11 @@ network pivot dashboard, whose data view follows the deploy's --nsm-index.
 from __future__ import annotations
 
 import json
-from pathlib import PurePosixPath
 
-from ..rules.model import FirstSeenRule, Rule
+from ..rules.model import FirstSeenRule, FrequencyRule, Rule, SequenceRule
 from .dashboards import PIVOT_DASHBOARD
 from .options import Target
 
-# Rules whose events come from a remote address (sshd, PAM with rhost, their correlations);
-# local ones (su, sudo, accounts) pivot through the login that preceded them.
-REMOTE = {"sshd", "pam", "correlation"}
 CONN, SSH, DNS = "zeek.connection", "zeek.ssh", "zeek.dns"
 Clause = tuple[str, str]  # (field, value): a phrase filter
 
@@ -35,11 +31,24 @@ def button(label: str, providers: list[list[Clause]], before: int, after: int = 
     return "!{investigate" + json.dumps(spec, separators=(",", ":")) + "}"
 
 
+def _held(rule: Rule, fields: tuple[str, ...]) -> list[str]:
+    """Those of the fields every alert of the rule holds: an event rule's alert holds the
+    event; a correlation's, its key (`same`) for sure (EQL keeps only what all its events
+    share); a first-seen alert, only its key."""
+    if isinstance(rule, FirstSeenRule):
+        return [f for f in fields if f in rule.key]
+    if isinstance(rule, FrequencyRule | SequenceRule):
+        return [f for f in fields if f in rule.same]
+    return list(fields)
+
+
 def remote(rule: Rule) -> bool:
-    """Whether the alert holds the remote address (a first-seen alert holds only its key)."""
-    if isinstance(rule, FirstSeenRule) and "source.ip" not in rule.key:
-        return False
-    return PurePosixPath(rule.source).parent.name in REMOTE
+    """Whether the alert can hold the remote address (events from a client carry it)."""
+    return bool(_held(rule, ("source.ip", "source.address")))
+
+
+_LOGINS = {("user.name", "host.hostname"): "SSH logins of this user to this host",
+           ("user.name",): "SSH logins of this user", ("host.hostname",): "SSH logins to this host"}
 
 
 def dashboard_link(target: Target) -> str:
@@ -55,20 +64,23 @@ def guide(rule: Rule, target: Target, lookback: int) -> list[str]:
     lines = ["### Network records (Zeek)", ""]
     if remote(rule):
         lines += [
-            "What the network saw of the source address around the alert:", "",
+            "What the network saw of the alert's source address (events from a remote client carry one):", "",
             button("Zeek connections of this source", [[("source.ip", ip), ("event.dataset", CONN)],
                                                        [("destination.ip", ip), ("event.dataset", CONN)]], before),
             button("Zeek SSH sessions of this source", [[("source.ip", ip), ("event.dataset", SSH)]], before),
             button("Zeek DNS records of this address", [[("source.ip", ip), ("event.dataset", DNS)],
                                                         [("dns.resolved_ip", ip), ("event.dataset", DNS)]], before),
+            "",
         ]
-    else:
+    login = tuple(_held(rule, ("user.name", "host.hostname")))
+    if login:
         lines += [
-            "This event is local to the host. Find the login it came from, then pivot on its source.ip:", "",
-            button("SSH logins of this user to this host", [[
-                ("user.name", "{{user.name}}"), ("host.hostname", "{{host.hostname}}"),
-                ("event.action", "ssh_login"), ("event.outcome", "success")]], before=86400, after=0),
+            "Events local to the host (su, sudo, accounts) carry no address: find the SSH login they came from, "
+            "then pivot on its source.ip:", "",
+            button(_LOGINS[login], [[*((f, "{{" + f + "}}") for f in login), ("event.action", "ssh_login"),
+                                     ("event.outcome", "success")]], before=86400, after=0),
+            "",
         ]
-    lines += ["", f"Or open the [network pivot dashboard]({dashboard_link(target)}) "
+    lines += [f"Or open the [network pivot dashboard]({dashboard_link(target)}) "
                   f"({', '.join(target.nsm_index)}) and filter on the address.", ""]
     return lines

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..rules import conditions
 from ..rules.conditions import Condition
-from ..rules.limits import FIELD_VALUES, TEXT_TYPES, FieldErrors
+from ..rules.limits import FIELD_VALUES, TEXT_TYPES, FieldErrors, shown
 from ..rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, Selector, SequenceRule, parse_rule
 from .attack import Attack, load_attack
 from .fields import Field, load_fields
@@ -87,7 +87,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return (f"{str(value).lower()}, a boolean (YAML 1.1 reads unquoted yes/no/on/off/true/false as "
                 "booleans: quote the value, 'no', if the word is meant)")
-    return repr(value)
+    return shown(value)
 
 
 def _values_of_wrong_type(rule: Rule, catalog: dict[str, Field]) -> list[str]:
@@ -142,7 +142,7 @@ def load_rules(root: Path) -> RuleSet:
     catalog = load_fields(root)
     loaded: dict[int, list[Rule]] = {}  # each id's rules, in load order: more than one is an error
     broken: set[Any] = set()  # ids of rules with errors: references to them are not errors too
-    for path in sorted(p for p in base.rglob("*") if p.suffix in (".yml", ".yaml")):
+    for path in sorted(p for p in base.rglob("*") if p.suffix.lower() in (".yml", ".yaml")):  # rule.YML too
         if path.name.startswith("_"):
             continue
         source = str(path.relative_to(root))

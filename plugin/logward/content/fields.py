@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..rules.limits import shown
 from .paths import ContentError, read_yaml
 
 
@@ -35,6 +36,6 @@ def load_fields(root: Path) -> dict[str, Field]:
                                f"type and {', '.join(sorted(FLAGS))})")
         wrong = [flag for flag in sorted(FLAGS & set(spec)) if not isinstance(spec[flag], bool)]
         if wrong:
-            raise ContentError(f"{path}: field {name!r}: {wrong[0]} is true or false, got {spec[wrong[0]]!r}")
+            raise ContentError(f"{path}: field {name!r}: {wrong[0]} is true or false, got {shown(spec[wrong[0]])}")
         catalog[name] = Field(name, spec["type"], spec["ecs"], spec.get("index", True), spec.get("array", False))
     return catalog

@@ -38,6 +38,16 @@ class _Loader(_BASE_LOADER):  # type: ignore[misc, valid-type]
         return super().construct_mapping(node, deep=deep)
 
 
+def _as_written(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    return loader.construct_scalar(node)
+
+
+# Times and dates stay the text they are written as, quoted or not: YAML's own reading of
+# them raises on an impossible date (2025-02-30) before anything could name the field, and
+# what a field takes is for the field's own check to say.
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_written)
+
+
 class ContentError(ValueError):
     """Content that cannot be loaded; the message names the file and what is wrong."""
 

@@ -9,6 +9,7 @@ kept out of every message and of repr().
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -19,6 +20,8 @@ from ..compiler.options import Target
 from ..content.paths import ContentError, read_yaml
 from .errors import DeployError
 
+# A Kibana space's id, as its URL has it (/s/<id>/app/...).
+_SPACE_ID = re.compile(r"[a-z0-9_-]+")
 SECRET_FIELDS = ("es_api_key", "es_password", "kibana_api_key", "kibana_password")
 _ENV = {
     "es_url": "ES_URL", "kibana_url": "KIBANA_URL", "es_api_key": "ES_API_KEY", "es_username": "ES_USERNAME",
@@ -90,6 +93,10 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] = os.envi
             shown = values[name].rpartition("@")[2]  # never a password, even in a malformed URL
             raise DeployError(f"{_ENV[name]} (or --{name.replace('_', '-')}) {shown!r} is not a URL: "
                               "write it as https://host:port")
+    space = values.get("space")
+    if space is not None and not (isinstance(space, str) and _SPACE_ID.fullmatch(space)):
+        raise DeployError(f"KIBANA_SPACE (or --space) {space!r} is not a Kibana space id: its URL identifier, "
+                          "of lowercase letters, digits, '_' and '-' (a space named 'My SOC' is 'my-soc')")
     return Settings(**values)
 
 

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
+
+
+def shown(value: Any) -> str:
+    """A value as the YAML it came from writes it (true, null, 'text'), for messages: the
+    reader wrote YAML, not Python."""
+    if value is None:
+        return "null (nothing)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return repr(value)
 
 
 class FieldError(ValueError):
@@ -35,7 +48,8 @@ class IntRange:
 
     def parse(self, value: Any, field: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not self.low <= value <= self.high:
-            raise FieldError(field, f"{self.what} must be an integer from {self.low} to {self.high}, got {value!r}")
+            raise FieldError(field, f"{self.what} must be an integer from {self.low} to {self.high}, "
+                                    f"got {shown(value)}")
         return value
 
 
@@ -51,7 +65,8 @@ class Duration:
         m = re.fullmatch(r"([0-9]+)([smh]?)", str(value).strip())
         seconds = int(m.group(1)) * units[m.group(2) or "s"] if m else -1
         if not self.low <= seconds <= self.high:
-            raise FieldError(field, f"a duration from {self.low}s to {self.high}s (like 120s or 2m), got {value!r}")
+            raise FieldError(field, f"a duration from {self.low}s to {self.high}s (like 120s or 2m), "
+                                    f"got {shown(value)}")
         return seconds
 
 
@@ -65,12 +80,7 @@ class Instant:
     what: str = "an ISO 8601 time with an offset (2025-01-01T00:00:00Z) or a date (midnight UTC)"
 
     def parse(self, value: Any, field: str) -> str:
-        if isinstance(value, datetime):  # YAML reads an unquoted time itself, a date too
-            moment: datetime | None = value
-        elif isinstance(value, date):
-            moment = datetime.combine(value, time(), UTC)
-        else:
-            moment = _from_text(value) if isinstance(value, str) else None
+        moment = _from_text(value) if isinstance(value, str) else None
         try:
             if moment is None or moment.tzinfo is None:
                 raise ValueError(value)
@@ -78,7 +88,7 @@ class Instant:
             if moment.year < 1000:  # Elasticsearch prints no such year in four digits
                 raise ValueError(value)
         except (ValueError, OverflowError):
-            raise FieldError(field, f"{self.what}, got {value!r}") from None
+            raise FieldError(field, f"{self.what}, got {shown(value)}") from None
         return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
 
 
