@@ -3,8 +3,9 @@
 A local user can write anything to auth.log (`logger -t sshd ...`). A pattern with two
 open-ended parts (`%{DATA} for %{USER}`) can take time growing with the square of a line's
 length when a line repeats the words between them and then fails to match. Each line of
-every pipeline fixture is pumped: a run of one to three of its words repeated up to the
-16 KiB a line may have, with and without the rest of the line after it. Each is parsed
+every pipeline fixture is pumped up to the 16 KiB a line may have: a run of one to three
+of its words repeated, with and without the rest of the line after it; and a run of
+spaces inside a word or after it, before a word of text, with the rest of the line. Each is parsed
 twice and the second time counts, so the code compiled on first use is not measured.
 """
 
@@ -40,6 +41,10 @@ def forged(line: str) -> Iterator[str]:
             pumped = before + run * ((LENGTH - len(before)) // len(run))
             yield pumped
             yield pumped + " ".join(words[j:])
+        # Spaces, inside a field written by the attacker ("user=a      b") or after it.
+        spaces = " " * (LENGTH - len(line))
+        yield before + words[i][:1] + spaces + words[i][1:] + "".join(" " + w for w in words[i + 1:])
+        yield before + words[i] + spaces + "x" + "".join(" " + w for w in words[i + 1:])
 
 
 def slowest(engine: Engine | None = None) -> tuple[float, int, str]:
