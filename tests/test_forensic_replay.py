@@ -451,6 +451,17 @@ def test_a_grave_account_change_no_session_can_claim_is_told_with_who_was_logged
     assert summary[4] == "      logged in then: deploy from 203.0.113.50 (since 2024-03-04 10:05:00)"
 
 
+def test_a_forged_runuser_session_takes_no_root_change_for_an_innocent(monkeypatch, tmp_path):
+    """A local user logs a runuser switch to root "by alice" under its own name just before
+    a UID 0 account appears: the change stays unclaimed, not alice's."""
+    lines = ["Mar  4 10:04:00 web-1 mallory: pam_unix(runuser:session): session opened for user root by alice(uid=0)",
+             "Mar  4 10:04:58 web-1 useradd[4500]: new user: name=toor, UID=0, GID=0, home=/root, shell=/bin/bash"]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[2].startswith("Grave account changes made while no root session Logward saw was open"), summary
+    assert summary[3].startswith("    web-1: 2024-03-04 10:04:58  created user toor [rules "), summary
+    assert not any("alice" in line for line in summary), summary
+
+
 def test_a_line_break_in_a_logged_value_cannot_forge_a_summary_line(monkeypatch, tmp_path):
     def journal(seconds: int, ident: str, pid: int, message: str) -> str:
         return json.dumps({"__REALTIME_TIMESTAMP": str((1740909600 + seconds) * 1_000_000), "_HOSTNAME": "web-2",
