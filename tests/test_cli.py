@@ -74,7 +74,7 @@ def test_replay_carries_correlation_across_files(tmp_path: Path, monkeypatch):
     alerts = [json.loads(line) for line in out.getvalue().decode().splitlines()]
     brute = [a for a in alerts if a["rule"]["id"] == "100111"]
     assert len(brute) == 1 and brute[0]["correlation"]["count"] == 8
-    assert brute[0]["correlation"]["key"] == {"source.ip": "203.0.113.9"}
+    assert brute[0]["correlation"]["key"] == {"logward.source.origin": "203.0.113.9"}
     assert brute[0]["@timestamp"] == "2024-03-02T10:00:07.000Z"  # March is after the January reference
     assert brute[0]["correlation"]["first"] == "2024-03-02T10:00:00.000Z"
     assert brute[0]["document"]["event"]["action"] == "ssh_login"
@@ -93,7 +93,7 @@ def test_replay_text_is_ossec_alert_form(monkeypatch, capsys):
     assert first[1] == f"2016 Dec 10 06:55:46 LabSZ->{LOGHUB / 'OpenSSH_2k.log'}"  # OSSEC's host->log file
     assert first[2] == "Rule: 100101 (level 5) -> 'sshd: attempt to log in with a non-existent user' [OSSEC 5710]"
     assert "Src IP: 173.234.31.186" in first and "User: webmaster" in first
-    assert "Rule: 100110 (level 10)" in text and "Correlated: 8 events with source.ip=" in text
+    assert "Rule: 100110 (level 10)" in text and "Correlated: 8 events with logward.source.origin=" in text
     summary = capsys.readouterr().err
     assert "2000 lines" in summary and "100103  sshd: authentication success" in summary
 

@@ -451,6 +451,17 @@ def test_a_grave_account_change_no_session_can_claim_is_told_with_who_was_logged
     assert summary[4] == "      logged in then: deploy from 203.0.113.50 (since 2024-03-04 10:05:00)"
 
 
+def test_an_ipv6_client_rotating_through_its_network_is_one_source(monkeypatch, tmp_path):
+    """A client holds a whole /64 and can take a new address for every attempt: the story
+    tells the network, with how many addresses it used, as the correlations count it."""
+    lines = [line.replace("203.0.113.70", f"2001:db8:4:7::{i + 1:x}")
+             for i, line in enumerate(_guess("web-1", "203.0.113.70", "deploy", 0, count=8))]
+    lines.append("Mar  4 08:01:00 web-1 sshd[7300]: Accepted password for deploy from 2001:db8:4:7::99 port 42000 ssh2")
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[1].startswith("web-1: 2001:db8:4:7::/64 (9 addresses) failed 8 logins (deploy)"), summary
+    assert "100111" in summary[1] and "100112" in summary[2], summary
+
+
 def test_a_forged_runuser_session_takes_no_root_change_for_an_innocent(monkeypatch, tmp_path):
     """A local user logs a runuser switch to root "by alice" under its own name just before
     a UID 0 account appears: the change stays unclaimed, not alice's."""

@@ -13,7 +13,7 @@ import yaml
 
 from logward.compiler.dashboards import PIVOT_DASHBOARD
 from logward.compiler.kibana import rule_body
-from logward.compiler.pivots import remote
+from logward.compiler.pivots import address_field, remote
 from logward.content.detections import load_rules
 from logward.content.kibana import META_FIELDS, kql_fields, load_saved_objects, view_fields
 from logward.content.paths import ContentError
@@ -155,7 +155,9 @@ def test_every_rule_guide_pivots_to_network_records(rule: Any) -> None:
                 assert clause["value"][2:-2] in held, f"rule {rule.id}: {spec['label']} reads {clause['value']}"
     if remote(rule):
         values = {c["value"] for s in buttons for g in s["providers"] for c in g}
-        assert {"{{source.ip}}", "zeek.connection", "zeek.ssh", "zeek.dns"} <= values
+        held = "{{" + str(address_field(rule)) + "}}"
+        assert {held, "zeek.connection", "zeek.ssh", "zeek.dns"} <= values
+        assert held == "{{source.ip}}" or held.strip("{}") in (getattr(rule, "same", ()) or getattr(rule, "key", ()))
 
 
 def test_a_rules_pivots_follow_what_its_alerts_hold_not_its_folder(tmp_path: Path) -> None:
@@ -237,3 +239,19 @@ def test_saved_objects_outside_the_default_space_carry_its_name() -> None:
         assert all(ref["id"] in soc_ids for ref in d.body["references"]), d.id
     note = next(d for d in soc if d.kind == "rule").body["note"]
     assert "(/s/soc/app/dashboards#/view/logward-soc-network-pivot?" in note
+
+
+def test_a_pivot_on_a_network_finds_its_addresses_on_a_real_node(node) -> None:
+    """Correlations count an IPv6 client by its /64 (logward.source.origin), so their pivot
+    buttons filter source.ip on it: Timeline's phrase filter, run as Elasticsearch runs it
+    on an ip field, takes the network in CIDR form."""
+    node.request("PUT", "/pivot-zeek", {"mappings": {"properties": {"source": {"properties": {"ip": {"type": "ip"}}}}}})
+    for i, ip in enumerate(["2001:db8:4:7::1", "2001:db8:4:7:a:b:c:d", "2001:db8:4:8::1", "203.0.113.9"]):
+        node.request("PUT", f"/pivot-zeek/_doc/{i}?refresh=true", {"source": {"ip": ip}})
+
+    def found(value: str) -> set[str]:
+        hits = node.request("POST", "/pivot-zeek/_search", {"query": {"match_phrase": {"source.ip": value}}})
+        return {hit["_source"]["source"]["ip"] for hit in hits["hits"]["hits"]}
+
+    assert found("2001:db8:4:7::/64") == {"2001:db8:4:7::1", "2001:db8:4:7:a:b:c:d"}
+    assert found("203.0.113.9") == {"203.0.113.9"}

@@ -61,10 +61,10 @@ def test_index_patterns_are_configurable():
 
 def test_correlations_compile_to_eql_with_their_window_key_and_count():
     body = rule_body(RULES.by_id[100111], RULES)
-    assert body["query"].splitlines()[0] == "sequence by source.ip with maxspan=120s"
+    assert body["query"].splitlines()[0] == "sequence by logward.source.origin with maxspan=120s"
     assert body["query"].endswith("with runs=8")
     sequence = rule_body(RULES.by_id[100112], RULES)["query"].splitlines()
-    assert sequence[0] == "sequence by source.ip with maxspan=240s"
+    assert sequence[0] == "sequence by logward.source.origin with maxspan=240s"
     assert sequence[1].endswith("with runs=8") and 'event.outcome == "success"' in sequence[2]
 
 

@@ -42,9 +42,16 @@ def _held(rule: Rule, fields: tuple[str, ...]) -> list[str]:
     return list(fields)
 
 
+def address_field(rule: Rule) -> str | None:
+    """The alert's field for the remote side, if it can hold one (events from a client do):
+    the address, or what a correlation counts by, an IPv6 client's /64 network among
+    them (Elasticsearch matches an ip field against a network in CIDR form)."""
+    held = _held(rule, ("source.ip", "logward.source.origin", "source.address"))
+    return held[0] if held else None
+
+
 def remote(rule: Rule) -> bool:
-    """Whether the alert can hold the remote address (events from a client carry it)."""
-    return bool(_held(rule, ("source.ip", "source.address")))
+    return address_field(rule) is not None
 
 
 _LOGINS = {("user.name", "host.hostname"): "SSH logins of this user to this host",
@@ -60,9 +67,10 @@ def dashboard_link(target: Target) -> str:
 def guide(rule: Rule, target: Target, lookback: int) -> list[str]:
     """The investigation guide's network section, as Markdown lines."""
     before = lookback + 3600  # the rule's look-back, and an hour of what led up to it
-    ip = "{{source.ip}}"
     lines = ["### Network records (Zeek)", ""]
-    if remote(rule):
+    held = address_field(rule)
+    if held is not None:
+        ip = "{{" + held + "}}"
         lines += [
             "What the network saw of the alert's source address (events from a remote client carry one):", "",
             button("Zeek connections of this source", [[("source.ip", ip), ("event.dataset", CONN)],

@@ -103,6 +103,7 @@ class Attack:
     pids: dict[int, tuple[float, float]] = field(default_factory=dict)
     addresses: dict[int, set[str]] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)  # names PAM logged for this address
+    members: set[str] = field(default_factory=set)  # a network's addresses seen (MEMBERS_KEPT at most)
 
     def absorb(self, other: Attack) -> None:
         """Take in what was filed under another name for the same source."""
@@ -114,6 +115,7 @@ class Attack:
         self.failed_from = min(self.failed_from, other.failed_from)
         self.last = max(self.last, other.last)
         self.rules |= other.rules
+        self.members |= other.members
         for login in other.logins:
             login.source = self.source
         self.logins = sorted(self.logins + other.logins, key=lambda login: login.time)
@@ -140,12 +142,20 @@ class Attack:
 
     @property
     def named(self) -> bool:
-        """The source is a host name (as PAM may log it), not an address."""
+        """The source is a host name (as PAM may log it), not an address or a network."""
         try:
-            ipaddress.ip_address(self.source)
+            ipaddress.ip_network(self.source, strict=False)
         except ValueError:
             return True
         return False
+
+    @property
+    def spread(self) -> str:
+        """How many addresses of a network it came from ("", for one address)."""
+        n = len(self.members)
+        if not n:
+            return ""
+        return f" ({n}{'+' if n >= MEMBERS_KEPT else ''} address{'' if n == 1 else 'es'})"
 
 
 # Account changes told as what was done, to which account or group.
@@ -233,6 +243,8 @@ SSHD = frozenset({"sshd", "sshd-session", "sshd-auth"})
 GRAVE = 12
 # Steps told per login: a service account's sessions can hold thousands.
 STEPS_SHOWN = 25
+# The addresses of an IPv6 network kept, to say how many the source used (1000+ beyond).
+MEMBERS_KEPT = 1000
 # What opens or closes a session: an sshd login's, a root session, a switch to another user.
 _SESSION_LINES = frozenset({"pam_session_opened", "pam_session_closed", "su_success"})
 
@@ -282,7 +294,8 @@ class Story:
             address = None
             if source.__class__ is dict:
                 address = source.get("ip")
-                source = source.get("address") or address
+                # As the correlations count it: an IPv6 client by its /64 network.
+                source = _get(doc, "logward.source.origin") or source.get("address") or address
             else:
                 source = None
             user = doc.get("user")
@@ -322,8 +335,10 @@ class Story:
                 self.by_source[source].append(attack)
             elif alert.time < attack.first:
                 attack.first = alert.time
+            if address is not None and address != source and len(attack.members) < MEMBERS_KEPT:
+                attack.members.add(address)
             if sshd is not None:
-                if address == source:
+                if address is not None:
                     self.addresses[(host, sshd)] = (alert.time, source)
                     for named in self.named.get((host, sshd), ()):
                         self._near(named, sshd, alert.time, source)
@@ -507,7 +522,7 @@ class Story:
             failed = (f" failed {counted(a.attempts, 'login')} ({users}) between "
                       f"{when(a.failed_from)} and {when(a.last)}" if a.attempts else " (no failed login)")
             named = f" (PAM named it {', '.join(a.aliases)})" if a.aliases else ""
-            out.append(f"{a.host}: {a.source}{named}{failed}" + (f" [rules {rules}]" if rules else ""))
+            out.append(f"{a.host}: {a.source}{a.spread}{named}{failed}" + (f" [rules {rules}]" if rules else ""))
             for step in a.knew:
                 out.append(f"    {when(step.time)}  {step.what} [rules {', '.join(map(str, sorted(step.rules)))}]")
             if not a.logins:

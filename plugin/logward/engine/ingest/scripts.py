@@ -8,6 +8,7 @@ through both the real node and the twin and requires identical documents.
 from __future__ import annotations
 
 import calendar
+import ipaddress
 import re
 from collections.abc import Callable
 from contextlib import suppress
@@ -122,10 +123,20 @@ def journal_bytes(doc: dict, meta: dict, params: dict) -> None:
     journal["MESSAGE"] = bytes(values).decode("utf-8", errors="replace")
 
 
+def ipv6_network(doc: dict, meta: dict, params: dict) -> None:
+    """The client's /64 network, RFC 5952's way (ipaddress compresses as the RFC says);
+    a link-local or ::/64 address stays itself."""
+    network = ipaddress.IPv6Network((doc["source"]["ip"], 64), strict=False)
+    if network.network_address.is_link_local or not int(network.network_address):
+        return
+    doc["logward"]["source"]["origin"] = network.compressed
+
+
 TWINS: dict[str, Twin] = {
     "logward-syslog-year": syslog_year,
     "logward-classify": classify,
     "logward-journal-bytes": journal_bytes,
+    "logward-ipv6-network": ipv6_network,
 }
 
 # The reference, month, day and zone last seen, and their date; replaced whole, so engines
@@ -168,4 +179,5 @@ SPECIALIZERS: dict[str, Callable[[Emit, dict], bool]] = {
 # The fields a twin writes, for the compiler's knowledge (absent here: it may write anything).
 WRITES: dict[str, dict[str, facts.Fact]] = {
     "logward-syslog-year": {"_tmp.timestamp": facts.STR},
+    "logward-ipv6-network": {"logward.source.origin": facts.STR},
 }
