@@ -56,6 +56,17 @@ def test_the_cli_names_the_rule_the_case_and_the_tag(content: Path, capsys):
     assert "add undecodable: true" in out
 
 
+def test_a_positive_case_that_fails_says_which_line_did_not_decode(content: Path, capsys):
+    """A typo in the line a case expects an alert from: the count alone would not say why."""
+    line = "Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186"
+    _edit(content, line, line.replace("Invalid user", "Invlid user"))
+    assert main(["--content", str(content), "test", "100101"]) == 1
+    out = capsys.readouterr().out
+    assert ("FAIL: OpenSSH before 7.5 (loghub): fired 0, expected 1 (other rules: none); line 1 does not decode "
+            "(logward_unknown_message: Provided Grok expressions do not match field value: "
+            "[Invlid user webmaster from 173.234.31.186]), which may be why") in out, out
+
+
 def test_a_case_about_an_undecodable_line_says_so(content: Path):
     _edit(content, NEGATIVE, NEGATIVE.replace("sshd[", "sshdd["))
     _edit(content, "    fires: 0\n", "    fires: 0\n    undecodable: true\n")

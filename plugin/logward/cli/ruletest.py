@@ -53,10 +53,21 @@ class CaseResult:
             return None if self.undecoded else "marked undecodable: true, but every line decodes"
         if self.case.fires or not self.undecoded:
             return None
+        return (f"{self.first_undecoded}: a case expecting no alert proves nothing with it; fix the line, "
+                "or add undecodable: true if the case is about such a line")
+
+    @property
+    def first_undecoded(self) -> str:
         first = self.undecoded[0]
         why = f": {first.why[:200]}{'...' if len(first.why) > 200 else ''}" if first.why else ""
-        return (f"line {first.line} does not decode ({first.tag}{why}): a case expecting no alert proves "
-                "nothing with it; fix the line, or add undecodable: true if the case is about such a line")
+        return f"line {first.line} does not decode ({first.tag}{why})"
+
+    @property
+    def hint(self) -> str | None:
+        """For a case that failed its count: a line that did not decode, most likely why."""
+        if self.fired == self.case.fires or not self.undecoded or self.case.undecodable:
+            return None
+        return f"{self.first_undecoded}, which may be why"
 
     @property
     def ok(self) -> bool:
@@ -113,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         for r in mine if args.verbose else bad:
             mark = "ok" if r.ok else "FAIL"
             also = ", ".join(f"{k}x{v}" for k, v in sorted(r.others.items())) or "none"
-            problem = f"; {r.problem}" if r.problem else ""
+            problem = f"; {r.problem or r.hint}" if r.problem or r.hint else ""
             verb = "matched (level 0: no alert)" if rule.level == 0 else "fired"
             print(f"        {mark}: {r.case.name}: {verb} {r.fired}, expected {r.case.fires} "
                   f"(other rules: {also}){problem}")
