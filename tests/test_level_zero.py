@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from logward.cli import main
+from logward.compiler.kibana import rule_body
 from logward.content.detections import load_rules
 from logward.content.paths import ContentError
 from logward.content.pipelines import load_pipelines
@@ -91,3 +92,66 @@ def test_a_dashboard_counting_a_level_zero_rules_alerts_is_refused(tmp_path: Pat
     path.write_text(path.read_text().replace("level: 4\n", "level: 0\n", 1))
     with pytest.raises(ContentError, match=r"privilege-use.yml: names rules \[100305\], which are level 0"):
         Content.load(content)
+
+
+BACKUP_LOGIN = "Mar  2 10:00:00 bastion sshd[3200]: Accepted publickey for backup from 10.0.0.5 port 40000 ssh2"
+OTHER_LOGIN = "Mar  2 10:00:05 bastion sshd[3201]: Accepted publickey for backup from 203.0.113.9 port 40001 ssh2"
+OVERRIDE = f"""id: 110001
+title: 'Logins of the backup account from the backup server'
+description: >-
+  Expected every night: not an alert.
+level: 0
+groups: [local]
+overrides: [100103]
+where:
+  event.action: ssh_login
+  user.name: backup
+  source.ip: 10.0.0.5
+tests:
+  - name: the backup server's login
+    log: |
+      {BACKUP_LOGIN}
+    fires: 1
+  - name: from anywhere else
+    log: |
+      {OTHER_LOGIN}
+    fires: 0
+"""
+
+
+def _with_override(content: Path, text: str = OVERRIDE) -> Path:
+    (content / "detections" / "local").mkdir()
+    path = content / "detections" / "local" / "backup.yml"
+    path.write_text(text)
+    return path
+
+
+def test_an_overriding_rule_takes_its_events_from_the_rule_it_overrides(content: Path):
+    """OSSEC's level-0 child rule: the parent does not fire on what the child matches, in
+    the engine, in what feeds the correlations, and in the Kibana query."""
+    _with_override(content)
+    rules = load_rules(content)
+    engine = Engine(load_pipelines(content), rules, keep_ignored=True)
+    _, alerts = engine.process(BACKUP_LOGIN, "2025-01-01T00:00:00Z")
+    assert 100103 not in [a.rule.id for a in alerts] and [a.rule.id for a in engine.ignored] == [110001]
+    assert 100103 in [a.rule.id for a in engine.process(OTHER_LOGIN, "2025-01-01T00:00:00Z")[1]]
+    query = rule_body(rules.by_id[100103], rules)["query"]
+    assert "not" in query and "10.0.0.5" in query and "backup" in query, query
+
+
+@pytest.mark.parametrize(("overrides", "why"), [
+    ("[100999]", "there is no rule 100999"),
+    ("[100111]", "rule 100111 is a frequency rule, not an event rule"),
+    ("[110001]", "rule 110001 is this rule"),
+])
+def test_a_bad_override_is_named(content: Path, overrides: str, why: str):
+    _with_override(content, OVERRIDE.replace("overrides: [100103]", f"overrides: {overrides}"))
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    assert f"detections/local/backup.yml: rule 110001: field 'overrides': {why}" in str(error.value), str(error.value)
+
+
+def test_only_an_event_rule_overrides(content: Path):
+    edit_rule(content, "repeated_failed_passwords.yml", "count: 8\n", "count: 8\noverrides: [100102]\n")
+    with pytest.raises(ContentError, match="field 'overrides': not a field of a frequency rule"):
+        load_rules(content)

@@ -6,7 +6,7 @@ rule and the field, so one run shows everything that needs fixing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,16 @@ def _check(
         for needed in dict.fromkeys((technique, parent)):
             if needed not in attack.techniques:
                 problems.append(f"{rule.label}: field 'mitre': {needed} is not in detections/_attack.yml")
+    for ref in getattr(rule, "overrides", ()):
+        other = rules.get(ref)
+        if ref in broken:
+            continue
+        if other is None or not isinstance(other, EventRule):
+            why = f"rule {ref} is a {other.kind} rule, not an event rule" if other else f"there is no rule {ref}"
+            problems.append(f"{rule.label}: field 'overrides': {why}")
+        elif ref == rule.id or rule.id in other.overrides:
+            problems.append(f"{rule.label}: field 'overrides': rule {ref} "
+                            + ("is this rule" if ref == rule.id else "overrides this one: one of the two must go"))
     for at, selector in _selectors(rule):
         for ref in selector.rules:
             other = rules.get(ref)
@@ -169,4 +179,20 @@ def load_rules(root: Path) -> RuleSet:
         problems += _check(rule, parsed, broken, groups, attack, catalog)
     if problems:
         raise ContentError("invalid detections:\n  " + "\n  ".join(problems))
-    return RuleSet(tuple(sorted(parsed.values(), key=lambda r: r.id)), attack, catalog)
+    return RuleSet(tuple(sorted(_overridden(parsed).values(), key=lambda r: r.id)), attack, catalog)
+
+
+def _overridden(rules: dict[int, Rule]) -> dict[int, Rule]:
+    """Each rule that others override, with their conditions taken out of its own: the
+    engine, the Kibana rule and the correlations fed by it then all agree. An overriding
+    rule's own condition counts, not what overrides it in turn (OSSEC's child matched)."""
+    by: dict[int, list[Condition]] = {}
+    for rule in rules.values():
+        for ref in getattr(rule, "overrides", ()):
+            by.setdefault(ref, []).append(rule.where)  # type: ignore[attr-defined]
+    out = dict(rules)
+    for ref, wheres in by.items():
+        rule = rules[ref]
+        assert isinstance(rule, EventRule)
+        out[ref] = replace(rule, where=conditions.All((rule.where, conditions.Not(conditions.any_of(wheres)))))
+    return out

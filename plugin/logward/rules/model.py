@@ -3,7 +3,9 @@
 Every rule has OSSEC's identity (id, level, groups) and carries its own test cases. The
 type says how it fires:
 
-- event: one event matches `where` (OSSEC's plain rules; a Kibana query rule).
+- event: one event matches `where` (OSSEC's plain rules; a Kibana query rule). It may
+  `overrides` other event rules, as an OSSEC child rule does its parent: an event it
+  matches is not theirs (at level 0, OSSEC's way to silence a rule for some events).
 - frequency: `count` events of `events` from the same `same` fields within `timeframe`
   (OSSEC's frequency/timeframe/same_source_ip; an EQL sequence with runs).
 - sequence: the `steps` happen in order for the same `same` fields within `within`
@@ -90,6 +92,7 @@ class Rule:
 @dataclass(frozen=True, kw_only=True)
 class EventRule(Rule):
     where: Condition
+    overrides: tuple[int, ...] = ()  # event rules that do not match what this one matches
     kind = "event"
 
 
@@ -289,7 +292,10 @@ COMMON_PARSERS: dict[str, Parser] = {
     "tests": _tests,
 }
 TYPE_PARSERS: dict[type[Rule], dict[str, Parser]] = {
-    EventRule: {"where": lambda d: conditions.parse(d.get("where"), "where")},
+    EventRule: {
+        "where": lambda d: conditions.parse(d.get("where"), "where"),
+        "overrides": lambda d: tuple(RULE_ID.parse(v, "overrides") for v in _list(d, "overrides")),
+    },
     FrequencyRule: {
         "events": lambda d: _selector(d.get("events"), "events"),
         "count": lambda d: COUNT.parse(d.get("count"), "count"),
