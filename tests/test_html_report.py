@@ -220,3 +220,10 @@ def test_a_grave_account_change_no_session_can_claim_is_listed_with_who_was_logg
         "shell=/bin/sh"])
     table = _section(report.html(), "brute-force").split('<table id="unclaimed">')[1]
     assert "created user &lt;b&gt;toor&lt;/b&gt;" in table and "deploy from 203.0.113.50" in table
+
+
+def test_an_ipv6_network_is_one_source_with_its_addresses_counted():
+    lines = [f"Nov 14 10:00:{i * 5:02d} bastion sshd[{300 + i}]: Failed password for root from 2001:db8:4:7::{i + 1:x} "
+             f"port {4000 + i} ssh2" for i in range(8)]
+    markup = _replay(lines).html()
+    assert '<h3><code>2001:db8:4:7::/64</code> (8 addresses) → <code>bastion</code>' in markup, markup
