@@ -338,3 +338,24 @@ def test_replay_in_a_zone_east_of_utc_dates_new_years_day_in_the_new_year(monkey
                  "-"]) == 0
     stamps = [json.loads(line)["@timestamp"] for line in out.getvalue().decode().splitlines()]
     assert stamps == ["2024-12-31T23:59:50.000+01:00", "2025-01-01T00:00:10.000+01:00"]
+
+
+def test_replay_reads_more_files_together_than_the_soft_descriptor_limit(tmp_path: Path, monkeypatch):
+    """All files are open at once: a low soft limit is raised, not a reason to stop."""
+    import resource
+
+    names = []
+    for i in range(300):
+        path = tmp_path / f"host-{i}.log"
+        path.write_text(f"Mar  2 10:00:{i % 60:02d} host-{i} sshd[1]: Failed password for root from 203.0.113.9 "
+                        f"port {i} ssh2\n")
+        names.append(str(path))
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (128, hard))
+    try:
+        out = _stdout(monkeypatch)
+        assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", "--json", *names]) == 0
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    alerts = [json.loads(line) for line in out.getvalue().decode().splitlines()]
+    assert sum(a["rule"]["id"] == "100102" for a in alerts) == 300

@@ -24,11 +24,12 @@ import gzip
 import heapq
 import io
 import os
+import resource
 import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -137,6 +138,7 @@ def in_time_order(files: list[str]) -> list[str]:
 def _sources(files: list[str], reference: str | None, opened: ExitStack) -> list[tuple[str, BinaryIO, str | None]]:
     """Every file opened, before any is read: one that cannot be read stops the replay
     before it prints anything."""
+    _descriptors(len(files))
     sources = []
     for name in in_time_order(files):
         if name == "-":
@@ -149,6 +151,17 @@ def _sources(files: list[str], reference: str | None, opened: ExitStack) -> list
             raise SystemExit(f"logward replay: cannot read {printable(name)}: {e.strerror}") from None
         sources.append((name, _decompressed(handle), reference or iso_time(os.stat(path).st_mtime)))
     return sources
+
+
+def _descriptors(wanted: int) -> None:
+    """The files are read together, so all are open at once: a replay of a few thousand
+    rotated logs needs more descriptors than the usual soft limit of 1024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + 64  # and the interpreter's own
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        raised = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        with suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
 
 
 def _documents(engine: Engine, index: int, name: str, lines: Iterator[str], created: str | None,
