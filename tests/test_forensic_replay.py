@@ -268,6 +268,19 @@ def test_the_files_of_several_hosts_are_read_as_one_log_in_time_order(monkeypatc
         assert alerts[-1][1].startswith("2024 Mar 04 08:30:00 web-1->"), alerts[-1]
 
 
+def test_a_line_without_a_time_of_its_own_holds_back_nothing_in_the_merge(monkeypatch, tmp_path: Path):
+    """A line whose header does not parse gets the file's time as @timestamp; taken as its
+    place in the merge, it would hold the rest of its file back behind the other files."""
+    web1, web2 = tmp_path / "web-1.log", tmp_path / "web-2.log"
+    web1.write_text("\x00 not a syslog line\n" + "\n".join(_guess("web-1", "203.0.113.90", "admin", 0, count=8)) + "\n")
+    web2.write_text("Mar  4 08:01:00 web-2 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2\n")
+    buffer = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer))
+    assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", str(web1), str(web2)]) == 0
+    sys.stdout.flush()
+    assert "Rule: 100112" in buffer.getvalue().decode()
+
+
 def test_account_changes_say_which_account_and_what(monkeypatch, tmp_path: Path):
     lines = [*_guess("web-2", "203.0.113.10", "root", 0),
              "Mar  4 08:00:40 web-2 sshd[6008]: Accepted password for root from 203.0.113.10 port 40008 ssh2",

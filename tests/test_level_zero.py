@@ -142,7 +142,7 @@ def test_an_overriding_rule_takes_its_events_from_the_rule_it_overrides(content:
 @pytest.mark.parametrize(("overrides", "why"), [
     ("[100999]", "there is no rule 100999"),
     ("[100111]", "rule 100111 is a frequency rule, not an event rule"),
-    ("[110001]", "rule 110001 is this rule"),
+    ("[110001]", "the rule overrides itself"),
 ])
 def test_a_bad_override_is_named(content: Path, overrides: str, why: str):
     _with_override(content, OVERRIDE.replace("overrides: [100103]", f"overrides: {overrides}"))
@@ -155,3 +155,31 @@ def test_only_an_event_rule_overrides(content: Path):
     edit_rule(content, "repeated_failed_passwords.yml", "count: 8\n", "count: 8\noverrides: [100102]\n")
     with pytest.raises(ContentError, match="field 'overrides': not a field of a frequency rule"):
         load_rules(content)
+
+
+@pytest.mark.parametrize(("where", "negated"), [
+    ("{event.action: ssh_login, not: {user.name: root}}", 'not (event.action: "ssh_login" and not user.name: "root")'),
+    ("{not: {user.name: root}}", 'not (not user.name: "root")'),
+    ("{user.name: {exists: false}}", "not (not user.name: *)"),
+])
+def test_an_override_written_as_a_negation_gives_kql_kibana_parses(content: Path, where: str, negated: str):
+    """KQL has no `not not x`: the override's own negation is put in parentheses."""
+    _with_override(content, OVERRIDE.replace(
+        "where:\n  event.action: ssh_login\n  user.name: backup\n  source.ip: 10.0.0.5\n", f"where: {where}\n"))
+    rules = load_rules(content)
+    query = rule_body(rules.by_id[100103], rules)["query"]
+    assert query.endswith(f" and {negated}"), query
+    assert "not not" not in query
+
+
+def test_rules_overriding_one_another_in_a_circle_are_named(content: Path):
+    """Each would take the next one's events: none would match anything they all match."""
+    path = _with_override(content)
+    for this, that in ((110002, 110003), (110003, 110001)):
+        text = path.read_text().replace("id: 110001", f"id: {this}")
+        path.with_name(f"r{this}.yml").write_text(text.replace("overrides: [100103]", f"overrides: [{that}]"))
+    path.write_text(path.read_text().replace("overrides: [100103]", "overrides: [110002]"))
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    assert ("detections/local/backup.yml: rule 110001: field 'overrides': rules 110001 -> 110002 -> 110003 -> 110001 "
+            "override one another in a circle") in str(error.value), str(error.value)

@@ -45,6 +45,8 @@ from .options import add_timezone
 
 # The exit status of a replay that lost the end of a file but printed what it read before.
 BROKEN_OFF = 3
+# How much text the files read together hold ahead of the merge, and each file's share.
+READ_AHEAD, MIN_CHUNK, MAX_CHUNK = 256 << 20, 64 << 10, 1 << 20
 PROBLEM_TAGS = ("logward_unparsed", "logward_unknown_message", "logward_unknown_header", "logward_oversize",
                 "logward_pipeline_error", "logward_engine_error")
 
@@ -167,12 +169,16 @@ def _descriptors(wanted: int) -> None:
 def _documents(engine: Engine, index: int, name: str, lines: Iterator[str], created: str | None,
                zone: str | None) -> Iterator[tuple[float, int, int, str, dict[str, Any]]]:
     """A file's documents, each after its time, the file's place and the line's number (what
-    heapq.merge orders by). A line with no time that reads takes the time of the line before,
-    so it stays where it was written."""
+    heapq.merge orders by). A line with no time of its own (its header did not parse, and
+    @timestamp is the time it was shipped) takes the time of the line before, so it stays
+    where it was written and holds back none of the lines after it."""
     time = 0.0
     for number, line in enumerate(lines, 1):
         doc = engine.parse(line, created, zone)
-        time = event_time(doc) or time
+        stamp = doc.get("@timestamp")
+        event = doc.get("event")
+        if stamp != (event.get("created") if event.__class__ is dict else None):
+            time = event_time(doc) or time
         yield time, index, number, name, doc
 
 
@@ -182,12 +188,12 @@ def _decompressed(stream: BinaryIO) -> BinaryIO:
     return gzip.GzipFile(fileobj=buffered) if buffered.peek(2)[:2] == b"\x1f\x8b" else buffered
 
 
-def _lines(name: str, stream: BinaryIO, broken: list[str]) -> Iterator[str]:
+def _lines(name: str, stream: BinaryIO, broken: list[str], chunk: int) -> Iterator[str]:
     """The file's lines; a file that breaks off (a truncated or corrupt .gz) is reported and
     noted in `broken`, and the replay goes on with every line read before the break, and
     with the next file."""
     try:
-        yield from iter_lines(stream)
+        yield from iter_lines(stream, chunk)
     except (OSError, EOFError, zlib.error) as e:
         broken.append(name)
         sys.stderr.write(f"logward replay: {printable(name)}: stopped reading: {printable(str(e))}\n")
@@ -217,8 +223,11 @@ def _replay(args: argparse.Namespace) -> int:
     broken: list[str] = []
     write, counts, min_level, as_json, zone = out.write, summary.alerts, args.min_level, args.json, args.timezone
     with ExitStack() as opened:
-        files = [_documents(engine, i, name, _lines(name, stream, broken), created, zone)
-                 for i, (name, stream, created) in enumerate(_sources(args.files, args.reference_time, opened))]
+        sources = _sources(args.files, args.reference_time, opened)
+        # Each file holds a chunk of its text while the others catch up: READ_AHEAD in all.
+        chunk = max(MIN_CHUNK, min(MAX_CHUNK, READ_AHEAD // len(sources)))
+        files = [_documents(engine, i, name, _lines(name, stream, broken, chunk), created, zone)
+                 for i, (name, stream, created) in enumerate(sources)]
         for _, _, number, name, doc in files[0] if len(files) == 1 else heapq.merge(*files):
             alerts = engine.detector.process(doc)
             summary.note(doc, name, number)

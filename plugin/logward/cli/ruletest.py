@@ -124,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
         for r in mine if args.verbose else bad:
             mark = "ok" if r.ok else "FAIL"
             also = ", ".join(f"{k}x{v}" for k, v in sorted(r.others.items())) or "none"
-            problem = f"; {r.problem or r.hint}" if r.problem or r.hint else ""
+            why = r.problem or r.hint
+            problem = f"; {why}" if why else ""
             verb = "matched (level 0: no alert)" if rule.level == 0 else "fired"
             print(f"        {mark}: {r.case.name}: {verb} {r.fired}, expected {r.case.fires} "
                   f"(other rules: {also}){problem}")

@@ -56,7 +56,10 @@ def render(condition: Condition, language: Language, nested: bool = False) -> st
     if isinstance(condition, Exists):
         return language.exists.format(field=language.field(condition.field))
     if isinstance(condition, Not):
-        return language.negation.format(inner=render(condition.inner, language, nested=True))
+        inner = render(condition.inner, language, nested=True)
+        if isinstance(condition.inner, Not):  # KQL has no `not not x`; an override makes one
+            inner = f"({inner})"
+        return language.negation.format(inner=inner)
     joiner = language.conjunction if isinstance(condition, All) else language.disjunction
     text = joiner.join(render(item, language, nested=True) for item in condition.items)
     return f"({text})" if nested else text

@@ -124,15 +124,17 @@ def _check(
             if needed not in attack.techniques:
                 problems.append(f"{rule.label}: field 'mitre': {needed} is not in detections/_attack.yml")
     for ref in getattr(rule, "overrides", ()):
-        other = rules.get(ref)
         if ref in broken:
             continue
+        other = rules.get(ref)
         if other is None or not isinstance(other, EventRule):
             why = f"rule {ref} is a {other.kind} rule, not an event rule" if other else f"there is no rule {ref}"
             problems.append(f"{rule.label}: field 'overrides': {why}")
-        elif ref == rule.id or rule.id in other.overrides:
-            problems.append(f"{rule.label}: field 'overrides': rule {ref} "
-                            + ("is this rule" if ref == rule.id else "overrides this one: one of the two must go"))
+    circle = _override_circle(rule, rules)
+    if circle:
+        problems.append(f"{rule.label}: field 'overrides': " + (
+            "the rule overrides itself" if len(circle) == 2 else
+            f"rules {' -> '.join(map(str, circle))} override one another in a circle, so none would match"))
     for at, selector in _selectors(rule):
         for ref in selector.rules:
             other = rules.get(ref)
@@ -180,6 +182,18 @@ def load_rules(root: Path) -> RuleSet:
     if problems:
         raise ContentError("invalid detections:\n  " + "\n  ".join(problems))
     return RuleSet(tuple(sorted(_overridden(parsed).values(), key=lambda r: r.id)), attack, catalog)
+
+
+def _override_circle(rule: Rule, rules: dict[int, Rule]) -> list[int]:
+    """The ids of a circle of overrides through this rule, starting and ending with it; []."""
+    def walk(path: list[int]) -> list[int]:
+        for ref in getattr(rules.get(path[-1]), "overrides", ()):
+            if ref == rule.id:
+                return [*path, ref]
+            if ref not in path and (found := walk([*path, ref])):
+                return found
+        return []
+    return walk([rule.id])
 
 
 def _overridden(rules: dict[int, Rule]) -> dict[int, Rule]:
