@@ -97,6 +97,26 @@ def test_a_rule_edited_in_kibana_is_put_back(kibana: KibanaStandIn, capsys: pyte
     assert kibana.rules()["logward-100101"]["query"] == original
 
 
+def test_a_rule_saved_in_kibanas_editor_is_still_logwards(kibana: KibanaStandIn,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Kibana's rule editor writes its own `meta` when it saves a rule (the spec's
+    RuleMetadata: "overwritten when you save changes to the rule's settings"): the rule is
+    still Logward's, by its id and tag, and a deploy puts it back; destroy removes it."""
+    deploy(capsys)
+    editor_meta = {"from": "1m", "kibana_siem_app_url": "https://kibana.example/app/security"}
+    call(kibana, "PATCH", RULES, {"rule_id": "logward-100102", "meta": editor_meta},
+         headers={"Authorization": f"ApiKey {KEY}"})
+    plan = run(capsys, "plan")
+    assert "update    kibana rule logward-100102" in plan.out and "1 to update" in plan.out, plan.out
+    deploy(capsys)
+    assert kibana.rules()["logward-100102"]["meta"]["managed_by"] == "logward"
+    call(kibana, "PATCH", RULES, {"rule_id": "logward-100102", "meta": editor_meta},
+         headers={"Authorization": f"ApiKey {KEY}"})
+    result = run(capsys, "destroy", "--yes")
+    assert result.rc == 0, result.text
+    assert "logward-100102" not in kibana.rules()
+
+
 def test_destroy_removes_only_what_logward_installed(kibana: KibanaStandIn,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     deploy(capsys)

@@ -21,7 +21,7 @@ from ..compiler.options import MIN_KIBANA, NEEDS_KIBANA
 from .compare import contains
 from .elastic import version_tuple
 from .errors import DeployError, excerpt, redact
-from .objects import MANAGED, USER_OWNED, Desired
+from .objects import USER_OWNED, Desired
 from .settings import Settings
 from .state import Snapshot
 
@@ -130,12 +130,13 @@ class Kibana:
     # ---- state ----
 
     def snapshot(self, wanted: list[Desired]) -> Snapshot:
-        # Every rule tagged and marked as Logward's; the plan looks up the ones it wants.
+        # Every rule tagged as Logward's with one of its ids; the plan looks up the ones it
+        # wants. Not by `meta`: Kibana's rule editor writes its own when it saves a rule, and
+        # such a rule is still Logward's (its lost fingerprint shows as a change to put back).
         tagged = self._pages(f"{RULES}/_find", "data", "listing detection rules",
                              {"filter": f'alert.attributes.tags: "{MANAGED_TAG}"'})
         rules = {rule["rule_id"]: rule for rule in tagged
-                 if rule.get("meta", {}).get("managed_by") == MANAGED
-                 and rule.get("rule_id", "").startswith("logward-")}
+                 if MANAGED_TAG in rule.get("tags", ()) and rule.get("rule_id", "").startswith("logward-")}
         current: dict[tuple[str, str], Any] = {("rule", rule_id): body for rule_id, body in rules.items()}
         objects = [d for d in wanted if d.kind == "saved_object"]
         if objects:
