@@ -13,7 +13,7 @@ import yaml
 
 from logward.compiler.dashboards import PIVOT_DASHBOARD
 from logward.compiler.kibana import rule_body
-from logward.compiler.pivots import address_field, remote
+from logward.compiler.pivots import address_field
 from logward.content.detections import load_rules
 from logward.content.kibana import META_FIELDS, kql_fields, load_saved_objects, view_fields
 from logward.content.paths import ContentError
@@ -153,11 +153,12 @@ def test_every_rule_guide_pivots_to_network_records(rule: Any) -> None:
             assert clause["queryType"] == "phrase" and clause["excluded"] is False
             if clause["value"].startswith("{{") and not zeek and held is not None:  # a value the alert has
                 assert clause["value"][2:-2] in held, f"rule {rule.id}: {spec['label']} reads {clause['value']}"
-    if remote(rule):
+    held = address_field(rule)
+    if held is not None:
         values = {c["value"] for s in buttons for g in s["providers"] for c in g}
-        held = "{{" + str(address_field(rule)) + "}}"
-        assert {held, "zeek.connection", "zeek.ssh", "zeek.dns"} <= values
-        assert held == "{{source.ip}}" or held.strip("{}") in (getattr(rule, "same", ()) or getattr(rule, "key", ()))
+        assert {"{{" + held + "}}", "zeek.connection", "zeek.ssh", "zeek.dns"} <= values
+        # The event's address, or for a correlation by source the network of what it counts by.
+        assert held == "source.ip" or "logward.source.origin" in getattr(rule, "same", ()), held
 
 
 def test_a_rules_pivots_follow_what_its_alerts_hold_not_its_folder(tmp_path: Path) -> None:
@@ -242,9 +243,10 @@ def test_saved_objects_outside_the_default_space_carry_its_name() -> None:
 
 
 def test_a_pivot_on_a_network_finds_its_addresses_on_a_real_node(node) -> None:
-    """Correlations count an IPv6 client by its /64 (logward.source.origin), so their pivot
-    buttons filter source.ip on it: Timeline's phrase filter, run as Elasticsearch runs it
-    on an ip field, takes the network in CIDR form."""
+    """Correlations count an IPv6 client by its /64, so their pivot buttons filter source.ip
+    on its network (logward.source.network): Timeline's phrase filter, run as Elasticsearch
+    runs it on an ip field, takes the network in CIDR form. A host name is refused, so the
+    buttons never read one (a source PAM logged by name has no network)."""
     node.request("PUT", "/pivot-zeek", {"mappings": {"properties": {"source": {"properties": {"ip": {"type": "ip"}}}}}})
     for i, ip in enumerate(["2001:db8:4:7::1", "2001:db8:4:7:a:b:c:d", "2001:db8:4:8::1", "203.0.113.9"]):
         node.request("PUT", f"/pivot-zeek/_doc/{i}?refresh=true", {"source": {"ip": ip}})
@@ -255,3 +257,5 @@ def test_a_pivot_on_a_network_finds_its_addresses_on_a_real_node(node) -> None:
 
     assert found("2001:db8:4:7::/64") == {"2001:db8:4:7::1", "2001:db8:4:7:a:b:c:d"}
     assert found("203.0.113.9") == {"203.0.113.9"}
+    with pytest.raises(RuntimeError, match="not an IP string literal"):
+        found("client.example.org")

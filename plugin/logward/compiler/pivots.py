@@ -47,11 +47,11 @@ def address_field(rule: Rule) -> str | None:
     the address, or what a correlation counts by, an IPv6 client's /64 network among
     them (Elasticsearch matches an ip field against a network in CIDR form)."""
     held = _held(rule, ("source.ip", "logward.source.origin", "source.address"))
-    return held[0] if held else None
-
-
-def remote(rule: Rule) -> bool:
-    return address_field(rule) is not None
+    if not held or held[0] == "source.address":  # a host name, as often as not: no ip to match
+        return None
+    # What a correlation counts by may be a host name too; its network, an address or a
+    # /64, is held with it (the events it counts share it), and is absent for a name.
+    return "logward.source.network" if held[0] == "logward.source.origin" else held[0]
 
 
 _LOGINS = {("user.name", "host.hostname"): "SSH logins of this user to this host",
@@ -72,7 +72,7 @@ def guide(rule: Rule, target: Target, lookback: int) -> list[str]:
     if held is not None:
         ip = "{{" + held + "}}"
         lines += [
-            "What the network saw of the alert's source address (events from a remote client carry one):", "",
+            "What the network saw of the alert's source, for an event from a remote client:", "",
             button("Zeek connections of this source", [[("source.ip", ip), ("event.dataset", CONN)],
                                                        [("destination.ip", ip), ("event.dataset", CONN)]], before),
             button("Zeek SSH sessions of this source", [[("source.ip", ip), ("event.dataset", SSH)]], before),
@@ -83,8 +83,8 @@ def guide(rule: Rule, target: Target, lookback: int) -> list[str]:
     login = tuple(_held(rule, ("user.name", "host.hostname")))
     if login:
         lines += [
-            "Events local to the host (su, sudo, accounts) carry no address: find the SSH login they came from, "
-            "then pivot on its source.ip:", "",
+            "For an event local to the host (su, sudo, an account change), which carries no address: "
+            "the SSH logins it may have come from, whose source.ip to pivot on:", "",
             button(_LOGINS[login], [[*((f, "{{" + f + "}}") for f in login), ("event.action", "ssh_login"),
                                      ("event.outcome", "success")]], before=86400, after=0),
             "",

@@ -129,7 +129,7 @@ def ipv6_network(doc: dict, meta: dict, params: dict) -> None:
     network = ipaddress.IPv6Network((doc["source"]["ip"], 64), strict=False)
     if network.network_address.is_link_local or not int(network.network_address):
         return
-    doc["logward"]["source"]["origin"] = network.compressed
+    doc["logward"]["source"]["network"] = network.compressed
 
 
 TWINS: dict[str, Twin] = {
@@ -179,5 +179,5 @@ SPECIALIZERS: dict[str, Callable[[Emit, dict], bool]] = {
 # The fields a twin writes, for the compiler's knowledge (absent here: it may write anything).
 WRITES: dict[str, dict[str, facts.Fact]] = {
     "logward-syslog-year": {"_tmp.timestamp": facts.STR},
-    "logward-ipv6-network": {"logward.source.origin": facts.STR},
+    "logward-ipv6-network": {"logward.source.network": facts.STR},
 }
