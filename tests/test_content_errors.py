@@ -59,6 +59,10 @@ from tests.shared import ROOT
         ("repeated_failed_passwords.yml", "events: {rules: [100102]}",
          "events: {where: {event.action: ssh_login, not: {event.original: x}}}", "events.where.not.event.original",
          "event.original is not indexed"),
+        # Values as the YAML writes them, not as Python prints them.
+        ("repeated_failed_passwords.yml", "level: 10", "level: true", "level", "got true"),
+        ("repeated_failed_passwords.yml", "level: 10", "level:", "level", "got null (nothing)"),
+        ("repeated_failed_passwords.yml", "count: 8", "count: .inf", "count", "got .inf"),
     ],
 )
 def test_bad_rule_names_file_rule_and_field(content: Path, name: str, old: str, new: str, field: str, why: str):

@@ -473,6 +473,15 @@ def test_an_ipv6_client_rotating_through_its_network_is_one_source(monkeypatch, 
     summary = _summary(monkeypatch, tmp_path, lines)
     assert summary[1].startswith("web-1: 2001:db8:4:7::/64 (9 addresses) failed 8 logins (deploy)"), summary
     assert "100111" in summary[1] and "100112" in summary[2], summary
+    assert "then logged in as deploy (password) from 2001:db8:4:7::99 at " in summary[2], summary
+
+
+def test_an_ipv6_source_that_used_one_address_is_named_by_it(monkeypatch, tmp_path):
+    lines = [line.replace("203.0.113.70", "2001:db8:9:9::5") for line in _guess("web-1", "203.0.113.70", "root", 0)]
+    lines.append("Mar  4 08:01:00 web-1 sshd[7300]: Accepted password for root from 2001:db8:9:9::5 port 42000 ssh2")
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[1].startswith("web-1: 2001:db8:9:9::5 failed 8 logins (root)"), summary
+    assert "then logged in as root (password) at " in summary[2], summary
 
 
 def test_a_forged_runuser_session_takes_no_root_change_for_an_innocent(monkeypatch, tmp_path):

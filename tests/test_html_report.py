@@ -226,4 +226,4 @@ def test_an_ipv6_network_is_one_source_with_its_addresses_counted():
     lines = [f"Nov 14 10:00:{i * 5:02d} bastion sshd[{300 + i}]: Failed password for root from 2001:db8:4:7::{i + 1:x} "
              f"port {4000 + i} ssh2" for i in range(8)]
     markup = _replay(lines).html()
-    assert '<h3><code>2001:db8:4:7::/64</code> (8 addresses) → <code>bastion</code>' in markup, markup
+    assert "<h3><code>2001:db8:4:7::/64 (8 addresses)</code> → <code>bastion</code>" in markup, markup

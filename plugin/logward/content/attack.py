@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..rules.limits import TECHNIQUE, shown
+from ..rules.limits import TECHNIQUE
+from ..rules.written import as_written
 from .paths import read_yaml
 
 TACTIC = re.compile(r"TA[0-9]{4}\Z")
@@ -55,7 +56,7 @@ def _technique(technique: Any, entry: Any, tactics: dict[str, str]) -> list[str]
     if not isinstance(technique, str) or not TECHNIQUE.match(technique):
         return ["ATT&CK technique ids look like T1110 or T1110.001"]
     if not isinstance(entry, dict):
-        return [f"a mapping of {' and '.join(TECHNIQUE_FIELDS)}, got {shown(entry)}"]
+        return [f"a mapping of {' and '.join(TECHNIQUE_FIELDS)}, got {as_written(entry)}"]
     problems = [f"field {str(key)!r}: not a field of a technique ({', '.join(TECHNIQUE_FIELDS)})"
                 for key in entry if key not in TECHNIQUE_FIELDS]
     name, cited = entry.get("name"), entry.get("tactics")

@@ -12,8 +12,9 @@ from typing import Any
 
 from ..rules import conditions
 from ..rules.conditions import Condition
-from ..rules.limits import FIELD_VALUES, TEXT_TYPES, FieldErrors, shown
+from ..rules.limits import FIELD_VALUES, TEXT_TYPES, FieldErrors
 from ..rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, Selector, SequenceRule, parse_rule
+from ..rules.written import as_written
 from .attack import Attack, load_attack
 from .fields import Field, load_fields
 from .paths import ContentError, read_yaml
@@ -82,12 +83,12 @@ def _field_problems(name: str, keyed: bool, catalog: dict[str, Field]) -> list[s
     return []
 
 
-def _shown(value: Any) -> str:
+def _compared(value: Any) -> str:
     """A compared value as the message shows it; a boolean says how YAML came to read one."""
     if isinstance(value, bool):
-        return (f"{str(value).lower()}, a boolean (YAML 1.1 reads unquoted yes/no/on/off/true/false as "
+        return (f"{as_written(value)}, a boolean (YAML 1.1 reads unquoted yes/no/on/off/true/false as "
                 "booleans: quote the value, 'no', if the word is meant)")
-    return shown(value)
+    return as_written(value)
 
 
 def _values_of_wrong_type(rule: Rule, catalog: dict[str, Field]) -> list[str]:
@@ -104,7 +105,7 @@ def _values_of_wrong_type(rule: Rule, catalog: dict[str, Field]) -> list[str]:
             if allowed is None:
                 problems.append(f"{what}: a condition can only test it with {{exists: true|false}}")
                 continue
-            problems += [f"{what}: its values are {allowed.what}, got {_shown(value)}"
+            problems += [f"{what}: its values are {allowed.what}, got {_compared(value)}"
                          for value in comparison.values if not allowed.accepts(value)]
     return problems
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..rules.limits import shown
+from ..rules.written import as_written
 from .paths import ContentError, read_yaml
 
 
@@ -36,6 +36,6 @@ def load_fields(root: Path) -> dict[str, Field]:
                                f"type and {', '.join(sorted(FLAGS))})")
         wrong = [flag for flag in sorted(FLAGS & set(spec)) if not isinstance(spec[flag], bool)]
         if wrong:
-            raise ContentError(f"{path}: field {name!r}: {wrong[0]} is true or false, got {shown(spec[wrong[0]])}")
+            raise ContentError(f"{path}: field {name!r}: {wrong[0]} is true or false, got {as_written(spec[wrong[0]])}")
         catalog[name] = Field(name, spec["type"], spec["ecs"], spec.get("index", True), spec.get("array", False))
     return catalog

@@ -381,8 +381,8 @@ class HtmlReport:
         users = list(a.users)
         shown = ", ".join(f"<code>{esc(u)}</code>" for u in users[:30]) + (f" and {len(users) - 30} more"
                                                                            if len(users) > 30 else "")
-        out = [f'<article class="attack" data-source="{esc(a.source)}"><h3><code>{esc(a.source)}</code>'
-               f"{esc(a.spread)} → <code>{esc(a.host)}</code> {status}</h3>"
+        out = [f'<article class="attack" data-source="{esc(a.source)}"><h3><code>{esc(a.shown)}</code> → '
+               f"<code>{esc(a.host)}</code> {status}</h3>"
                + (f"<p>Failed <strong>{a.attempts}</strong> login{'s' if a.attempts != 1 else ''} between "
                   f"{when(a.failed_from)} and {when(a.last)} UTC ({duration(a.last - a.failed_from)}), trying "
                   f"{len(users)} user name{'s' if len(users) != 1 else ''}: {shown or '–'}.</p>" if a.attempts else "")

@@ -150,12 +150,15 @@ class Attack:
         return False
 
     @property
-    def spread(self) -> str:
-        """How many addresses of a network it came from ("", for one address)."""
+    def shown(self) -> str:
+        """The source as the summary names it: a network by the one address it used, or with
+        how many it used."""
         n = len(self.members)
-        if not n:
-            return ""
-        return f" ({n}{'+' if n >= MEMBERS_KEPT else ''} address{'' if n == 1 else 'es'})"
+        if n == 1:
+            return next(iter(self.members))
+        if n > MEMBERS_KEPT:
+            return f"{self.source} ({MEMBERS_KEPT}+ addresses)"
+        return f"{self.source} ({n} addresses)" if n else self.source
 
 
 # Account changes told as what was done, to which account or group.
@@ -243,7 +246,7 @@ SSHD = frozenset({"sshd", "sshd-session", "sshd-auth"})
 GRAVE = 12
 # Steps told per login: a service account's sessions can hold thousands.
 STEPS_SHOWN = 25
-# The addresses of an IPv6 network kept, to say how many the source used (1000+ beyond).
+# The addresses of an IPv6 network counted, to say how many the source used ("1000+" beyond).
 MEMBERS_KEPT = 1000
 # What opens or closes a session: an sshd login's, a root session, a switch to another user.
 _SESSION_LINES = frozenset({"pam_session_opened", "pam_session_closed", "su_success"})
@@ -335,7 +338,7 @@ class Story:
                 self.by_source[source].append(attack)
             elif alert.time < attack.first:
                 attack.first = alert.time
-            if address is not None and address != source and len(attack.members) < MEMBERS_KEPT:
+            if address is not None and address != source and len(attack.members) <= MEMBERS_KEPT:
                 attack.members.add(address)
             if sshd is not None:
                 if address is not None:
@@ -408,7 +411,8 @@ class Story:
         doc = alert.event
         how = _get(doc, "system.auth.ssh.method") or "login"
         pid = _get(doc, "process.pid")
-        login = Login(user, alert.time, how, {alert.rule.id}, attack.source, pid, level=alert.rule.level)
+        address = _get(doc, "source.ip") or attack.source  # a network's: the one address that logged in
+        login = Login(user, alert.time, how, {alert.rule.id}, address, pid, level=alert.rule.level)
         attack.logins.append(login)
         self.logins[(attack.host, user)].append(login)
         if pid is not None and _get(doc, "event.action") == "ssh_login":
@@ -522,14 +526,15 @@ class Story:
             failed = (f" failed {counted(a.attempts, 'login')} ({users}) between "
                       f"{when(a.failed_from)} and {when(a.last)}" if a.attempts else " (no failed login)")
             named = f" (PAM named it {', '.join(a.aliases)})" if a.aliases else ""
-            out.append(f"{a.host}: {a.source}{a.spread}{named}{failed}" + (f" [rules {rules}]" if rules else ""))
+            out.append(f"{a.host}: {a.shown}{named}{failed}" + (f" [rules {rules}]" if rules else ""))
             for step in a.knew:
                 out.append(f"    {when(step.time)}  {step.what} [rules {', '.join(map(str, sorted(step.rules)))}]")
             if not a.logins:
                 named = " (under this name: sshd logs addresses)" if a.named else ""
                 out.append(f"    no login from it succeeded{named}")
             for login in a.logins:
-                out.append(f"    {a.lead(login)} as {login.user} ({login.how}) at {when(login.time)} "
+                address = f" from {login.source}" if login.source != a.shown else ""  # one of a network's
+                out.append(f"    {a.lead(login)} as {login.user} ({login.how}){address} at {when(login.time)} "
                            f"[rules {', '.join(map(str, sorted(login.rules)))}]")
                 steps = self.afterwards(a, login)
                 if not steps:

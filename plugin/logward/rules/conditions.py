@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .limits import FieldError, shown
+from .limits import FieldError
+from .written import as_written
 
 Scalar = str | int | bool
 
@@ -71,7 +72,7 @@ def parse(spec: Any, where: str = "where") -> Condition:
 def _scalar(value: Any, path: str) -> Scalar:
     if isinstance(value, (str, int, bool)) and not isinstance(value, float):
         return value
-    raise FieldError(path, f"values are strings, integers or booleans, got {shown(value)}")
+    raise FieldError(path, f"values are strings, integers or booleans, got {as_written(value)}")
 
 
 def _field(name: str, value: Any, path: str) -> Condition:

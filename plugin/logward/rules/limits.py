@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-
-def shown(value: Any) -> str:
-    """A value as the YAML it came from writes it (true, null, 'text'), for messages: the
-    reader wrote YAML, not Python."""
-    if value is None:
-        return "null (nothing)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return repr(value)
+from .written import as_written
 
 
 class FieldError(ValueError):
@@ -49,7 +38,7 @@ class IntRange:
     def parse(self, value: Any, field: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not self.low <= value <= self.high:
             raise FieldError(field, f"{self.what} must be an integer from {self.low} to {self.high}, "
-                                    f"got {shown(value)}")
+                                    f"got {as_written(value)}")
         return value
 
 
@@ -66,7 +55,7 @@ class Duration:
         seconds = int(m.group(1)) * units[m.group(2) or "s"] if m else -1
         if not self.low <= seconds <= self.high:
             raise FieldError(field, f"a duration from {self.low}s to {self.high}s (like 120s or 2m), "
-                                    f"got {shown(value)}")
+                                    f"got {as_written(value)}")
         return seconds
 
 
@@ -88,7 +77,7 @@ class Instant:
             if moment.year < 1000:  # Elasticsearch prints no such year in four digits
                 raise ValueError(value)
         except (ValueError, OverflowError):
-            raise FieldError(field, f"{self.what}, got {shown(value)}") from None
+            raise FieldError(field, f"{self.what}, got {as_written(value)}") from None
         return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
 
 

@@ -36,8 +36,8 @@ from .limits import (
     WINDOW,
     FieldError,
     FieldErrors,
-    shown,
 )
+from .written import as_written
 
 T = TypeVar("T")
 
@@ -157,7 +157,7 @@ def _text(data: dict, field: str, limit: int) -> str:
 def _list(data: dict, field: str) -> list:
     value = data.get(field, [])
     if not isinstance(value, list):
-        raise FieldError(field, f"a list, got {shown(value)}")
+        raise FieldError(field, f"a list, got {as_written(value)}")
     return value
 
 
@@ -238,7 +238,7 @@ def _groups(data: dict) -> tuple[str, ...]:
     groups = _list(data, "groups")
     for g in groups:
         if not isinstance(g, str) or not GROUP.match(g):
-            raise FieldError("groups", f"group names are lower_snake_case, got {shown(g)}")
+            raise FieldError("groups", f"group names are lower_snake_case, got {as_written(g)}")
     return tuple(groups)
 
 
@@ -246,7 +246,7 @@ def _mitre(data: dict) -> tuple[str, ...]:
     mitre = _list(data, "mitre")
     for t in mitre:
         if not isinstance(t, str) or not TECHNIQUE.match(t):
-            raise FieldError("mitre", f"ATT&CK technique ids look like T1110 or T1110.001, got {shown(t)}")
+            raise FieldError("mitre", f"ATT&CK technique ids look like T1110 or T1110.001, got {as_written(t)}")
     return tuple(mitre)
 
 
@@ -323,7 +323,7 @@ def parse_rule(data: Any, source: str) -> Rule:
     cls = RULE_TYPES.get(kind) if isinstance(kind, str) else None
     parsers = COMMON_PARSERS | (TYPE_PARSERS[cls] if cls else {})
     if cls is None:
-        problems.errors.append(FieldError("type", f"one of {', '.join(RULE_TYPES)}, got {shown(kind)}"))
+        problems.errors.append(FieldError("type", f"one of {', '.join(RULE_TYPES)}, got {as_written(kind)}"))
     else:
         article = "an" if kind[0] in "aeiou" else "a"
         for name in sorted(map(str, set(data) - {"type"} - set(parsers))):
