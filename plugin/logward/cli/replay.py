@@ -6,7 +6,8 @@ lines in the order written; so the logs of several hosts correlate as they would
 login on one host after failures on another). Files that start at the same time are read
 oldest first by modification time (`auth.log*` lists auth.log before auth.log.1, the wrong
 way). A year-less timestamp takes its year from the file's modification time (the log was
-written before it), or from --reference-time. Lines no parser knows are counted and reported, never lost.
+written before it), or from --reference-time. Lines no parser knows are counted and
+reported, never lost.
 The text output ends with a summary: which sources brute-forced which host, whether a
 login then succeeded, and what that user did next with su, sudo and accounts. Text from the
 logs is printed with its control characters escaped (\\x1b, \\t).
