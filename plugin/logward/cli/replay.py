@@ -168,18 +168,18 @@ def _descriptors(wanted: int) -> None:
 
 
 def _documents(engine: Engine, index: int, name: str, lines: Iterator[str], created: str | None,
-               zone: str | None) -> Iterator[tuple[float, int, int, str, dict[str, Any]]]:
-    """A file's documents, each after its time, the file's place and the line's number (what
-    heapq.merge orders by). A line with no time of its own (its header did not parse, and
-    @timestamp is the time it was shipped) takes the time of the line before, so it stays
-    where it was written and holds back none of the lines after it."""
+               zone: str | None, merged: bool) -> Iterator[tuple[float, int, int, str, dict[str, Any]]]:
+    """A file's documents, each after its time (when `merged` with others), the file's place
+    and the line's number: what heapq.merge orders by. A line with no time of its own (its
+    header did not parse, and @timestamp is the time it was shipped) takes the time of the
+    line before, so it stays where it was written and holds back none of the lines after it."""
     time = 0.0
     for number, line in enumerate(lines, 1):
         doc = engine.parse(line, created, zone)
-        stamp = doc.get("@timestamp")
-        event = doc.get("event")
-        if stamp != (event.get("created") if event.__class__ is dict else None):
-            time = event_time(doc) or time
+        if merged:
+            event = doc.get("event")
+            if doc.get("@timestamp") != (event.get("created") if event.__class__ is dict else None):
+                time = event_time(doc) or time
         yield time, index, number, name, doc
 
 
@@ -227,9 +227,10 @@ def _replay(args: argparse.Namespace) -> int:
         sources = _sources(args.files, args.reference_time, opened)
         # Each file holds a chunk of its text while the others catch up: READ_AHEAD in all.
         chunk = max(MIN_CHUNK, min(MAX_CHUNK, READ_AHEAD // len(sources)))
-        files = [_documents(engine, i, name, _lines(name, stream, broken, chunk), created, zone)
+        merged = len(sources) > 1
+        files = [_documents(engine, i, name, _lines(name, stream, broken, chunk), created, zone, merged)
                  for i, (name, stream, created) in enumerate(sources)]
-        for _, _, number, name, doc in files[0] if len(files) == 1 else heapq.merge(*files):
+        for _, _, number, name, doc in heapq.merge(*files) if merged else files[0]:
             alerts = engine.detector.process(doc)
             summary.note(doc, name, number)
             story.add(doc, alerts)
