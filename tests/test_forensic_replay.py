@@ -9,6 +9,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from logward.cli import main
 from tests.conftest import LOGHUB, ROOT
 
@@ -268,15 +270,20 @@ def test_the_files_of_several_hosts_are_read_as_one_log_in_time_order(monkeypatc
         assert alerts[-1][1].startswith("2024 Mar 04 08:30:00 web-1->"), alerts[-1]
 
 
-def test_a_line_without_a_time_of_its_own_holds_back_nothing_in_the_merge(monkeypatch, tmp_path: Path):
-    """A line whose header does not parse gets the file's time as @timestamp; taken as its
-    place in the merge, it would hold the rest of its file back behind the other files."""
+@pytest.mark.parametrize("stdin", [False, True])
+def test_a_line_without_a_time_of_its_own_holds_back_nothing_in_the_merge(monkeypatch, tmp_path: Path, stdin: bool):
+    """A line whose header does not parse gets the time it was shipped (or, on stdin, read)
+    as @timestamp; taken as its place in the merge, it would hold the rest of its file back
+    behind the other files."""
     web1, web2 = tmp_path / "web-1.log", tmp_path / "web-2.log"
-    web1.write_text("\x00 not a syslog line\n" + "\n".join(_guess("web-1", "203.0.113.90", "admin", 0, count=8)) + "\n")
+    web1.write_text("Mar  4 07:59:00 web-1 x(y: hello\n"
+                    + "\n".join(_guess("web-1", "203.0.113.90", "admin", 0, count=8)) + "\n")
     web2.write_text("Mar  4 08:01:00 web-2 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2\n")
     buffer = io.BytesIO()
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer))
-    assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", str(web1), str(web2)]) == 0
+    if stdin:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(web1.read_bytes())))
+    assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", "-" if stdin else str(web1), str(web2)]) == 0
     sys.stdout.flush()
     assert "Rule: 100112" in buffer.getvalue().decode()
 

@@ -56,6 +56,11 @@ HOSTILE = [
     "Mar  2 10:00:11 web-1 sshd[1]: Failed password for root from 203.0.113.50 port 1 ssh2\nAccepted password for "
     "root from 6.6.6.6 port 22 ssh2",
     "",
+    # A journal entry has no length limit: a 1 MiB sudo message, which sudo's pattern would
+    # otherwise have to work through.
+    json.dumps({"__REALTIME_TIMESTAMP": "1731578400000000", "_HOSTNAME": "web-1", "SYSLOG_IDENTIFIER": "sudo",
+                "_COMM": "sudo", "_EXE": "/usr/bin/sudo", "_PID": "5",
+                "MESSAGE": "alice : TTY=pts/0 ; PWD=/ ; USER=x ; ENV= ; " * (1024 * 1024 // 44)}),
 ]
 
 
@@ -108,6 +113,8 @@ def _check_hostile(docs: list[dict]) -> None:
     # A newline cannot smuggle a second, forged message past the anchors.
     assert "logward_unknown_message" in tags[4] and "source" not in docs[4]
     assert "logward_unknown_header" in tags[5]
+    assert "logward_oversize" in tags[6] and docs[6]["error"]["message"].startswith("message longer than 16 KiB")
+    assert len(docs[6]["message"]) > 1024 * 1000 and docs[6]["process"]["name"] == "sudo"  # kept whole
 
 
 def test_hostile_lines_are_kept_in_the_engine(ingest: Ingest):

@@ -46,6 +46,8 @@ from .options import add_timezone
 
 # The exit status of a replay that lost the end of a file but printed what it read before.
 BROKEN_OFF = 3
+# Lines whose @timestamp is not their own: the time they were shipped, or read.
+_UNTIMED = frozenset({"logward_unknown_header", "logward_pipeline_error", "logward_engine_error"})
 # How much text the files read together hold ahead of the merge, and each file's share.
 READ_AHEAD, MIN_CHUNK, MAX_CHUNK = 256 << 20, 64 << 10, 1 << 20
 PROBLEM_TAGS = ("logward_unparsed", "logward_unknown_message", "logward_unknown_header", "logward_oversize",
@@ -171,12 +173,12 @@ def _documents(engine: Engine, index: int, name: str, lines: Iterator[str], crea
                zone: str | None, merged: bool) -> Iterator[tuple[float, int, int, str, dict[str, Any]]]:
     """A file's documents, each after its time (when `merged` with others), the file's place
     and the line's number: what heapq.merge orders by. A line with no time of its own (its
-    header did not parse, and @timestamp is the time it was shipped) takes the time of the
-    line before, so it stays where it was written and holds back none of the lines after it."""
+    header did not parse: @timestamp is when it was shipped, or read from stdin) takes the
+    time of the line before, so it stays where it was written and holds back none after it."""
     time = 0.0
     for number, line in enumerate(lines, 1):
         doc = engine.parse(line, created, zone)
-        if merged:
+        if merged and not _UNTIMED.intersection(doc.get("tags") or ()):
             event = doc.get("event")
             if doc.get("@timestamp") != (event.get("created") if event.__class__ is dict else None):
                 time = event_time(doc) or time
