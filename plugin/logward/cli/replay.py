@@ -220,7 +220,8 @@ def _replay(args: argparse.Namespace) -> int:
     gc.set_threshold(100_000, 50, 100)
     out = sys.stdout.buffer
     summary = Summary({rule.id: rule.title for rule in engine.rules.rules})
-    story = Story()
+    # The summary is told in the text output and the HTML report: --json alone has no use for it.
+    story = Story() if not args.json or args.html else None
     title = f"Logward replay of {', '.join(Path(f).name for f in args.files)}"
     report = HtmlReport(title, story) if args.html else None
     broken: list[str] = []
@@ -235,7 +236,8 @@ def _replay(args: argparse.Namespace) -> int:
         for _, _, number, name, doc in heapq.merge(*files) if merged else files[0]:
             alerts = engine.detector.process(doc)
             summary.note(doc, name, number)
-            story.add(doc, alerts)
+            if story is not None:
+                story.add(doc, alerts)
             if report is not None:
                 report.add(doc, [a for a in alerts if a.rule.level >= min_level])
             for alert in alerts:
@@ -250,7 +252,7 @@ def _replay(args: argparse.Namespace) -> int:
                     write(json_line(record))
                 else:
                     write(ossec_text(alert, name).encode("utf-8", errors="replace") + b"\n")
-    if not args.json:
+    if story is not None and not args.json:
         # The story is report/story.py's plain text; the names in it come from the logs.
         text = "".join(printable(line) + "\n" for line in story.lines())
         out.write(text.encode("utf-8", errors="replace"))

@@ -246,6 +246,9 @@ SSHD = frozenset({"sshd", "sshd-session", "sshd-auth"})
 GRAVE = 12
 # Steps told per login: a service account's sessions can hold thousands.
 STEPS_SHOWN = 25
+# How far back, in seconds, a login's line looks for the login it belongs to (its lines
+# come within a second, give or take lines a little out of order).
+SAME_LOGIN_SCAN = 60.0
 # The addresses of an IPv6 network counted, to say how many the source used ("1000+" beyond).
 MEMBERS_KEPT = 1000
 # What opens or closes a session: an sshd login's, a root session, a switch to another user.
@@ -403,7 +406,11 @@ class Story:
             step.level = max(step.level, alert.rule.level)
 
     def _login(self, attack: Attack, user: str, alert: Alert) -> None:
-        for login in attack.logins:
+        # The same login's other lines come within a second: only the latest logins are
+        # looked at (an account that logs in every minute for a year has half a million).
+        for login in reversed(attack.logins):
+            if login.time < alert.time - SAME_LOGIN_SCAN:
+                break
             if login.user == user and abs(login.time - alert.time) < 1:
                 login.rules.add(alert.rule.id)
                 login.level = max(login.level, alert.rule.level)

@@ -488,7 +488,9 @@ def _length(target: object) -> int | None:
         raise TypeError(f"length() on {type(target).__name__}")
     if target.isascii():
         return len(target)
-    return len(target.encode("utf-16-le")) // 2  # Java counts UTF-16 code units
+    # Java counts UTF-16 code units: two for a character beyond U+FFFF, one for anything
+    # else, half a character (a lone surrogate, which JSON can escape) included.
+    return len(target) + sum(1 for c in target if c > "\uffff")
 
 
 _ORDER = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
