@@ -491,6 +491,27 @@ def test_an_ipv6_source_that_used_one_address_is_named_by_it(monkeypatch, tmp_pa
     assert "then logged in as root (password) at " in summary[2], summary
 
 
+def test_a_grave_change_by_a_job_left_running_after_logout_is_still_told(monkeypatch, tmp_path):
+    """The attacker logs out; a detached job it left runs sudo useradd a minute later. The
+    root session is the job's, so the change is not unclaimed: it is told under the login,
+    marked, until the user logs in again."""
+    lines = [*_guess("web-1", "203.0.113.66", "mallory", 0),
+             "Mar  4 08:00:40 web-1 sshd[710]: Accepted password for mallory from 203.0.113.66 port 41010 ssh2",
+             "Mar  4 08:00:40 web-1 sshd[710]: pam_unix(sshd:session): session opened for user mallory(uid=1001) "
+             "by (uid=0)",
+             "Mar  4 08:00:50 web-1 sshd[710]: pam_unix(sshd:session): session closed for user mallory",
+             "Mar  4 08:01:00 web-1 sudo:  mallory : PWD=/home/mallory ; USER=root ; "
+             "COMMAND=/usr/sbin/useradd -o -u 0 toor",
+             "Mar  4 08:01:00 web-1 sudo: pam_unix(sudo:session): session opened for user root(uid=0) "
+             "by mallory(uid=1001)",
+             "Mar  4 08:01:00 web-1 useradd[720]: new user: name=toor, UID=0, GID=0, home=/root, shell=/bin/bash",
+             "Mar  4 08:01:00 web-1 sudo: pam_unix(sudo:session): session closed for user root"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert ("mallory: created user toor (as root) (after the session closed: something left running?)"
+            in summary), summary
+    assert "did nothing Logward saw" not in summary
+
+
 def test_a_forged_runuser_session_takes_no_root_change_for_an_innocent(monkeypatch, tmp_path):
     """A local user logs a runuser switch to root "by alice" under its own name just before
     a UID 0 account appears: the change stays unclaimed, not alice's."""

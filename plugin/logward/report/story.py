@@ -479,9 +479,22 @@ class Story:
         """What the user did on the host while this login's session was open (from the login
         on, when the log never closes it), and, after a su or sudo -u to another user, what
         that user did until it ended. A step made while another session of the same user
-        was open too could be either's: it is marked."""
-        return sorted(self._during(attack.host, login.user, login.time, login.ended, SWITCH_DEPTH),
-                      key=lambda step: step.time)
+        was open too could be either's: it is marked. So are grave steps after the session
+        closed, while no session of the user was open, until the user's next login: a job
+        left running (nohup, at, a detached shell) acts as the user still."""
+        steps = self._during(attack.host, login.user, login.time, login.ended, SWITCH_DEPTH)
+        if login.ended is not None:
+            steps += self._left_running(attack.host, login.user, login.ended)
+        return sorted(steps, key=lambda step: step.time)
+
+    def _left_running(self, host: str, user: str, ended: float) -> list[Step]:
+        timeline = self._timeline(host, user)
+        after = bisect_right(timeline.starts, ended)
+        until = timeline.starts[after] if after < len(timeline.starts) else None
+        times = timeline.times
+        found = timeline.steps[bisect_right(times, ended):bisect_left(times, until) if until else len(times)]
+        return [replace(step, what=step.what + " (after the session closed: something left running?)")
+                for step in found if step.level >= GRAVE and not timeline.open_at(step.time)]
 
     def _during(self, host: str, user: str, start: float, end: float | None, depth: int,
                 prefix: str = "", doubt: str = "") -> list[Step]:
