@@ -512,6 +512,24 @@ def test_a_grave_change_by_a_job_left_running_after_logout_is_still_told(monkeyp
     assert "did nothing Logward saw" not in summary
 
 
+def test_a_step_in_someones_su_to_the_user_is_not_taken_for_a_job_left_running(monkeypatch, tmp_path):
+    lines = [*_guess("web", "203.0.113.50", "alice", 0),
+             "Mar  4 08:01:00 web sshd[1000]: Accepted password for alice from 203.0.113.50 port 50 ssh2",
+             "Mar  4 08:01:00 web sshd[1000]: pam_unix(sshd:session): session opened for user alice(uid=1000) "
+             "by (uid=0)",
+             "Mar  4 08:05:00 web sshd[1000]: pam_unix(sshd:session): session closed for user alice",
+             "Mar  4 08:20:00 web sshd[2000]: Accepted publickey for bob from 198.51.100.2 port 51 ssh2: "
+             "ED25519 SHA256:y",
+             "Mar  4 08:20:00 web sshd[2000]: pam_unix(sshd:session): session opened for user bob(uid=1001) by (uid=0)",
+             "Mar  4 08:21:00 web su[2100]: pam_unix(su-l:session): session opened for user alice(uid=1000) "
+             "by bob(uid=1001)",
+             "Mar  4 08:22:00 web sudo: alice : TTY=pts/1 ; PWD=/home/alice ; USER=#-1 ; COMMAND=/bin/cat /etc/shadow",
+             "Mar  4 08:23:00 web su[2100]: pam_unix(su-l:session): session closed for user alice"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "something left running" not in summary, summary
+    assert "bob: as alice: sudo as #-1: /bin/cat /etc/shadow" in summary, summary
+
+
 def test_a_forged_runuser_session_takes_no_root_change_for_an_innocent(monkeypatch, tmp_path):
     """A local user logs a runuser switch to root "by alice" under its own name just before
     a UID 0 account appears: the change stays unclaimed, not alice's."""

@@ -301,7 +301,10 @@ class Story:
             if source.__class__ is dict:
                 address = source.get("ip")
                 # As the correlations count it: an IPv6 client by its /64 network.
-                source = _get(doc, "logward.source.origin") or source.get("address") or address
+                counted_as = doc.get("logward")
+                counted_as = counted_as.get("source") if counted_as.__class__ is dict else None
+                counted_as = counted_as.get("origin") if counted_as.__class__ is dict else None
+                source = counted_as or source.get("address") or address
             else:
                 source = None
             user = doc.get("user")
@@ -480,8 +483,9 @@ class Story:
         on, when the log never closes it), and, after a su or sudo -u to another user, what
         that user did until it ended. A step made while another session of the same user
         was open too could be either's: it is marked. So are grave steps after the session
-        closed, while no session of the user was open, until the user's next login: a job
-        left running (nohup, at, a detached shell) acts as the user still."""
+        closed, while no SSH login of the user and no switch to the user was open, until the
+        user's next SSH login: a job left running (nohup, at, a detached shell) acts as the
+        user still."""
         steps = self._during(attack.host, login.user, login.time, login.ended, SWITCH_DEPTH)
         if login.ended is not None:
             steps += self._left_running(attack.host, login.user, login.ended)
@@ -494,7 +498,8 @@ class Story:
         times = timeline.times
         found = timeline.steps[bisect_right(times, ended):bisect_left(times, until) if until else len(times)]
         return [replace(step, what=step.what + " (after the session closed: something left running?)")
-                for step in found if step.level >= GRAVE and not timeline.open_at(step.time)]
+                for step in found if step.level >= GRAVE and not timeline.open_at(step.time)
+                and not self.privilege.switched_to(host, user, step.time)]
 
     def _during(self, host: str, user: str, start: float, end: float | None, depth: int,
                 prefix: str = "", doubt: str = "") -> list[Step]:
