@@ -34,7 +34,7 @@ from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..engine import Engine
+from ..engine import PROBLEM_TAGS, UNTIMED_TAGS, Engine
 from ..engine.detect.detector import event_time
 from ..engine.detect.format import ossec_text
 from ..engine.ingest import iso_time
@@ -46,12 +46,8 @@ from .options import add_timezone
 
 # The exit status of a replay that lost the end of a file but printed what it read before.
 BROKEN_OFF = 3
-# Lines whose @timestamp is not their own: the time they were shipped, or read.
-_UNTIMED = frozenset({"logward_unknown_header", "logward_pipeline_error", "logward_engine_error"})
 # How much text the files read together hold ahead of the merge, and each file's share.
 READ_AHEAD, MIN_CHUNK, MAX_CHUNK = 256 << 20, 64 << 10, 1 << 20
-PROBLEM_TAGS = ("logward_unparsed", "logward_unknown_message", "logward_unknown_header", "logward_oversize",
-                "logward_pipeline_error", "logward_engine_error")
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -178,7 +174,7 @@ def _documents(engine: Engine, index: int, name: str, lines: Iterator[str], crea
     time = 0.0
     for number, line in enumerate(lines, 1):
         doc = engine.parse(line, created, zone)
-        if merged and not _UNTIMED.intersection(doc.get("tags") or ()):
+        if merged and not UNTIMED_TAGS.intersection(doc.get("tags") or ()):
             event = doc.get("event")
             if doc.get("@timestamp") != (event.get("created") if event.__class__ is dict else None):
                 time = event_time(doc) or time

@@ -13,11 +13,10 @@ from typing import Any
 from ..content.detections import RuleSet, load_rules
 from ..content.paths import content_root
 from ..content.pipelines import Pipelines, load_pipelines
-from ..engine import Engine
+from ..engine import PROBLEM_TAGS, Engine
 from ..engine.ingest import Ingest
 from ..engine.lines import counted
 from ..rules.model import Rule, TestCase
-from .replay import PROBLEM_TAGS
 
 # Tags of a line that did not decode: the replay's problem tags, and the engine's mark for
 # a line the node would not index at all.

@@ -17,6 +17,13 @@ from .detect import Alert, Detector
 from .ingest import Ingest, ProcessorError
 
 ENGINE_ERROR_TAG = "logward_engine_error"
+# The tags of a line Logward could not read whole: it is kept, and replay, its report and
+# `logward test` count or name it.
+PROBLEM_TAGS = ("logward_unparsed", "logward_unknown_message", "logward_unknown_header", "logward_oversize",
+                "logward_pipeline_error", "logward_engine_error")
+# Of those, the lines whose @timestamp is not their own (their header did not parse): the
+# time they were shipped, or read.
+UNTIMED_TAGS = frozenset({"logward_unknown_header", "logward_pipeline_error", ENGINE_ERROR_TAG})
 
 
 class Engine:

@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..engine import PROBLEM_TAGS, UNTIMED_TAGS
 from ..engine.detect import Alert
 from .story import STEPS_SHOWN, Attack, Story
 
@@ -38,11 +39,9 @@ COLORS = ("#8fb0d3", "#f0ad2d", "#e8590c", "#b3001b")
 LABEL_CHARS = 40
 _BAND_OF = tuple(0 if level <= 6 else 1 if level <= 9 else 2 if level <= 12 else 3 for level in range(16))
 
-# Documents with these tags carry the shipping time, not the log's: they do not count
-# toward the time range (the same problem tags replay reports).
-_UNTIMED = frozenset({"logward_unparsed", "logward_unknown_header", "logward_oversize",
-                      "logward_pipeline_error", "logward_engine_error"})
-_PROBLEMS = _UNTIMED | {"logward_unknown_message"}
+# Documents whose @timestamp is when they were shipped, not the log's, do not count toward
+# the time range; the problems are those replay reports.
+_UNTIMED, _PROBLEMS = UNTIMED_TAGS, frozenset(PROBLEM_TAGS)
 _PRIVILEGE = frozenset({"sudo", "su", "privilege_use", "privilege_change"})
 # Bucket widths, each a multiple of the one before, so buckets merge exactly when coarsened.
 _WIDTHS = (1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 43200, 86400, 604800)
