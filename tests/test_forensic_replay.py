@@ -15,10 +15,12 @@ from logward.cli import main
 from tests.conftest import LOGHUB, ROOT
 
 
-def _replay(monkeypatch, log: Path = ROOT / "demo" / "attack-auth.log") -> str:
+def _replay(monkeypatch, *logs: Path | str) -> str:
+    """The text output of replaying the logs (the demo's by default; "-" is stdin)."""
     buffer = io.BytesIO()
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer))
-    assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", str(log)]) == 0
+    files = [str(log) for log in logs] or [str(ROOT / "demo" / "attack-auth.log")]
+    assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", *files]) == 0
     sys.stdout.flush()
     return buffer.getvalue().decode()
 
@@ -141,11 +143,7 @@ def test_files_given_newest_first_still_give_the_span_of_the_failures(monkeypatc
     older, newer = tmp_path / "auth.log.1", tmp_path / "auth.log"
     older.write_text("".join(lines[:57]))
     newer.write_text("".join(lines[57:]))
-    buffer = io.BytesIO()
-    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer))
-    assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", str(newer), str(older)]) == 0
-    sys.stdout.flush()
-    summary = buffer.getvalue().decode().split("== Summary")[1]
+    summary = _replay(monkeypatch, newer, older).split("== Summary")[1]
     assert ("bastion: 203.0.113.50 failed 16 logins (root, deploy) between 2024-11-14 10:01:20 and "
             "2024-11-14 10:02:29") in summary, summary
 
@@ -238,11 +236,7 @@ def test_rotated_files_are_read_oldest_first(monkeypatch, tmp_path: Path):
     assert in_time_order([str(newer), "-", str(older)]) == [str(older), "-", str(newer)]
     summary = _replay(monkeypatch, newer).split("== Summary")[1]  # alone: too few failures
     assert "100112" not in summary
-    buffer = io.BytesIO()
-    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer))
-    assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", str(newer), str(older)]) == 0
-    sys.stdout.flush()
-    assert "Rule: 100112" in buffer.getvalue().decode()
+    assert "Rule: 100112" in _replay(monkeypatch, newer, older)
 
 
 def test_the_files_of_several_hosts_are_read_as_one_log_in_time_order(monkeypatch, tmp_path: Path):
@@ -257,11 +251,7 @@ def test_the_files_of_several_hosts_are_read_as_one_log_in_time_order(monkeypatc
     os.utime(web1, (1_700_000_000, 1_700_000_000))  # web-1's file is the older one
     os.utime(web2, (1_700_000_600, 1_700_000_600))
     for files in ([web1, web2], [web2, web1]):
-        buffer = io.BytesIO()
-        monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer))
-        assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", *map(str, files)]) == 0
-        sys.stdout.flush()
-        text = buffer.getvalue().decode().split("== Summary")[0]
+        text = _replay(monkeypatch, *files).split("== Summary")[0]
         alerts = [block.splitlines() for block in text.split("** Alert")[1:]]
         times = [block[1].split(" web-")[0] for block in alerts]
         assert times == sorted(times), times  # in time order across the files
@@ -279,13 +269,9 @@ def test_a_line_without_a_time_of_its_own_holds_back_nothing_in_the_merge(monkey
     web1.write_text("Mar  4 07:59:00 web-1 x(y: hello\n"
                     + "\n".join(_guess("web-1", "203.0.113.90", "admin", 0, count=8)) + "\n")
     web2.write_text("Mar  4 08:01:00 web-2 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2\n")
-    buffer = io.BytesIO()
-    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer))
     if stdin:
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(web1.read_bytes())))
-    assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", "-" if stdin else str(web1), str(web2)]) == 0
-    sys.stdout.flush()
-    assert "Rule: 100112" in buffer.getvalue().decode()
+    assert "Rule: 100112" in _replay(monkeypatch, "-" if stdin else web1, web2)
 
 
 def test_account_changes_say_which_account_and_what(monkeypatch, tmp_path: Path):
