@@ -187,7 +187,7 @@ def test_bad_test_cases_and_steps_are_reported_together(content: Path):
     path = edit_rule(content, "failures_then_success.yml", "within: 240s", "within: later")
     text = path.read_text()
     for old, new in (("fires: 1", "fires: -1"), ("fires: 0", "fires: none"), ("    count: 8\n", "    count: 1000\n"),
-                     ("{rules: [100103]}", "{rules: [100103]}\n    count: 2")):
+                     ("{rules: [100103, 100104]}", "{rules: [100103, 100104]}\n    count: 2")):
         text = text.replace(old, new, 1)
     path.write_text(text)
     with pytest.raises(ContentError) as error:

@@ -41,11 +41,11 @@ def test_summary_tells_who_got_in_and_what_they_did(monkeypatch):
     assert "then logged in as deploy (password) at 2024-11-14 10:02:50" in login
     assert "100112" in login and "100902" in login and "100120" in login  # incl. first login
     after = "\n".join(summary[guesser + 3:guesser + 11])
-    assert "deploy: failed su to root [rules 100303, 100304]" in after
+    assert "deploy: failed su to root [rules 100304]" in after
     assert "deploy: sudo as root: /bin/bash [rules 100201, 100203]" in after  # 100203: first sudo
     assert "deploy: created user support (as root) [rules 100501]" in after
     assert "deploy: added support to group sudo (as root) [rules 100503]" in after
-    assert "deploy: created user toor (as root) [rules 100501, 100503, 100507]" in after  # a second root
+    assert "deploy: created user toor (as root) [rules 100507]" in after  # a second root
     # alice's own sudo, on the same host, is not mixed into deploy's story.
     assert "apt-get" not in after
 
@@ -304,7 +304,7 @@ def test_a_login_without_guessing_that_goes_on_to_grave_changes_is_in_the_summar
              "Mar  4 09:05:00 web-1 sudo:    carol : TTY=pts/1 ; PWD=/home/carol ; USER=root ; COMMAND=/usr/bin/id"]
     summary = _summary(monkeypatch, tmp_path, lines)
     assert summary[1] == "web-1: 198.51.100.30 (no failed login)", summary
-    assert any("bob: changed user svc (as root) [rules 100506, 100507]" in line for line in summary)
+    assert any("bob: changed user svc (as root) [rules 100507]" in line for line in summary)
     assert not any("198.51.100.31" in line for line in summary)
 
 
@@ -341,7 +341,7 @@ def test_a_system_account_login_is_in_the_summary_without_any_guessing(monkeypat
     summary = _summary(monkeypatch, tmp_path, lines)
     assert summary[0].endswith("(times in UTC) ==")
     assert summary[1] == "web-1: 198.51.100.77 (no failed login)"
-    assert summary[2].startswith("    logged in as www-data (publickey) at 2024-03-04 08:00:00 [rules 100103, 100104")
+    assert summary[2].startswith("    logged in as www-data (publickey) at 2024-03-04 08:00:00 [rules 100104, 100120]")
     assert "www-data: sudo as root: /bin/bash" in summary[3]
 
 
@@ -370,7 +370,7 @@ def test_what_a_user_did_after_su_to_another_is_the_logins_story_until_the_su_en
     steps = [line.strip().split("  ", 1)[1] for line in summary if line.startswith("      2024")]
     assert steps == ["deploy: su to bob [rules 100302, 100305]",
                      "deploy: as bob: sudo as root: /bin/bash [rules 100201, 100203]",
-                     "deploy: as bob: created user toor (as root) [rules 100501, 100503, 100507]"]
+                     "deploy: as bob: created user toor (as root) [rules 100507]"]
 
 
 def _accepted(clock: str, user: str, source: str, pid: int) -> list[str]:

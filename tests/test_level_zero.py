@@ -94,8 +94,9 @@ def test_a_dashboard_counting_a_level_zero_rules_alerts_is_refused(tmp_path: Pat
         Content.load(content)
 
 
-BACKUP_LOGIN = "Mar  2 10:00:00 bastion sshd[3200]: Accepted publickey for backup from 10.0.0.5 port 40000 ssh2"
-OTHER_LOGIN = "Mar  2 10:00:05 bastion sshd[3201]: Accepted publickey for backup from 203.0.113.9 port 40001 ssh2"
+# "nightly" is a person's account to sshd's rules: "backup" would be a system account's (100104).
+BACKUP_LOGIN = "Mar  2 10:00:00 bastion sshd[3200]: Accepted publickey for nightly from 10.0.0.5 port 40000 ssh2"
+OTHER_LOGIN = "Mar  2 10:00:05 bastion sshd[3201]: Accepted publickey for nightly from 203.0.113.9 port 40001 ssh2"
 OVERRIDE = f"""id: 110001
 title: 'Logins of the backup account from the backup server'
 description: >-
@@ -105,7 +106,7 @@ groups: [local]
 overrides: [100103]
 where:
   event.action: ssh_login
-  user.name: backup
+  user.name: nightly
   source.ip: 10.0.0.5
 tests:
   - name: the backup server's login
@@ -136,7 +137,7 @@ def test_an_overriding_rule_takes_its_events_from_the_rule_it_overrides(content:
     assert 100103 not in [a.rule.id for a in alerts] and [a.rule.id for a in engine.ignored] == [110001]
     assert 100103 in [a.rule.id for a in engine.process(OTHER_LOGIN, "2025-01-01T00:00:00Z")[1]]
     query = rule_body(rules.by_id[100103], rules)["query"]
-    assert "not" in query and "10.0.0.5" in query and "backup" in query, query
+    assert "not" in query and "10.0.0.5" in query and "nightly" in query, query
 
 
 @pytest.mark.parametrize(("overrides", "why"), [
@@ -164,10 +165,12 @@ def test_only_an_event_rule_overrides(content: Path):
 ])
 def test_an_override_written_as_a_negation_gives_kql_kibana_parses(content: Path, where: str, negated: str):
     """KQL has no `not not x`: the override's own negation is put in parentheses."""
+    # Rule 100102, which no bundled rule overrides: the override's clause is the only one.
     _with_override(content, OVERRIDE.replace(
-        "where:\n  event.action: ssh_login\n  user.name: backup\n  source.ip: 10.0.0.5\n", f"where: {where}\n"))
+        "where:\n  event.action: ssh_login\n  user.name: nightly\n  source.ip: 10.0.0.5\n", f"where: {where}\n")
+        .replace("overrides: [100103]", "overrides: [100102]"))
     rules = load_rules(content)
-    query = rule_body(rules.by_id[100103], rules)["query"]
+    query = rule_body(rules.by_id[100102], rules)["query"]
     assert query.endswith(f" and {negated}"), query
     assert "not not" not in query
 

@@ -11,10 +11,12 @@ from logward.compiler.options import Target
 from logward.compiler.transforms import transform_body
 from logward.content.detections import RuleSet, load_rules
 from logward.content.pipelines import Pipelines, load_pipelines
+from logward.engine import Engine
 from logward.engine.ingest import Ingest
 from logward.rules.model import EventRule, FirstSeenRule, FrequencyRule, SequenceRule
 from tests.conftest import ROOT
 from tests.kibana.openapi import validate
+from tests.shared import SHARED
 
 RULES = load_rules(ROOT)
 PIPELINES = load_pipelines(ROOT)
@@ -128,3 +130,29 @@ def test_readme_lists_every_rule():
     readme = (ROOT / "README.md").read_text()
     missing = [rule.id for rule in RULES.rules if f"| {rule.id} |" not in readme]
     assert not missing, f"rules missing from README.md's table: {missing}"
+
+
+def _every_line() -> list[tuple[str, str]]:
+    """Every log line the project has, with where it comes from."""
+    lines = [(f"rule {rule.id}, case {case.name!r}", line) for rule in RULES.rules for case in rule.tests
+             for line in case.lines]
+    files = [*sorted(ROOT.glob("pipelines/*/test-*.log")), ROOT / "demo" / "attack-auth.log",
+             SHARED / "corpora" / "loghub" / "OpenSSH_2k.log", SHARED / "corpora" / "loghub" / "Linux_2k.log"]
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        lines += [(f"{path.parent.name}/{path.name}:{n}", line) for n, line in enumerate(text.splitlines(), 1)]
+    return lines
+
+
+def test_a_line_raises_at_most_one_event_rule():
+    """As in OSSEC, where an event ends at one rule: a rule for a special case (su to root,
+    a system account's login, a UID 0 account) overrides the general one instead of
+    alerting beside it. Correlations still count the line as both rules' inputs select it."""
+    engine = Engine(PIPELINES, RULES, ingest=INGEST)
+    twice = []
+    for where, line in _every_line():
+        _, alerts = engine.process(line, "2025-06-01T00:00:00.000Z")
+        fired = sorted(alert.rule.id for alert in alerts if isinstance(alert.rule, EventRule))
+        if len(fired) > 1:
+            twice.append(f"{where}: rules {fired} on {line!r}")
+    assert not twice, "lines that raise more than one event rule (one should override the other):\n" + "\n".join(twice)
