@@ -359,3 +359,14 @@ def test_replay_reads_more_files_together_than_the_soft_descriptor_limit(tmp_pat
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     alerts = [json.loads(line) for line in out.getvalue().decode().splitlines()]
     assert sum(a["rule"]["id"] == "100102" for a in alerts) == 300
+
+
+@pytest.mark.parametrize("command", [["test"], ["logtest"], ["replay", "-"], ["plan"], ["export", "out"]])
+def test_content_may_come_after_the_command(command: list[str], tmp_path: Path, monkeypatch, capsys):
+    """`logward test --content DIR` is where users write it: the folder is read, not taken
+    for a rule id, a log file or the export folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    assert main([*command, "--content", str(tmp_path / "nothing")]) == 2
+    assert "not a Logward content folder" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -16,11 +16,13 @@ COMMANDS = {"logtest": logtest, "replay": replay, "test": ruletest,
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="logward", description="Log-analysis intrusion detection for Elastic.")
-    parser.add_argument("--content", metavar="DIR",
-                        help="folder with pipelines/ and detections/ (default: this repository)")
+    content = "folder with pipelines/ and detections/ (default: this repository)"
+    parser.add_argument("--content", metavar="DIR", help=content)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module in COMMANDS.items():
         module.add_parser(commands, name)
+        # After the command too (`logward test --content DIR`), where users put it.
+        commands.choices[name].add_argument("--content", metavar="DIR", default=argparse.SUPPRESS, help=content)
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command].run(args)
