@@ -63,6 +63,26 @@ from tests.shared import ROOT
         ("repeated_failed_passwords.yml", "level: 10", "level: true", "level", "got true"),
         ("repeated_failed_passwords.yml", "level: 10", "level:", "level", "got null (nothing)"),
         ("repeated_failed_passwords.yml", "count: 8", "count: .inf", "count", "got .inf"),
+        # Natural mistakes in `where` say what was probably meant.
+        ("authentication_failed.yml", "  event.outcome: failure\n", "  event: {outcome: failure}\n", "where.event",
+         "a field inside it is written with dots (event.outcome: ...)"),
+        ("authentication_failed.yml", "  not:\n", "  Not:\n", "where.Not", "operators are written in lowercase: not"),
+        ("authentication_failed.yml", "  event.outcome: failure\n", "  anyof: [{event.outcome: failure}]\n",
+         "where.anyof", "'anyof' is not an operator (any, all, not), and a field's values are strings"),
+        ("authentication_failed.yml", "  event.outcome: failure\n", "  user.name: {exists: maybe}\n",
+         "where.user.name", "exists is true or false, got 'maybe'"),
+        # Test cases: a misspelt key is named; a line YAML read as a mapping says why; other
+        # rules' counts name existing rules; two cases of one name would blur which failed.
+        ("first_login.yml", "    fires: 0\n", "    fire: 0\n", "tests[2]",
+         "unknown key 'fire' (a case has name, log, fires, others, reference_time, undecodable)"),
+        ("invalid_user.yml", "    fires: 1\n", "    fires: 1\n    others: {100999: 0}\n", "tests[0].others",
+         "there is no rule 100999"),
+        ("invalid_user.yml", "    fires: 1\n", "    fires: 1\n    others: {100102: -1}\n", "tests[0].others.100102",
+         "an integer >= 0, got -1"),
+        ("invalid_user.yml", "    fires: 1\n", "    fires: 1\n    others: [100102]\n", "tests[0].others",
+         "how many alerts other rules raise over the lines, by rule id"),
+        ("first_login.yml", "    fires: 0\n", "    fires: 0\n  - name: alice's first login, then her second\n"
+         "    log: x\n    fires: 0\n", "tests[3].name", "is also tests[0]'s"),
     ],
 )
 def test_bad_rule_names_file_rule_and_field(content: Path, name: str, old: str, new: str, field: str, why: str):
@@ -161,8 +181,8 @@ def test_a_broken_pipeline_is_one_line_from_the_cli(content: Path, capsys):
 
 
 @pytest.mark.parametrize(("text", "where"), [
-    (b"id: 100101\n  title: [\n", "invalid_user.yml, line 2, column 8: "),
-    (b"id: 100101\ntitle: caf\xe9\n", "invalid_user.yml, line 2: not UTF-8 text (byte 0xe9)"),
+    (b"id: 100101\n  title: [\n", "invalid_user.yml: rule 100101: line 2, column 8: "),
+    (b"id: 100101\ntitle: caf\xe9\n", "invalid_user.yml: rule 100101: line 2: not UTF-8 text (byte 0xe9)"),
 ])
 def test_unreadable_yaml_names_the_line(content: Path, text: bytes, where: str):
     (content / "detections" / "sshd" / "invalid_user.yml").write_bytes(text)
@@ -207,12 +227,44 @@ def test_a_key_written_twice_in_a_rule_names_the_file_line_and_key(content: Path
                                                                     key: str):
     """YAML keeps the last of two equal keys: a second `tests:` block would drop the first
     block's cases, a field written twice in `where` would drop its first value."""
-    path = edit_rule(content, "authentication_failed.yml", old, new)
+    edit_rule(content, "authentication_failed.yml", old, new)
     with pytest.raises(ContentError) as error:
         load_rules(content)
     message = str(error.value)
-    assert message.startswith(f"{path}, line {line}, column "), message
+    assert f"detections/sshd/authentication_failed.yml: rule 100102: line {line}, column " in message, message
     assert f"key {key!r} is written twice (first on line " in message, message
+
+
+def test_a_rule_file_yaml_cannot_read_is_reported_with_the_other_files_problems(content: Path):
+    """A YAML error names the rule, as other errors do, and does not hide the problems of
+    other files; a tab, which YAML does not indent with, is named as the cause."""
+    edit_rule(content, "invalid_user.yml", "level: 5\n", "level: 5\n\tgroups: [x]\n")
+    edit_rule(content, "first_login.yml", "level: 4", "level: -1")
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    message = str(error.value)
+    assert "detections/sshd/invalid_user.yml: rule 100101: line " in message, message
+    assert "(a tab: YAML indents with spaces)" in message, message
+    assert "detections/sshd/first_login.yml: rule 100120: field 'level'" in message, message
+
+
+@pytest.mark.parametrize("style", [">", ">-"])
+def test_a_case_whose_lines_are_folded_into_one_is_refused(content: Path, style: str):
+    """`log: >` makes one line of the case's lines: a negative case would pass on a line
+    no log holds."""
+    edit_rule(content, "invalid_user.yml", "    log: |\n", f"    log: {style}\n")
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    assert "detections/sshd/invalid_user.yml: rule 100101: line " in str(error.value)
+    assert "'log: >' folds the lines into one line: write 'log: |'" in str(error.value)
+
+
+def test_a_listed_line_yaml_read_as_a_mapping_says_to_quote_it(content: Path):
+    edit_rule(content, "invalid_user.yml", "    log: |\n      Dec 10 06:55:46",
+              "    log:\n      - Dec 10 06:55:46")
+    with pytest.raises(ContentError) as error:
+        load_rules(content)
+    assert "field 'tests[0].log[0]': YAML read this line as a mapping (it holds ': '): quote it" in str(error.value)
 
 
 def test_a_key_written_twice_in_a_pipeline_is_refused_too(content: Path):

@@ -119,3 +119,15 @@ def test_a_reference_time_dates_year_less_lines_as_replay_does(content: Path, wr
     case = next(c for c in rules.by_id[100101].tests if c.name == CASE)
     doc, _ = Engine(load_pipelines(content), rules).process(case.lines[0], case.reference_time)
     assert doc["@timestamp"].startswith(f"{year}-12-10T06:55:48"), doc["@timestamp"]
+
+
+@pytest.mark.parametrize(("others", "ok"), [("{100102: 1}", True), ("{100102: 0}", False), ("{100103: 0}", True)])
+def test_a_case_may_say_how_often_other_rules_fire(content: Path, capsys, others: str, ok: bool):
+    """An override's case can show that the rule it silences stays quiet, which `fires`
+    (the case's own rule) cannot."""
+    _edit(content, f"  - name: {CASE}\n", f"  - name: {CASE}\n    others: {others}\n")
+    assert _result(content).ok is ok
+    assert main(["--content", str(content), "test", "100101"]) == (0 if ok else 1)
+    if not ok:
+        assert f"FAIL: {CASE}: fired 0, expected 0 (other rules: 100102x1); rule 100102 fired 1, expected 0" \
+            in capsys.readouterr().out

@@ -1,7 +1,8 @@
 """`logward test`: every rule's own test cases, each in a fresh engine, reported per rule.
 
-A case says how many times its rule fires. A level-0 rule raises no alert (OSSEC's
-"ignore"), so its cases count how many times it matched."""
+A case says how many times its rule fires, and may say how often others do (`others`). A
+level-0 rule raises no alert (OSSEC's "ignore"), so its cases count how many times it
+matched."""
 
 from __future__ import annotations
 
@@ -69,8 +70,14 @@ class CaseResult:
         return f"{self.first_undecoded}, which may be why"
 
     @property
+    def unexpected(self) -> list[str]:
+        """The other rules the case speaks of that did not fire as often as it says."""
+        return [f"rule {rule_id} fired {self.others.get(rule_id, 0)}, expected {count}"
+                for rule_id, count in self.case.others if self.others.get(rule_id, 0) != count]
+
+    @property
     def ok(self) -> bool:
-        return self.fired == self.case.fires and self.problem is None
+        return self.fired == self.case.fires and self.problem is None and not self.unexpected
 
 
 def run_case(pipelines: Pipelines, rules: RuleSet, rule: Rule, case: TestCase,
@@ -123,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         for r in mine if args.verbose else bad:
             mark = "ok" if r.ok else "FAIL"
             also = ", ".join(f"{k}x{v}" for k, v in sorted(r.others.items())) or "none"
-            why = r.problem or r.hint
+            why = "; ".join(r.unexpected) or r.problem or r.hint
             problem = f"; {why}" if why else ""
             verb = "matched (level 0: no alert)" if rule.level == 0 else "fired"
             print(f"        {mark}: {r.case.name}: {verb} {r.fired}, expected {r.case.fires} "

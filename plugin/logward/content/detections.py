@@ -6,6 +6,7 @@ rule and the field, so one run shows everything that needs fixing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from ..rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, Selecto
 from ..rules.written import as_written
 from .attack import Attack, load_attack
 from .fields import Field, load_fields
-from .paths import ContentError, read_yaml
+from .paths import ContentError, YamlError, read_yaml
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,9 @@ def _check(
         problems.append(f"{rule.label}: field 'overrides': " + (
             "the rule overrides itself" if len(circle) == 2 else
             f"rules {' -> '.join(map(str, circle))} override one another in a circle, so none would match"))
+    for i, case in enumerate(rule.tests):
+        problems += [f"{rule.label}: field 'tests[{i}].others': there is no rule {ref}"
+                     for ref, _ in case.others if ref not in rules and ref not in broken]
     for at, selector in _selectors(rule):
         for ref in selector.rules:
             other = rules.get(ref)
@@ -159,7 +163,14 @@ def load_rules(root: Path) -> RuleSet:
         if path.name.startswith("_"):
             continue
         source = str(path.relative_to(root))
-        data = read_yaml(path)
+        try:
+            data = read_yaml(path)
+        except YamlError as e:  # reported with the other files' problems, naming the rule if it can
+            written = re.search(r"^id: *['\"]?(\d+)", path.read_text(encoding="utf-8", errors="replace"), re.MULTILINE)
+            rule_id = int(written.group(1)) if written else "?"
+            problems.append(f"{source}: rule {rule_id}: {e.at}{e.problem}")
+            broken.add(rule_id)
+            continue
         rule_id = data.get("id", "?") if isinstance(data, dict) else "?"
         try:
             rule = parse_rule(data, source)

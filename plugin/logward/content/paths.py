@@ -14,16 +14,21 @@ _MERGE = "tag:yaml.org,2002:merge"
 
 
 class _Loader(_BASE_LOADER):  # type: ignore[misc, valid-type]
-    """YAML's safe loader, refusing a key written twice in one mapping: YAML would keep the
-    last silently, so a second `tests:` block or a field repeated in `where` would undo the
-    first without a word."""
+    """YAML's safe loader, refusing what would change content without a word: a key written
+    twice in one mapping (YAML keeps the last, so a second `tests:` block or a field repeated
+    in `where` would undo the first), and a test case's lines folded into one."""
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, yaml.MappingNode):
             first: dict[Any, yaml.Node] = {}
-            for key_node, _ in node.value:
+            for key_node, value_node in node.value:
                 if key_node.tag == _MERGE:  # `<<: *defaults` may be overridden, as YAML means it to
                     continue
+                if key_node.value == "log" and getattr(value_node, "style", None) == ">":
+                    # A test case's lines folded into one: a negative case would pass on a
+                    # line no log holds.
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "'log: >' folds the lines into one line: write 'log: |'", value_node.start_mark)
                 key = self.construct_object(key_node)
                 try:
                     earlier = first.setdefault(key, key_node)
@@ -50,6 +55,15 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_written)
 
 class ContentError(ValueError):
     """Content that cannot be loaded; the message names the file and what is wrong."""
+
+
+class YamlError(ContentError):
+    """A file that is not YAML's to read (or not UTF-8): where in it (`at`, "line 5,
+    column 1: ") and what."""
+
+    def __init__(self, path: Path, at: str, problem: str):
+        super().__init__(f"{path}, {at}{problem}" if at else f"{path}: {problem}")
+        self.at, self.problem = at, problem
 
 
 def content_root(explicit: str | Path | None = None) -> Path:
@@ -83,11 +97,16 @@ def read_yaml(path: Path) -> Any:
         raise ContentError(f"{path}: {e.strerror or e}") from None
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
-        raise ContentError(f"{path}, line {line}: not UTF-8 text (byte 0x{raw[e.start]:02x})") from None
+        raise YamlError(path, f"line {line}: ", f"not UTF-8 text (byte 0x{raw[e.start]:02x})") from None
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         problem = getattr(e, "problem", None) or str(e)
-        raise ContentError(f"{path}{where}: {problem}") from None
+        context, start = getattr(e, "context", None), getattr(e, "context_mark", None)
+        if context and start is not None:  # "while parsing a flow sequence" begun where?
+            problem += f" ({context} begun on line {start.line + 1})"
+        if mark is not None and text[mark.index:mark.index + 1] == "\t":
+            problem += " (a tab: YAML indents with spaces)"
+        raise YamlError(path, at, problem) from None

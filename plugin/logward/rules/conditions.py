@@ -75,14 +75,28 @@ def _scalar(value: Any, path: str) -> Scalar:
     raise FieldError(path, f"values are strings, integers or booleans, got {as_written(value)}")
 
 
+_OPERATORS = ("any", "all", "not")
+
+
 def _field(name: str, value: Any, path: str) -> Condition:
+    if isinstance(value, dict) and set(value) != {"exists"}:
+        # `Not:`, `anyof:`, or ECS nesting (`user: {name: x}`): say which it could be.
+        if name.lower() in _OPERATORS:
+            raise FieldError(path, f"operators are written in lowercase: {name.lower()}")
+        inner = next(iter(value), "name")
+        raise FieldError(path, f"{name!r} is not an operator (any, all, not), and a field takes a value, a list "
+                               f"of values or {{exists: true|false}}; a field inside it is written with dots "
+                               f"({name}.{inner}: ...)")
     if isinstance(value, dict):
-        if set(value) != {"exists"} or not isinstance(value["exists"], bool):
-            raise FieldError(path, "the only operator is {exists: true|false}")
+        if not isinstance(value["exists"], bool):
+            raise FieldError(path, f"exists is true or false, got {as_written(value['exists'])}")
         return Exists(name, path) if value["exists"] else Not(Exists(name, path))
     if isinstance(value, list):
         if not value:
             raise FieldError(path, "an empty list matches nothing")
+        if any(isinstance(v, dict) for v in value):
+            raise FieldError(path, f"{name!r} is not an operator (any, all, not), and a field's values are "
+                                   "strings, integers or booleans")
         return Equals(name, tuple(_scalar(v, path) for v in value), path)
     return Equals(name, (_scalar(value, path),), path)
 

@@ -54,6 +54,9 @@ class TestCase:
     # The case is about a line Logward cannot decode. Without it a case that expects no
     # alert fails on such a line: a typo in it would make the case prove nothing.
     undecodable: bool = False
+    # How many alerts other rules raise over the lines, for those the case speaks of: that
+    # an override silenced a rule (0), or that a line is also another rule's.
+    others: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,17 +190,29 @@ def _selector(value: Any, field: str) -> Selector:
     raise FieldError(field, "one of {where: ...}, {rules: [ids]} or {groups: [names]}")
 
 
+_CASE_KEYS = ("name", "log", "fires", "others", "reference_time", "undecodable")
+
+
 def _case(i: int, case: Any) -> TestCase:
     at = f"tests[{i}]"
-    if not isinstance(case, dict) or set(case) - {"name", "log", "fires", "reference_time", "undecodable"}:
-        raise FieldError(at, "a mapping of name, log, fires and optionally reference_time and undecodable")
+    if not isinstance(case, dict):
+        raise FieldError(at, f"a mapping of {', '.join(_CASE_KEYS)}, got {as_written(case)}")
+    unknown = [key for key in case if key not in _CASE_KEYS]
+    if unknown:
+        raise FieldError(at, f"unknown key {as_written(unknown[0])} (a case has {', '.join(_CASE_KEYS)})")
     problems = _Problems()
 
     def lines() -> tuple[str, ...]:
         log = case.get("log")
         found = log.splitlines() if isinstance(log, str) else log
-        if not isinstance(found, list) or not found or not all(isinstance(x, str) for x in found):
-            raise FieldError(f"{at}.log", "the log lines, as a block of text or a list")
+        if not isinstance(found, list) or not found:
+            raise FieldError(f"{at}.log", "the log lines, as a block of text (log: |) or a list")
+        for n, line in enumerate(found):
+            if isinstance(line, dict):  # `- Mar  2 ... sshd[1]: Accepted ...`: YAML reads "key: value"
+                raise FieldError(f"{at}.log[{n}]", "YAML read this line as a mapping (it holds ': '): quote "
+                                                   "it, or write the lines as a block of text (log: |)")
+            if not isinstance(line, str):
+                raise FieldError(f"{at}.log[{n}]", f"a log line is text, got {as_written(line)}")
         return tuple(found)
 
     def fires() -> int:
@@ -216,17 +231,36 @@ def _case(i: int, case: Any) -> TestCase:
         return INSTANT.parse(case["reference_time"], f"{at}.reference_time") if "reference_time" in case \
             else TEST_REFERENCE_TIME
 
-    name = case.get("name") if isinstance(case.get("name"), str) else f"case {i + 1}"
+    def others() -> tuple[tuple[int, int], ...]:
+        value = case.get("others", {})
+        why = "how many alerts other rules raise over the lines, by rule id ({100103: 0})"
+        if not isinstance(value, dict):
+            raise FieldError(f"{at}.others", f"{why}, got {as_written(value)}")
+        found = []
+        for rule_id, count in value.items():
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise FieldError(f"{at}.others.{rule_id}", f"an integer >= 0, got {as_written(count)}")
+            found.append((RULE_ID.parse(rule_id, f"{at}.others"), count))
+        return tuple(found)
+
+    name = case.get("name")
+    if "name" in case and (not isinstance(name, str) or not name.strip()):
+        problems.errors.append(FieldError(f"{at}.name", f"a non-empty string, got {as_written(name)}"))
     log, count, odd = problems.get(lines), problems.get(fires), problems.get(undecodable)
-    shipped = problems.get(reference_time)
+    shipped, also = problems.get(reference_time), problems.get(others)
     problems.raise_any()
-    assert log is not None and count is not None and odd is not None and shipped is not None
-    return TestCase(name, log, count, shipped, odd)
+    assert log is not None and count is not None and odd is not None and shipped is not None and also is not None
+    return TestCase(name if isinstance(name, str) else at, log, count, shipped, odd, also)
 
 
 def _tests(data: dict) -> tuple[TestCase, ...]:
     problems = _Problems()
     parsed = [problems.get(lambda i=i, c=c: _case(i, c)) for i, c in enumerate(_list(data, "tests"))]
+    named: dict[str, int] = {}
+    for i, case in enumerate(parsed):
+        if case is not None and named.setdefault(case.name, i) != i:
+            problems.errors.append(FieldError(f"tests[{i}].name", f"{case.name!r} is also tests[{named[case.name]}]'s: "
+                                                                   "a failure would not say which case failed"))
     problems.raise_any()
     cases = tuple(c for c in parsed if c is not None)
     if not any(c.fires for c in cases) or not any(c.fires == 0 for c in cases):
