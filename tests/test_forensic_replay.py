@@ -623,3 +623,34 @@ def test_what_a_user_did_after_sudo_to_another_is_the_logins_story_too(monkeypat
     assert _told(monkeypatch, tmp_path, lines) == ["deploy: sudo as bob: /bin/bash",
                                                    "deploy: as bob: sudo as root: /usr/sbin/useradd",
                                                    "deploy: as bob: created user toor (as root)"]
+
+
+def test_two_logins_in_one_second_are_two_sessions(monkeypatch, tmp_path):
+    """Two sshd processes let deploy in within the same second; the first closes at once.
+    What deploy does in the second's session is that session's, not a job left running."""
+    lines = [*_guess("web-1", "203.0.113.50", "deploy", 0), *_accepted("08:01:00", "deploy", "203.0.113.50", 3100),
+             *_accepted("08:01:00", "deploy", "203.0.113.50", 3101),
+             "Mar  4 08:01:02 web-1 sshd[3100]: pam_unix(sshd:session): session closed for user deploy",
+             *_sudo_shell("08:02:30", "deploy", 1002),
+             "Mar  4 08:03:00 web-1 useradd[4400]: new user: name=toor, UID=0, GID=0, home=/home/toor, shell=/bin/sh"]
+    told = _told(monkeypatch, tmp_path, lines)
+    assert "deploy: sudo as root: /bin/bash" in told, told
+    assert "deploy: created user toor (as root)" in told, told
+
+
+def test_a_login_only_pam_logged_is_the_source_its_sshd_process_named(monkeypatch, tmp_path):
+    """Old RHEL's sshd(pam_unix): the failures name the client (rhost=), the session line of
+    the same process does not. The summary says the guess got in, and what root did next."""
+    lines = [f"Jun 15 02:04:{10 + 3 * i:02d} combo sshd(pam_unix)[{20880 + i}]: authentication failure; logname= "
+             "uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4  user=root" for i in range(9)]
+    lines += ["Jun 15 02:04:50 combo sshd(pam_unix)[20900]: authentication failure; logname= uid=0 euid=0 "
+              "tty=NODEVssh ruser= rhost=218.188.2.4  user=root",
+              "Jun 15 02:04:55 combo sshd(pam_unix)[20900]: session opened for user root by (uid=0)",
+              "Jun 15 02:05:10 combo useradd[20950]: new user: name=toor, UID=0, GID=0, home=/root, shell=/bin/bash",
+              # Another process's session, long after: not the guesser's.
+              "Jun 15 03:00:00 combo sshd(pam_unix)[20900]: session opened for user alice by (uid=0)"]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[1].startswith("combo: 218.188.2.4 failed 10 logins (root)"), summary
+    assert summary[2].startswith("    then logged in as root (login) at 2024-06-15 02:04:55"), summary
+    assert summary[3].endswith("root: created user toor [rules 100507]"), summary
+    assert not any("alice" in line for line in summary), summary

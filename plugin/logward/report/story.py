@@ -312,6 +312,12 @@ class Story:
             process = doc.get("process")
             # An sshd process's pid, which ties PAM's lines about a client to sshd's.
             sshd = process.get("pid") if process.__class__ is dict and process.get("name") in SSHD else None
+            if source is None and sshd is not None and any(SUCCESS in known[0] for _, known in wanted):
+                # PAM's session line names no client: the login is the source's its sshd
+                # process logged last (where only PAM logs, as old RHEL's sshd(pam_unix)).
+                seen = self.addresses.get((host, sshd))
+                if seen is not None and abs(seen[0] - wanted[0][0].time) <= CONNECTION:
+                    source = seen[1]
             for alert, known in wanted:
                 self._add(alert, known, action, host, source, user, address, sshd)
 
@@ -409,18 +415,20 @@ class Story:
             step.level = max(step.level, alert.rule.level)
 
     def _login(self, attack: Attack, user: str, alert: Alert) -> None:
-        # The same login's other lines come within a second: only the latest logins are
-        # looked at (an account that logs in every minute for a year has half a million).
+        # The same login's other lines come within a second, from the same sshd process
+        # (two logins in one second are two processes): only the latest logins are looked
+        # at (an account that logs in every minute for a year has half a million).
+        doc = alert.event
+        pid = _get(doc, "process.pid")
         for login in reversed(attack.logins):
             if login.time < alert.time - SAME_LOGIN_SCAN:
                 break
-            if login.user == user and abs(login.time - alert.time) < 1:
+            if (login.user == user and abs(login.time - alert.time) < 1
+                    and (login.pid is None or pid is None or login.pid == pid)):
                 login.rules.add(alert.rule.id)
                 login.level = max(login.level, alert.rule.level)
                 return
-        doc = alert.event
         how = _get(doc, "system.auth.ssh.method") or "login"
-        pid = _get(doc, "process.pid")
         address = _get(doc, "source.ip") or attack.source  # a network's: the one address that logged in
         login = Login(user, alert.time, how, {alert.rule.id}, address, pid, level=alert.rule.level)
         attack.logins.append(login)
