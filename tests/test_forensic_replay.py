@@ -654,3 +654,28 @@ def test_a_login_only_pam_logged_is_the_source_its_sshd_process_named(monkeypatc
     assert summary[2].startswith("    then logged in as root (login) at 2024-06-15 02:04:55"), summary
     assert summary[3].endswith("root: created user toor [rules 100507]"), summary
     assert not any("alice" in line for line in summary), summary
+
+
+def test_a_close_seconds_after_two_sessions_opened_leaves_both_holding_root(monkeypatch, tmp_path):
+    """Debian's sudo logs no pid: alice's apt-get (opened 10 s before) or deploy's shell
+    (2 s before) may have ended. The account made next is not alice's alone."""
+    lines = [*_accepted("10:00:00", "alice", "10.0.0.5", 1000), *_accepted("10:01:00", "deploy", "203.0.113.50", 2100),
+             *_sudo_shell("10:01:20", "alice", 1000), *_sudo_shell("10:01:28", "deploy", 1002),
+             f"Mar  4 10:01:30 {ROOT_CLOSED}", TOOR]
+    told = _told(monkeypatch, tmp_path, lines)
+    assert "alice: created user toor (as root, ambiguous: root session of alice or deploy)" in told, told
+    assert "deploy: created user toor (as root, ambiguous: root session of alice or deploy)" in told, told
+
+
+def test_a_sudo_without_a_terminal_is_the_root_session_of_who_ran_it(monkeypatch, tmp_path):
+    """`ssh host 'sudo useradd ...'`: PAM writes `by (uid=1002)`, no name. sudo's own line
+    of that second names deploy, whose login then made the UID 0 account."""
+    lines = [*_accepted("10:00:00", "deploy", "203.0.113.50", 2100),
+             "Mar  4 10:00:01 web-1 sudo:   deploy : TTY=unknown ; PWD=/home/deploy ; USER=root ; "
+             "COMMAND=/usr/sbin/useradd -o -u 0 -g 0 toor",
+             "Mar  4 10:00:01 web-1 sudo: pam_unix(sudo:session): session opened for user root(uid=0) by (uid=1002)",
+             "Mar  4 10:00:01 web-1 useradd[2200]: new user: name=toor, UID=0, GID=0, home=/home/toor, shell=/bin/sh",
+             f"Mar  4 10:00:01 {ROOT_CLOSED}"]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[1] == "web-1: 203.0.113.50 (no failed login)", summary
+    assert _told(monkeypatch, tmp_path, lines)[-1] == "deploy: created user toor (as root)"

@@ -18,6 +18,9 @@ SWITCHES = ("sudo", "sudo-i", "su", "su-l", "runuser", "runuser-l")
 # Lines of one process about one thing (su's own line and PAM's) come within seconds; the
 # same pid later is another process.
 SAME_STEP = 5.0
+# A one-shot sudo (`sudo id`) opens and closes its session within the second: a close
+# later than that may end any session open, not only the latest.
+ONE_SHOT = 1.0
 
 
 @dataclass(eq=False)
@@ -45,7 +48,7 @@ class Privilege:
 
     def root_session(self, host: str, pid: int | None, user: str | None, t: float, opened: bool) -> None:
         """A root session opened or closed. The close line names only root, so its pid
-        says which session ended. Without a pid: the one session opened within seconds
+        says which session ended. Without a pid: the one session opened within the second
         before it (a one-shot sudo) did, or the only one without a pid; else any of them
         may have, and none is dropped until as many closes have come as they are."""
         sessions = self.root_sessions[host]
@@ -59,7 +62,7 @@ class Privilege:
                 del sessions[ended[-1]]
             return
         unnamed = [i for i, (opened_by, _, _) in enumerate(sessions) if opened_by is None]
-        just = [i for i in unnamed if 0 <= t - sessions[i][2] <= SAME_STEP]
+        just = [i for i in unnamed if 0 <= t - sessions[i][2] <= ONE_SHOT]
         if len(just) == 1 or len(unnamed) == 1:  # the one it can be
             del sessions[(just if len(just) == 1 else unnamed)[0]]
             return

@@ -272,6 +272,9 @@ class Story:
         self.named: dict[tuple[str, int], list[Attack]] = defaultdict(list)
         self._timelines: dict[tuple[str, str], _Timeline] = {}  # made when the story is told
         self.privilege = Privilege()  # root sessions and switches to other users
+        # The last command sudo ran on each host, as (when, who, as whom): PAM names no user
+        # for a session sudo opens without a terminal ("by (uid=1002)": ssh host 'sudo ...').
+        self.sudo_ran: dict[str, tuple[float, str, str]] = {}
         # Grave account changes made when no root session was open (a delayed job, a session
         # the log never showed): nobody's story has them, so they are told on their own.
         self.unclaimed: dict[str, dict[Any, Step]] = defaultdict(dict)  # by host, then what (a pid's or a moment's)
@@ -279,14 +282,20 @@ class Story:
     def add(self, doc: dict[str, Any], alerts: list[Alert]) -> None:
         event = doc.get("event")
         action = event.get("action") if event.__class__ is dict else None
-        if action in _SESSION_LINES:
+        if action == "sudo_command":
+            self.sudo_ran[_get(doc, "host.hostname") or "-"] = (
+                event_time(doc), _get(doc, "user.name"), _get(doc, "user.effective.name"))
+        elif action in _SESSION_LINES:
             service, target = _get(doc, "logward.pam.service"), _get(doc, "user.target.name")
             where, pid, t = _get(doc, "host.hostname") or "-", _get(doc, "process.pid"), event_time(doc)
-            opened = action != "pam_session_closed"
+            opened, by = action != "pam_session_closed", _get(doc, "user.name")
+            if opened and not by and service in ("sudo", "sudo-i"):
+                ran = self.sudo_ran.get(where)
+                by = ran[1] if ran is not None and ran[2] == target and abs(t - ran[0]) <= SAME_STEP else None
             if service in SWITCHES and target == "root":
-                self.privilege.root_session(where, pid, _get(doc, "user.name"), t, opened)
+                self.privilege.root_session(where, pid, by, t, opened)
             elif (service in SWITCHES or action == "su_success") and target and target != "root":
-                self.privilege.switch(where, pid, _get(doc, "user.name"), target, t, opened)
+                self.privilege.switch(where, pid, by, target, t, opened)
             elif service == "sshd" and not opened:
                 login = self.sessions.pop((where, pid), None)
                 if login is not None:
