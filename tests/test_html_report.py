@@ -227,3 +227,22 @@ def test_an_ipv6_network_is_one_source_with_its_addresses_counted():
              f"port {4000 + i} ssh2" for i in range(8)]
     markup = _replay(lines).html()
     assert "<h3><code>2001:db8:4:7::/64 (8 addresses)</code> → <code>bastion</code>" in markup, markup
+
+
+def test_top_sources_count_an_ipv6_network_as_the_summary_does():
+    """Each address of a rotating /64 would show 0 failed logins and no login: the chart
+    counts the network, names it as the summary does, and marks that it got in."""
+    lines = [f"Nov 14 10:00:{i * 5:02d} bastion sshd[{300 + i}]: Failed password for root from 2001:db8:4:7::{i + 1:x} "
+             f"port {4000 + i} ssh2" for i in range(8)]
+    lines.append("Nov 14 10:01:00 bastion sshd[400]: Accepted password for root from 2001:db8:4:7::99 port 4100 ssh2")
+    chart = _section(_replay(lines).html(), "sources")
+    assert chart.count('<g class="source">') == 1, chart
+    assert "2001:db8:4:7::/64 (9 addresses)" in chart and "· 8 failed logins ·" in chart, chart
+    assert "▲ got in as root" in chart, chart
+
+
+def test_a_source_that_never_failed_says_so():
+    report = _replay([
+        "Mar  4 10:05:00 web-1 sshd[4310]: Accepted publickey for www-data from 203.0.113.50 port 40000 ssh2"])
+    article = _section(report.html(), "brute-force")
+    assert "<code>203.0.113.50</code> → <code>web-1</code>" in article and "No failed login from it." in article

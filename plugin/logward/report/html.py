@@ -187,8 +187,8 @@ class HtmlReport:
             counts[b] += 1
         host = _text(_field(event, "host.hostname")) or "-"
         source = _text(_field(event, "source.address") or _field(event, "source.ip"))
-        if source:
-            self._source(source, host, b)
+        if source:  # counted as the summary counts it: an IPv6 client by its /64 network
+            self._source(_text(_field(event, "logward.source.origin")) or source, host, b)
         row: Row | None = None
         if "first_time_seen" in seen.groups:
             self.first_time_total += 1
@@ -279,7 +279,7 @@ class HtmlReport:
 
     @staticmethod
     def _nav() -> str:
-        links = [("timeline", "Alerts over time"), ("sources", "Top sources"), ("brute-force", "Brute force"),
+        links = [("timeline", "Alerts over time"), ("sources", "Top sources"), ("brute-force", "Attacks"),
                  ("first-time", "First-time privilege use"), ("rules", "Rules"), ("alert-list", "Alerts")]
         return "<nav>" + "".join(f'<a href="#{a}">{t}</a>' for a, t in links) + "</nav>"
 
@@ -311,9 +311,12 @@ class HtmlReport:
             return head + _empty_svg("top-sources", "No alert named a source address") + "</section>"
         failures: dict[str, int] = {}
         got_in: dict[str, dict[str, None]] = {}
+        shown: dict[str, Attack] = {}  # the attack whose name for the source says most
         attacked = {id(attack) for attack in attacks}  # as the summary tells them
         for (_, ip), attack in self.story.attacks.items():
             failures[ip] = failures.get(ip, 0) + attack.attempts
+            if ip not in shown or len(attack.members) > len(shown[ip].members):
+                shown[ip] = attack
             if id(attack) in attacked:
                 for login in attack.logins:
                     if not attack.earlier(login):
@@ -321,7 +324,8 @@ class HtmlReport:
         # The label column fits the longest address (monospace, about 8.5 units a character
         # at the chart's scale): cut on the left, "2001:db8:dead:beef::10" read as another
         # address. Names longer than an IPv6 address are shortened at their end.
-        labels = {ip: ip if len(ip) <= LABEL_CHARS else ip[:LABEL_CHARS - 1] + "…" for ip, _ in top}
+        names = {ip: shown[ip].shown if ip in shown else ip for ip, _ in top}
+        labels = {ip: name if len(name) <= LABEL_CHARS else name[:LABEL_CHARS - 1] + "…" for ip, name in names.items()}
         row_h, bar_w = 30, 360
         label_w = max(140, round(20 + 8.5 * max(len(label) for label in labels.values())))
         most = top[0][1].total
@@ -329,7 +333,7 @@ class HtmlReport:
                  f'aria-label="Alerts per source address">']
         for n, (ip, source) in enumerate(top):
             y = 5 + n * row_h
-            parts.append(f'<g class="source"><title>{esc(ip)}: {_count(source.total, "alert")}</title>'
+            parts.append(f'<g class="source"><title>{esc(names[ip])}: {_count(source.total, "alert")}</title>'
                          f'<text x="{label_w - 10}" y="{y + 19}" text-anchor="end" class="ip">{esc(labels[ip])}</text>')
             x = float(label_w)
             for i, count in enumerate(source.bands):
@@ -353,7 +357,7 @@ class HtmlReport:
                 f"with the failed logins the summary counts and the hosts they hit.{note} {_legend()}</p></section>")
 
     def _brute_force(self, attacks: list[Attack]) -> str:
-        out = ['<section id="brute-force"><h2>Brute force, and whether it succeeded</h2>']
+        out = ['<section id="brute-force"><h2>Who attacked, whether they got in, and what they did next</h2>']
         if not attacks:
             out.append('<p class="quiet">No source brute-forced a host.</p>')
         for attack in attacks:
@@ -384,7 +388,8 @@ class HtmlReport:
                f"<code>{esc(a.host)}</code> {status}</h3>"
                + (f"<p>Failed <strong>{a.attempts}</strong> login{'s' if a.attempts != 1 else ''} between "
                   f"{when(a.failed_from)} and {when(a.last)} UTC ({duration(a.last - a.failed_from)}), trying "
-                  f"{len(users)} user name{'s' if len(users) != 1 else ''}: {shown or '–'}.</p>" if a.attempts else "")
+                  f"{len(users)} user name{'s' if len(users) != 1 else ''}: {shown or '–'}.</p>" if a.attempts
+                  else "<p>No failed login from it.</p>")
                + f"<p>Brute-force rules: {self._rule_ids(a.rules)}</p>"]
         out += [f'<p class="knew"><span class="badge bad">{when(step.time)} UTC: {esc(step.what)}</span> — rules '
                 f"{self._rule_ids(step.rules)}</p>" for step in a.knew]
@@ -436,9 +441,9 @@ class HtmlReport:
                 switched = [step for step in self.story.afterwards(attack, login)
                             if re.match(r"(as \S+: )*(sudo|su |failed su )", step.what)]
                 switches += [(attack, login, step) for step in switched[:STEPS_SHOWN]]
-        out.append("<h3>su and sudo after a brute-forced login</h3>")
+        out.append("<h3>su and sudo after the attackers' logins</h3>")
         if not switches:
-            out.append('<p class="quiet">No su or sudo after a login that followed a brute force.</p>')
+            out.append('<p class="quiet">No su or sudo after a login of a source that attacked.</p>')
         else:
             out.append('<table id="switches"><thead><tr><th>Time (UTC)</th><th>Host</th><th>User</th><th>What</th>'
                        "<th>Rules</th></tr></thead><tbody>")
