@@ -679,3 +679,22 @@ def test_a_sudo_without_a_terminal_is_the_root_session_of_who_ran_it(monkeypatch
     summary = _summary(monkeypatch, tmp_path, lines)
     assert summary[1] == "web-1: 203.0.113.50 (no failed login)", summary
     assert _told(monkeypatch, tmp_path, lines)[-1] == "deploy: created user toor (as root)"
+
+
+def test_a_change_made_while_a_user_and_the_one_they_switched_to_held_root_is_told_once(monkeypatch, tmp_path):
+    """alice su's to root, then to bob, who sudo's useradd: both hold root, so the change is
+    in both their steps; alice's story tells it once, as bob's, who ran it."""
+    lines = [*_guess("web-1", "203.0.113.50", "alice", 0), *_accepted("08:01:00", "alice", "203.0.113.50", 2100),
+             "Mar  4 08:01:30 web-1 su[2150]: (to root) alice on pts/1",
+             "Mar  4 08:01:30 web-1 su[2150]: pam_unix(su-l:session): session opened for user root(uid=0) "
+             "by alice(uid=1000)",
+             "Mar  4 08:01:50 web-1 su[2160]: (to bob) alice on pts/1",
+             "Mar  4 08:01:50 web-1 su[2160]: pam_unix(su:session): session opened for user bob(uid=1003) "
+             "by alice(uid=0)",
+             "Mar  4 08:02:00 web-1 sudo:      bob : TTY=pts/1 ; PWD=/root ; USER=root ; "
+             "COMMAND=/usr/sbin/useradd -o -u 0 toor",
+             "Mar  4 08:02:00 web-1 sudo: pam_unix(sudo:session): session opened for user root(uid=0) by bob(uid=1003)",
+             "Mar  4 08:02:00 web-1 useradd[2200]: new user: name=toor, UID=0, GID=0, home=/root, shell=/bin/bash"]
+    told = _told(monkeypatch, tmp_path, lines)
+    assert [step for step in told if "created user toor" in step] == [
+        "alice: as bob: created user toor (as root, ambiguous: root session of alice or bob)"], told

@@ -503,7 +503,14 @@ class Story:
         closed, while no SSH login of the user and no switch to the user was open, until the
         user's next SSH login: a job left running (nohup, at, a detached shell) acts as the
         user still."""
-        steps = self._during(attack.host, login.user, login.time, login.ended, SWITCH_DEPTH)
+        # A root change while the user and the user they switched to both held root is in
+        # both their steps: told once, as the switched-to user's (who ran it, most likely).
+        told: dict[tuple[float, str], tuple[int, Step]] = {}
+        for depth, core, step in self._during(attack.host, login.user, login.time, login.ended, SWITCH_DEPTH):
+            if told.get((step.time, core), (-1,))[0] < depth:
+                told.pop((step.time, core), None)  # in the place the deeper one was found
+                told[(step.time, core)] = (depth, step)
+        steps = [step for _, step in told.values()]
         if login.ended is not None:
             steps += self._left_running(attack.host, login.user, login.ended)
         return sorted(steps, key=lambda step: step.time)
@@ -519,9 +526,10 @@ class Story:
                 and not self.privilege.switched_to(host, user, step.time)]
 
     def _during(self, host: str, user: str, start: float, end: float | None, depth: int,
-                prefix: str = "", doubt: str = "") -> list[Step]:
+                prefix: str = "", doubt: str = "") -> list[tuple[int, str, Step]]:
         """The user's steps in [start, end], told after `prefix`; `doubt` marks them all when
-        the su that led here was itself ambiguous."""
+        the su that led here was itself ambiguous. Each with how many switches deep it was
+        found and what it was before it was told so."""
         timeline = self._timeline(host, user)
         times, steps = timeline.times, timeline.steps
         last = bisect_right(times, end) if end is not None else len(times)
@@ -535,7 +543,7 @@ class Story:
         out = []
         for step in steps[bisect_left(times, start):last]:
             what = prefix + step.what + shared(step.time)
-            out.append(replace(step, what=what) if what != step.what else step)
+            out.append((SWITCH_DEPTH - depth, step.what, replace(step, what=what) if what != step.what else step))
         if depth > 1:
             for switch in self.privilege.switches.get(host, ()):
                 if switch.by == user and start <= switch.time and (end is None or switch.time <= end):
