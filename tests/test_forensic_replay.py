@@ -698,3 +698,49 @@ def test_a_change_made_while_a_user_and_the_one_they_switched_to_held_root_is_to
     told = _told(monkeypatch, tmp_path, lines)
     assert [step for step in told if "created user toor" in step] == [
         "alice: as bob: created user toor (as root, ambiguous: root session of alice or bob)"], told
+
+
+def test_a_cron_job_of_the_user_running_beside_the_login_makes_its_steps_ambiguous(monkeypatch, tmp_path):
+    """backup's nightly cron job runs sudo while an attacker is logged in as backup: the
+    change may be the job's, and is marked so, not told as the attacker's for sure."""
+    lines = [*_guess("web-1", "203.0.113.50", "backup", 0), *_accepted("08:01:00", "backup", "203.0.113.50", 2100),
+             "Mar  4 08:05:01 web-1 CRON[2300]: pam_unix(cron:session): session opened for user backup(uid=34) "
+             "by (uid=0)",
+             *_sudo_shell("08:05:02", "backup", 34),
+             "Mar  4 08:05:02 web-1 usermod[2310]: add 'backup' to group 'adm'",
+             f"Mar  4 08:05:02 {ROOT_CLOSED}",
+             "Mar  4 08:05:03 web-1 CRON[2300]: pam_unix(cron:session): session closed for user backup",
+             # After the job ended, the login's own.
+             *_sudo_shell("08:06:00", "backup", 34)]
+    told = _told(monkeypatch, tmp_path, lines)
+    assert told == ["backup: sudo as root: /bin/bash (ambiguous: another session of backup was open too)",
+                    "backup: added backup to group adm (as root) (ambiguous: another session of backup was open too)",
+                    "backup: sudo as root: /bin/bash"], told
+
+
+def test_a_step_made_in_a_terminal_login_is_not_taken_for_a_job_left_running(monkeypatch, tmp_path):
+    lines = [*_guess("web-1", "203.0.113.66", "mallory", 0), *_accepted("08:00:40", "mallory", "203.0.113.66", 710),
+             "Mar  4 08:00:50 web-1 sshd[710]: pam_unix(sshd:session): session closed for user mallory",
+             "Mar  4 08:10:00 web-1 login[505]: pam_unix(login:session): session opened for user mallory(uid=1001) "
+             "by LOGIN(uid=0)",
+             *_sudo_shell("08:11:00", "mallory", 1001), TOOR.replace("10:03:00", "08:12:00")]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "something left running" not in summary, summary
+
+
+def test_su_s_own_line_and_pams_of_one_switch_are_one_switch_that_its_close_ends(monkeypatch, tmp_path):
+    """shadow-utils su in a sudo root shell says "by root", PAM "by alice(uid=0)": one
+    switch, closed by its pid. The next day's login as postgres shares nothing with it."""
+    lines = [*_accepted("09:00:00", "alice", "10.0.0.5", 1000), *_sudo_shell("09:00:30", "alice", 1000),
+             "Mar  4 09:01:00 web-1 su[1160]: Successful su for postgres by root",
+             "Mar  4 09:01:00 web-1 su[1160]: + /dev/pts/0 root:postgres",
+             "Mar  4 09:01:00 web-1 su[1160]: pam_unix(su:session): session opened for user postgres(uid=113) "
+             "by alice(uid=0)",
+             "Mar  4 09:05:00 web-1 su[1160]: pam_unix(su:session): session closed for user postgres",
+             f"Mar  4 09:06:00 {ROOT_CLOSED}",
+             *[line.replace("Mar  4 08:", "Mar  4 10:") for line in _guess("web-1", "203.0.113.50", "postgres", 0)],
+             *_accepted("10:01:00", "postgres", "203.0.113.50", 2100), *_sudo_shell("10:01:30", "postgres", 113),
+             TOOR]
+    told = _told(monkeypatch, tmp_path, lines)
+    assert "postgres: created user toor (as root)" in told, told
+    assert not any("ambiguous" in step for step in told if step.startswith("postgres")), told

@@ -92,7 +92,12 @@ class Privilege:
             return
         if not by or by == target:
             return
-        if latest is not None and (latest.by, latest.to) == (by, target) and abs(latest.time - t) <= SAME_STEP:
+        if latest is not None and latest.to == target and abs(latest.time - t) <= SAME_STEP and (
+                latest.by == by or (pid is not None and latest.ended is None)):
+            # One switch: su's own line names who it ran as ("by root", in a root shell),
+            # PAM's the login ("by alice(uid=0)"), whose story it belongs to.
+            if latest.by == "root":
+                latest.by = by
             return
         switch = Switch(by, target, t, pid)
         switches.append(switch)

@@ -214,17 +214,21 @@ def _name(user: str) -> str:
 
 class _Timeline:
     """One user's steps and logins on one host, sorted, so that telling the story of many
-    logins stays quick: which steps fall in a session, and how many logins were open at a
-    moment (those never seen closing stay open), each by bisection."""
+    logins stays quick: which steps fall in a session, and how many logins and local
+    sessions (a cron job's, a terminal login's) were open at a moment (those never seen
+    closing stay open), each by bisection."""
 
-    def __init__(self, steps: list[Step], logins: list[Login]):
+    def __init__(self, steps: list[Step], logins: list[Login], local: list[Login]):
         self.steps = sorted(steps, key=lambda s: s.time)
         self.times = [s.time for s in self.steps]
         self.starts = sorted(login.time for login in logins)
         self.ends = sorted(login.ended for login in logins if login.ended is not None)
+        self.local_starts = sorted(session.time for session in local)
+        self.local_ends = sorted(session.ended for session in local if session.ended is not None)
 
     def open_at(self, t: float) -> int:
-        return bisect_right(self.starts, t) - bisect_left(self.ends, t)
+        return (bisect_right(self.starts, t) - bisect_left(self.ends, t)
+                + bisect_right(self.local_starts, t) - bisect_left(self.local_ends, t))
 
 
 def _open(login: Login, at: float) -> bool:
@@ -253,6 +257,9 @@ SAME_LOGIN_SCAN = 60.0
 MEMBERS_KEPT = 1000
 # What opens or closes a session: an sshd login's, a root session, a switch to another user.
 _SESSION_LINES = frozenset({"pam_session_opened", "pam_session_closed", "su_success"})
+# PAM services whose sessions are not a local session of their own: sshd's are logins, a
+# switch's are su's and sudo's, and systemd's user manager runs beside any other session.
+_NOT_LOCAL = frozenset({None, "sshd", "systemd-user", *SWITCHES})
 
 
 class Story:
@@ -263,6 +270,9 @@ class Story:
         self.steps: dict[tuple[str, str], dict[tuple[Any, str], Step]] = defaultdict(dict)
         self.logins: dict[tuple[str, str], list[Login]] = defaultdict(list)  # by host and user
         self.sessions: dict[tuple[str, int], Login] = {}  # open sshd sessions by host and pid
+        # Sessions PAM opened for a user on the host itself (a cron job, a terminal login),
+        # by host and user: what the user did while one was open may be its doing.
+        self.local: dict[tuple[str, str], list[Login]] = defaultdict(list)
         # PAM's lines of an sshd process may give the client's host name (rhost=) where
         # sshd's give its address: the story tells it under the address. Pids come round
         # again, so only an address logged near in time counts, and each is matched as it
@@ -300,6 +310,8 @@ class Story:
                 login = self.sessions.pop((where, pid), None)
                 if login is not None:
                     login.ended = t
+            elif service not in _NOT_LOCAL and action != "su_success":
+                self._local(where, target or by, service, pid, t, opened)
         wanted = [(alert, known) for alert in alerts
                   if (known := _GROUPS.get(alert.rule.id) or _groups(alert.rule))[1]]
         if wanted:  # the fields every alert of the line needs, read once
@@ -329,6 +341,18 @@ class Story:
                     source = seen[1]
             for alert, known in wanted:
                 self._add(alert, known, action, host, source, user, address, sshd)
+
+    def _local(self, host: str, user: str | None, service: str, pid: int | None, t: float, opened: bool) -> None:
+        if not user:
+            return
+        sessions = self.local[(host, user)]
+        if opened:
+            sessions.append(Login(user, t, service, pid=pid))
+            return
+        for session in reversed(sessions):  # the latest open one of the process (or of the service, without a pid)
+            if session.ended is None and session.how == service and session.pid == pid and session.time <= t:
+                session.ended = t
+                return
 
     def unclaimed_steps(self) -> list[tuple[str, Step]]:
         """The grave account changes nobody's session could have made, by host, in time order."""
@@ -557,7 +581,8 @@ class Story:
         key = (host, user)
         found = self._timelines.get(key)
         if found is None:
-            found = self._timelines[key] = _Timeline(list(self.steps.get(key, {}).values()), self.logins.get(key, []))
+            found = self._timelines[key] = _Timeline(list(self.steps.get(key, {}).values()), self.logins.get(key, []),
+                                                     self.local.get(key, []))
         return found
 
     def lines(self) -> list[str]:
