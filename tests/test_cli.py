@@ -62,6 +62,20 @@ def test_logtest_json_one_object_per_line(monkeypatch):
     assert records[2]["document"]["user"]["name"] == "fztu"
 
 
+def test_logtest_says_what_a_correlation_counted(monkeypatch):
+    """As replay --json does: how many events, by which key, since when."""
+    lines = "".join(f"Mar  2 10:00:{i:02d} bastion sshd[{i}]: Failed password for root from 203.0.113.9 port {i} ssh2\n"
+                    for i in range(8))
+    last = json.loads(_logtest(monkeypatch, lines, "--json").splitlines()[-1])
+    brute = next(r for r in last["rules"] if r["id"] == "100111")
+    assert brute["correlation"]["count"] == 8 and brute["correlation"]["window_seconds"] == 120
+    assert brute["correlation"]["key"] == {"logward.source.origin": "203.0.113.9"}
+    assert brute["correlation"]["first"].endswith("-03-02T10:00:00.000Z")
+    assert "correlation" not in next(r for r in last["rules"] if r["id"] == "100102")
+    text = _logtest(monkeypatch, lines)
+    assert "Correlated: 8 events with logward.source.origin=203.0.113.9 since " in text
+
+
 def test_replay_carries_correlation_across_files(tmp_path: Path, monkeypatch):
     lines = [f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} ssh2"
              for i in range(8)]

@@ -59,7 +59,11 @@ def shown(value: Any) -> str:
 def rule_summary(alert: Alert) -> dict[str, Any]:
     rule = alert.rule
     # The id as replay --json and Wazuh's alerts write it (ECS rule.id is a keyword).
-    return {"id": str(rule.id), "level": rule.level, "description": rule.title, "ossec": list(rule.ossec)}
+    summary = {"id": str(rule.id), "level": rule.level, "description": rule.title, "ossec": list(rule.ossec)}
+    correlation = alert.correlation_json()
+    if correlation is not None:  # as replay --json has it
+        summary["correlation"] = correlation
+    return summary
 
 
 def _text(doc: dict[str, Any], alerts: list[Alert]) -> str:
@@ -79,6 +83,10 @@ def _text(doc: dict[str, Any], alerts: list[Alert]) -> str:
         out.append(f"       Description: {shown(summary['description'])}")
         if summary["ossec"]:
             out.append(f"       OSSEC/Wazuh: {', '.join(map(str, summary['ossec']))}")
+        if "correlation" in summary:
+            counted = summary["correlation"]
+            key = ", ".join(f"{k}={printable(str(v))}" for k, v in counted["key"].items())
+            out.append(f"       Correlated: {counted['count']} events with {key} since {counted['first']}")
     if any(a.rule.level >= 3 for a in alerts):
         out.append("**Alert to be generated.")
     return "\n".join(out) + "\n\n"

@@ -39,5 +39,12 @@ class Alert:
             "document": self.event,
         }
         if self.correlation:
-            out["correlation"] = {**self.correlation, "first": iso_time(self.correlation["first"])}
+            out["correlation"] = self.correlation_json()
         return out
+
+    def correlation_json(self) -> dict[str, Any] | None:
+        """What a correlation counted (count, window, key), with its first event's time as
+        @timestamp is written; None for an event rule's alert."""
+        if not self.correlation:
+            return None
+        return {**self.correlation, "first": iso_time(self.correlation["first"])}
