@@ -17,12 +17,16 @@ COMMANDS = {"logtest": logtest, "replay": replay, "test": ruletest,
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="logward", description="Log-analysis intrusion detection for Elastic.")
     content = "folder with pipelines/ and detections/ (default: this repository)"
+    rules = "a folder of your own rules, read beside the content's (repeatable; env LOGWARD_RULES)"
     parser.add_argument("--content", metavar="DIR", help=content)
+    parser.add_argument("--rules", metavar="DIR", action="append", dest="local_rules", help=rules)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module in COMMANDS.items():
         module.add_parser(commands, name)
-        # After the command too (`logward test --content DIR`), where users put it.
+        # After the command too (`logward test --content DIR`), where users put them.
         commands.choices[name].add_argument("--content", metavar="DIR", default=argparse.SUPPRESS, help=content)
+        commands.choices[name].add_argument("--rules", metavar="DIR", action="append", dest="local_rules",
+                                            default=argparse.SUPPRESS, help=rules)
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command].run(args)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..compiler.options import MIN_KIBANA, NEEDS_KIBANA
-from ..content.paths import content_root
+from ..content.paths import content_root, rule_folders
 from ..deploy.errors import DeployError
 from ..deploy.settings import load_settings
 from ..engine.lines import counted, printable
@@ -115,7 +115,7 @@ def _run(args: argparse.Namespace) -> int:
     # An export reaches no server: stack URLs and credentials in the environment are not its concern.
     environ = {k: v for k, v in os.environ.items() if k == "KIBANA_SPACE"} if args.command == "export" else os.environ
     settings = load_settings(flags, environ, getattr(args, "config", None))
-    content = Content.load(content_root(args.content))
+    content = Content.load(content_root(args.content), rule_folders(args.local_rules))
     if args.command == "export":
         files = export(desired(content, settings, Capabilities(kibana_version=args.kibana_version)), Path(args.dir))
         say(f"wrote {counted(len(files), 'file')} to {args.dir}")

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from ..content.paths import rule_folders
 from ..engine import Engine
 from ..engine.detect import Alert
 from ..engine.ingest import iso_time
@@ -93,7 +94,7 @@ def _text(doc: dict[str, Any], alerts: list[Alert]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    engine = Engine.load(args.content, keep_ignored=True)
+    engine = Engine.load(args.content, keep_ignored=True, local=rule_folders(args.local_rules))
     out = sys.stdout.buffer
     for line in iter_lines(sys.stdin.buffer):
         if not line.strip():

@@ -34,6 +34,7 @@ from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ..content.paths import rule_folders
 from ..engine import PROBLEM_TAGS, UNTIMED_TAGS, Engine
 from ..engine.detect.detector import event_time
 from ..engine.detect.format import ossec_text
@@ -209,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    engine = Engine.load(args.content)
+    engine = Engine.load(args.content, local=rule_folders(args.local_rules))
     # A replay makes millions of small, short-lived objects and no reference cycles to
     # speak of: keep the collector off the loaded content and rarely run it.
     gc.freeze()

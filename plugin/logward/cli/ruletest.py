@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..content.detections import RuleSet, load_rules
-from ..content.paths import content_root
+from ..content.paths import content_root, rule_folders
 from ..content.pipelines import Pipelines, load_pipelines
 from ..engine import PROBLEM_TAGS, Engine
 from ..engine.ingest import Ingest
@@ -112,7 +112,7 @@ def run_all(pipelines: Pipelines, rules: RuleSet, only: list[int] | None = None)
 
 def run(args: argparse.Namespace) -> int:
     root = content_root(args.content)
-    pipelines, rules = load_pipelines(root), load_rules(root)
+    pipelines, rules = load_pipelines(root), load_rules(root, rule_folders(args.local_rules))
     unknown = set(args.rules) - set(rules.by_id)
     if unknown:
         print(f"logward test: no rule {', '.join(map(str, sorted(unknown)))}", file=sys.stderr)

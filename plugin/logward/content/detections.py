@@ -153,16 +153,24 @@ def _check(
     return problems
 
 
-def load_rules(root: Path) -> RuleSet:
-    base = root / "detections"
+def _rule_files(root: Path, local: tuple[Path, ...]) -> list[tuple[Path, str]]:
+    """Every rule file (rule.YML too), with how messages name it: the content's relative to
+    the content folder, the user's own under the folder as they named it."""
+    found = []
+    for folder, named in ((root / "detections", root), *((folder, None) for folder in local)):
+        for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".yml", ".yaml")):
+            if not path.name.startswith("_"):
+                found.append((path, str(path.relative_to(named)) if named else str(folder / path.relative_to(folder))))
+    return found
+
+
+def load_rules(root: Path, local: tuple[Path, ...] = ()) -> RuleSet:
+    """The content's rules and those in the `local` folders (see paths.rule_folders)."""
     attack, problems = load_attack(root)
     catalog = load_fields(root)
     loaded: dict[int, list[Rule]] = {}  # each id's rules, in load order: more than one is an error
     broken: set[Any] = set()  # ids of rules with errors: references to them are not errors too
-    for path in sorted(p for p in base.rglob("*") if p.suffix.lower() in (".yml", ".yaml")):  # rule.YML too
-        if path.name.startswith("_"):
-            continue
-        source = str(path.relative_to(root))
+    for path, source in _rule_files(root, local):
         try:
             data = read_yaml(path)
         except YamlError as e:  # reported with the other files' problems, naming the rule if it can

@@ -84,6 +84,18 @@ def content_root(explicit: str | Path | None = None) -> Path:
     raise ContentError("cannot find Logward's content (pipelines/, detections/); set LOGWARD_CONTENT")
 
 
+def rule_folders(explicit: list[str] | None = None) -> tuple[Path, ...]:
+    """Folders of the user's own rules, read beside the content's detections/ (OSSEC's
+    local_rules.xml): --rules, else $LOGWARD_RULES (folders separated by the path
+    separator). One that is not a folder is an error: its rules would silently not run."""
+    named = explicit or [f for f in os.environ.get("LOGWARD_RULES", "").split(os.pathsep) if f]
+    how = "--rules" if explicit else "LOGWARD_RULES"
+    for folder in named:
+        if not Path(folder).is_dir():
+            raise ContentError(f"{how} {folder}: not a folder of rules")
+    return tuple(Path(folder) for folder in named)
+
+
 def _is_content(folder: Path) -> bool:
     return (folder / "pipelines").is_dir() and (folder / "detections").is_dir()
 

@@ -77,8 +77,8 @@ class Content:
     saved_objects: list[dict[str, Any]]
 
     @classmethod
-    def load(cls, root: Path) -> Content:
-        content = cls(root, load_pipelines(root), load_rules(root), load_fields(root), load_saved_objects(root))
+    def load(cls, root: Path, local: tuple[Path, ...] = ()) -> Content:
+        content = cls(root, load_pipelines(root), load_rules(root, local), load_fields(root), load_saved_objects(root))
         check_rule_references(content.saved_objects, {rule.id: rule.level for rule in content.rules.rules})
         return content
 

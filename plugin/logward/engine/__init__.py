@@ -37,9 +37,10 @@ class Engine:
         self.detector = Detector(rules, first_seen, keep_ignored)
 
     @classmethod
-    def load(cls, root: str | Path | None = None, keep_ignored: bool = False) -> Engine:
+    def load(cls, root: str | Path | None = None, keep_ignored: bool = False, local: tuple[Path, ...] = ()) -> Engine:
+        """The content's pipelines and rules, with the rules in the `local` folders."""
         base = content_root(root)
-        return cls(load_pipelines(base), load_rules(base), keep_ignored=keep_ignored)
+        return cls(load_pipelines(base), load_rules(base, local), keep_ignored=keep_ignored)
 
     @property
     def ignored(self) -> list[Alert]:
