@@ -48,6 +48,9 @@ def test_summary_tells_who_got_in_and_what_they_did(monkeypatch):
     assert "deploy: created user toor (as root) [rules 100507]" in after  # a second root
     # alice's own sudo, on the same host, is not mixed into deploy's story.
     assert "apt-get" not in after
+    # www-data's login, told by sshd and a second later by PAM's session line: one login.
+    assert [line.strip() for line in summary if "logged in as www-data" in line] == [
+        "then logged in as www-data (publickey) at 2024-11-14 10:05:00 [rules 100104, 100120, 100408]"]
 
 
 def test_every_alert_is_printed_before_the_summary(monkeypatch):

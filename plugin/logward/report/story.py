@@ -448,16 +448,18 @@ class Story:
             step.level = max(step.level, alert.rule.level)
 
     def _login(self, attack: Attack, user: str, alert: Alert) -> None:
-        # The same login's other lines come within a second, from the same sshd process
-        # (two logins in one second are two processes): only the latest logins are looked
-        # at (an account that logs in every minute for a year has half a million).
+        # The same login's other lines come within seconds from the same sshd process (PAM's
+        # session line after sshd's Accepted), or within the second where a line has no pid;
+        # two logins in one second are two processes. Only the latest logins are looked at
+        # (an account that logs in every minute for a year has half a million).
         doc = alert.event
         pid = _get(doc, "process.pid")
         for login in reversed(attack.logins):
             if login.time < alert.time - SAME_LOGIN_SCAN:
                 break
-            if (login.user == user and abs(login.time - alert.time) < 1
-                    and (login.pid is None or pid is None or login.pid == pid)):
+            apart = abs(login.time - alert.time)
+            if login.user == user and (apart <= SAME_STEP if login.pid is not None and login.pid == pid
+                                       else apart < 1 and (login.pid is None or pid is None)):
                 login.rules.add(alert.rule.id)
                 login.level = max(login.level, alert.rule.level)
                 return
