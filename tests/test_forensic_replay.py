@@ -747,3 +747,12 @@ def test_su_s_own_line_and_pams_of_one_switch_are_one_switch_that_its_close_ends
     told = _told(monkeypatch, tmp_path, lines)
     assert "postgres: created user toor (as root)" in told, told
     assert not any("ambiguous" in step for step in told if step.startswith("postgres")), told
+
+
+def test_a_login_only_pam_logged_after_failures_under_a_host_name_is_that_sources(monkeypatch, tmp_path):
+    lines = [f"Jun 15 02:04:{10 + i:02d} combo sshd(pam_unix)[{20880 + i}]: authentication failure; logname= "
+             "uid=0 euid=0 tty=NODEVssh ruser= rhost=dsl-1.example.net  user=root" for i in range(9)]
+    lines += ["Jun 15 02:04:55 combo sshd(pam_unix)[20888]: session opened for user root by (uid=0)"]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[1].startswith("combo: dsl-1.example.net failed 9 logins (root)"), summary
+    assert summary[2].startswith("    then logged in as root (login) at 2024-06-15 02:04:55"), summary

@@ -279,6 +279,9 @@ class Story:
         # comes: the last address each sshd process logged, with when, by host and pid, and
         # the named sources each process logged.
         self.addresses: dict[tuple[str, int], tuple[float, str]] = {}
+        # The source (an address, or a name PAM logged) each sshd process named last, with
+        # when: PAM's session line of the login names none.
+        self.client_of: dict[tuple[str, int], tuple[float, str]] = {}
         self.named: dict[tuple[str, int], list[Attack]] = defaultdict(list)
         self._timelines: dict[tuple[str, str], _Timeline] = {}  # made when the story is told
         self.privilege = Privilege()  # root sessions and switches to other users
@@ -333,11 +336,14 @@ class Story:
             process = doc.get("process")
             # An sshd process's pid, which ties PAM's lines about a client to sshd's.
             sshd = process.get("pid") if process.__class__ is dict and process.get("name") in SSHD else None
-            if source is None and sshd is not None and any(SUCCESS in known[0] for _, known in wanted):
+            t = wanted[0][0].time
+            if sshd is not None and source is not None:
+                self.client_of[(host, sshd)] = (t, source)
+            elif sshd is not None and any(SUCCESS in known[0] for _, known in wanted):
                 # PAM's session line names no client: the login is the source's its sshd
-                # process logged last (where only PAM logs, as old RHEL's sshd(pam_unix)).
-                seen = self.addresses.get((host, sshd))
-                if seen is not None and abs(seen[0] - wanted[0][0].time) <= CONNECTION:
+                # process named last (where only PAM logs, as old RHEL's sshd(pam_unix)).
+                seen = self.client_of.get((host, sshd))
+                if seen is not None and abs(seen[0] - t) <= CONNECTION:
                     source = seen[1]
             for alert, known in wanted:
                 self._add(alert, known, action, host, source, user, address, sshd)
