@@ -756,3 +756,50 @@ def test_a_login_only_pam_logged_after_failures_under_a_host_name_is_that_source
     summary = _summary(monkeypatch, tmp_path, lines)
     assert summary[1].startswith("combo: dsl-1.example.net failed 9 logins (root)"), summary
     assert summary[2].startswith("    then logged in as root (login) at 2024-06-15 02:04:55"), summary
+
+
+def test_a_login_only_pam_logged_ends_with_its_session(monkeypatch, tmp_path):
+    lines = [f"Jun 15 02:04:{10 + i:02d} combo sshd(pam_unix)[{20880 + i}]: authentication failure; logname= "
+             "uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4  user=alice" for i in range(9)]
+    lines += ["Jun 15 02:04:55 combo sshd(pam_unix)[20888]: session opened for user alice by (uid=0)",
+              "Jun 15 02:06:00 combo sshd(pam_unix)[20888]: session closed for user alice",
+              "Jun 15 05:00:00 combo sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/id"]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[2].startswith("    then logged in as alice (login) at 2024-06-15 02:04:55"), summary
+    assert not any("/bin/id" in line for line in summary), summary
+
+
+def test_the_same_command_by_the_user_and_by_the_one_they_switched_to_is_told_for_each(monkeypatch, tmp_path):
+    lines = [*_guess("web-1", "203.0.113.50", "alice", 0), *_accepted("08:01:00", "alice", "203.0.113.50", 2100),
+             "Mar  4 08:01:50 web-1 su[2160]: (to bob) alice on pts/1",
+             "Mar  4 08:01:50 web-1 su[2160]: pam_unix(su:session): session opened for user bob(uid=1003) "
+             "by alice(uid=1000)",
+             "Mar  4 08:02:00 web-1 sudo:    alice : TTY=pts/2 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id",
+             "Mar  4 08:02:00 web-1 sudo:      bob : TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/bin/id"]
+    told = _told(monkeypatch, tmp_path, lines)
+    assert "alice: sudo as root: /usr/bin/id" in told and "alice: as bob: sudo as root: /usr/bin/id" in told, told
+
+
+def test_a_root_login_at_a_terminal_holds_root_too(monkeypatch, tmp_path):
+    """Someone logged in as root on the console while deploy's sudo shell is open: the
+    account made then may be either's."""
+    lines = [*_accepted("10:00:00", "deploy", "203.0.113.50", 4310), *_sudo_shell("10:00:10", "deploy", 1001),
+             "Mar  4 10:01:00 web-1 login[505]: pam_unix(login:session): session opened for user root(uid=0) "
+             "by LOGIN(uid=0)",
+             "Mar  4 10:01:30 web-1 CRON[600]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)",
+             TOOR]
+    assert "deploy: created user toor (as root, ambiguous: root session of deploy or root)" in _told(
+        monkeypatch, tmp_path, lines)
+
+
+def test_a_switch_su_logs_by_root_in_a_sudo_shell_is_the_logins(monkeypatch, tmp_path):
+    """shadow-utils su's own line comes first and says "by root"; PAM's names alice: what
+    postgres does next is alice's story."""
+    lines = [*_guess("web-1", "203.0.113.50", "alice", 0), *_accepted("08:01:00", "alice", "203.0.113.50", 2100),
+             *_sudo_shell("08:01:10", "alice", 1000),
+             "Mar  4 08:01:20 web-1 su[1160]: Successful su for postgres by root",
+             "Mar  4 08:01:20 web-1 su[1160]: pam_unix(su:session): session opened for user postgres(uid=113) "
+             "by alice(uid=0)",
+             "Mar  4 08:01:40 web-1 sudo: postgres : TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/usr/bin/id"]
+    told = _told(monkeypatch, tmp_path, lines)
+    assert "alice: as postgres: sudo as root: /usr/bin/id" in told, told

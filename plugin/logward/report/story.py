@@ -260,6 +260,8 @@ _SESSION_LINES = frozenset({"pam_session_opened", "pam_session_closed", "su_succ
 # PAM services whose sessions are not a local session of their own: sshd's are logins, a
 # switch's are su's and sudo's, and systemd's user manager runs beside any other session.
 _NOT_LOCAL = frozenset({None, "sshd", "systemd-user", *SWITCHES})
+# Services whose sessions are scheduled jobs, not someone at the host.
+_JOBS = frozenset({"cron", "crond", "atd"})
 
 
 class Story:
@@ -372,9 +374,12 @@ class Story:
 
     def root_users(self, host: str, at: float) -> list[str]:
         """Who may hold an open root session on the host, each once, oldest first: through
-        su or sudo, or logged in as root."""
+        su or sudo, or logged in as root (over SSH, or at a terminal: a cron job of root's
+        runs too often to be anyone's session)."""
         users = self.privilege.root_holders(host)
-        if any(_open(login, at) for login in self.logins.get((host, "root"), ())):
+        if (any(_open(login, at) for login in self.logins.get((host, "root"), ()))
+                or any(_open(session, at) for session in self.local.get((host, "root"), ())
+                       if session.how not in _JOBS)):
             users.append("root")
         return list(dict.fromkeys(users))
 
@@ -447,25 +452,27 @@ class Story:
                 unclaimed = alert.rule.level >= GRAVE  # nobody's story has it: told on its own
         pid = _get(doc, "process.pid")
         key = (pid, what) if pid is not None else (alert.time, what)  # su's PAM and own line: one step
+        shared: Step | None = None  # one step, in each holder's steps: a story tells it once
         for steps in [self.unclaimed[host]] if unclaimed else [self.steps[(host, actor)] for actor in actors]:
-            step = _step_of(steps, key, alert.time, what)
+            if shared is not None and key not in steps:
+                steps[key] = shared
+            step = shared = _step_of(steps, key, alert.time, what)
             step.time = min(step.time, alert.time)
             step.rules.add(alert.rule.id)
             step.level = max(step.level, alert.rule.level)
 
     def _login(self, attack: Attack, user: str, alert: Alert) -> None:
-        # The same login's other lines come within seconds from the same sshd process (PAM's
-        # session line after sshd's Accepted), or within the second where a line has no pid;
-        # two logins in one second are two processes. Only the latest logins are looked at
-        # (an account that logs in every minute for a year has half a million).
+        # The same login's other lines come from the same sshd process (PAM's session line
+        # after sshd's Accepted), or within the second where a line has no pid; two logins
+        # in one second are two processes. Only the latest logins are looked at (an account
+        # that logs in every minute for a year has half a million).
         doc = alert.event
         pid = _get(doc, "process.pid")
         for login in reversed(attack.logins):
             if login.time < alert.time - SAME_LOGIN_SCAN:
                 break
-            apart = abs(login.time - alert.time)
-            if login.user == user and (apart <= SAME_STEP if login.pid is not None and login.pid == pid
-                                       else apart < 1 and (login.pid is None or pid is None)):
+            if login.user == user and (login.pid == pid if login.pid is not None and pid is not None
+                                       else abs(login.time - alert.time) < 1):
                 login.rules.add(alert.rule.id)
                 login.level = max(login.level, alert.rule.level)
                 return
@@ -474,7 +481,7 @@ class Story:
         login = Login(user, alert.time, how, {alert.rule.id}, address, pid, level=alert.rule.level)
         attack.logins.append(login)
         self.logins[(attack.host, user)].append(login)
-        if pid is not None and _get(doc, "event.action") == "ssh_login":
+        if pid is not None:  # sshd's Accepted, or PAM's session line where only PAM logs
             self.sessions[(attack.host, pid)] = login
 
     @staticmethod
@@ -535,13 +542,14 @@ class Story:
         closed, while no SSH login of the user and no switch to the user was open, until the
         user's next SSH login: a job left running (nohup, at, a detached shell) acts as the
         user still."""
-        # A root change while the user and the user they switched to both held root is in
-        # both their steps: told once, as the switched-to user's (who ran it, most likely).
-        told: dict[tuple[float, str], tuple[int, Step]] = {}
-        for depth, core, step in self._during(attack.host, login.user, login.time, login.ended, SWITCH_DEPTH):
-            if told.get((step.time, core), (-1,))[0] < depth:
-                told.pop((step.time, core), None)  # in the place the deeper one was found
-                told[(step.time, core)] = (depth, step)
+        # A root change while the user and the user they switched to both held root is one
+        # step in both their steps: told once, as the switched-to user's (who ran it, most
+        # likely).
+        told: dict[int, tuple[int, Step]] = {}
+        for depth, found, step in self._during(attack.host, login.user, login.time, login.ended, SWITCH_DEPTH):
+            if told.get(id(found), (-1,))[0] < depth:
+                told.pop(id(found), None)  # in the place the deeper one was found
+                told[id(found)] = (depth, step)
         steps = [step for _, step in told.values()]
         if login.ended is not None:
             steps += self._left_running(attack.host, login.user, login.ended)
@@ -558,10 +566,10 @@ class Story:
                 and not self.privilege.switched_to(host, user, step.time)]
 
     def _during(self, host: str, user: str, start: float, end: float | None, depth: int,
-                prefix: str = "", doubt: str = "") -> list[tuple[int, str, Step]]:
+                prefix: str = "", doubt: str = "") -> list[tuple[int, Step, Step]]:
         """The user's steps in [start, end], told after `prefix`; `doubt` marks them all when
         the su that led here was itself ambiguous. Each with how many switches deep it was
-        found and what it was before it was told so."""
+        found and the step it tells."""
         timeline = self._timeline(host, user)
         times, steps = timeline.times, timeline.steps
         last = bisect_right(times, end) if end is not None else len(times)
@@ -575,7 +583,7 @@ class Story:
         out = []
         for step in steps[bisect_left(times, start):last]:
             what = prefix + step.what + shared(step.time)
-            out.append((SWITCH_DEPTH - depth, step.what, replace(step, what=what) if what != step.what else step))
+            out.append((SWITCH_DEPTH - depth, step, replace(step, what=what) if what != step.what else step))
         if depth > 1:
             for switch in self.privilege.switches.get(host, ()):
                 if switch.by == user and start <= switch.time and (end is None or switch.time <= end):
