@@ -256,7 +256,7 @@ def test_a_case_whose_lines_are_folded_into_one_is_refused(content: Path, style:
     with pytest.raises(ContentError) as error:
         load_rules(content)
     assert "detections/sshd/invalid_user.yml: rule 100101: line " in str(error.value)
-    assert "'log: >' folds the lines into one line: write 'log: |'" in str(error.value)
+    assert "'log: >' is read as one line: write the lines as a block, 'log: |'" in str(error.value)
 
 
 def test_a_listed_line_yaml_read_as_a_mapping_says_to_quote_it(content: Path):

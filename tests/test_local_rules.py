@@ -46,8 +46,9 @@ def test_logward_test_runs_the_users_rules_beside_the_bundled_ones(tmp_path: Pat
     folder = _folder(tmp_path)
     assert main(["test", "--rules", str(folder), "110001", "100103"]) == 0
     out = capsys.readouterr().out
+    # Named under the folder's name, however the path to it is written.
     assert "110001  ok      2/2 cases  Logins of the backup account from the backup server  " \
-        f"({folder}/local/backup.yml)" in out, out
+        "(my-rules/local/backup.yml)" in out, out
     assert "100103  ok" in out
 
 
@@ -91,7 +92,8 @@ def test_a_local_rule_with_a_bundled_rules_id_names_both_files(tmp_path: Path, c
     path.write_text(path.read_text().replace("id: 110001", "id: 100103"))
     assert main(["test", "--rules", str(folder)]) == 2
     err = capsys.readouterr().err
-    assert f"{path}: rule 100103: field 'id': also used by detections/sshd/authentication_success.yml" in err, err
+    assert ("my-rules/local/backup.yml: rule 100103: field 'id': also used by "
+            "detections/sshd/authentication_success.yml") in err, err
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
@@ -101,3 +103,55 @@ def test_rules_may_be_named_before_or_after_the_command(tmp_path: Path, capsys, 
     args = ["test", *given, "110001"] if where == "after" else [*given, "test", "110001"]
     assert main(args) == 0
     assert "110001  ok" in capsys.readouterr().out
+
+
+def test_rules_named_before_and_after_the_command_are_all_read(tmp_path: Path, capsys):
+    first = _folder(tmp_path)
+    second = tmp_path / "more"
+    (second / "x").mkdir(parents=True)
+    (second / "x" / "other.yml").write_text(LOCAL.format(level=0, nightly=NIGHTLY).replace("id: 110001", "id: 110002")
+                                            .replace("overrides: [100103, 100104]", "overrides: [100102]"))
+    assert main(["--rules", str(first), "test", "--rules", str(second), "110001", "110002"]) == 0
+    out = capsys.readouterr().out
+    assert "110001  ok" in out and "110002  ok" in out, out
+
+
+def test_content_named_twice_differently_is_refused(tmp_path: Path, capsys):
+    with pytest.raises(SystemExit):
+        main(["--content", str(tmp_path / "a"), "test", "--content", str(tmp_path / "b")])
+    assert "--content is given twice" in capsys.readouterr().err
+
+
+def test_hidden_folders_of_the_users_repository_hold_no_rules(tmp_path: Path, capsys):
+    folder = _folder(tmp_path)
+    (folder / ".github" / "workflows").mkdir(parents=True)
+    (folder / ".github" / "workflows" / "ci.yml").write_text("on: push\njobs: {}\n")
+    assert main(["test", "--rules", str(folder), "110001"]) == 0
+
+
+def test_the_exported_bodies_do_not_depend_on_how_the_folder_was_written(tmp_path: Path, monkeypatch, capsys):
+    folder = _folder(tmp_path, level=3)
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "--rules", str(folder), str(tmp_path / "a")]) == 0
+    assert main(["export", "--rules", "my-rules", str(tmp_path / "b")]) == 0
+    exported = [(tmp_path / out / "kibana" / "rules.ndjson").read_text() for out in ("a", "b")]
+    assert exported[0] == exported[1]
+
+
+def test_a_case_may_not_count_its_own_rule_among_the_others(tmp_path: Path, capsys):
+    folder = _folder(tmp_path)
+    path = folder / "local" / "backup.yml"
+    path.write_text(path.read_text().replace("others: {100103: 0, 100104: 0}", "others: {110001: 0}"))
+    assert main(["test", "--rules", str(folder)]) == 2
+    assert "field 'tests[0].others': rule 110001 is this rule: `fires` counts it" in capsys.readouterr().err
+
+
+def test_a_case_whose_lines_are_quoted_over_several_lines_is_refused(tmp_path: Path, capsys):
+    """YAML joins text quoted over several lines into one: two lines would be one forged line."""
+    folder = _folder(tmp_path)
+    path = folder / "local" / "backup.yml"
+    block, quoted = f"    log: |\n      {NIGHTLY}\n", f'    log: "{NIGHTLY}\n      {NIGHTLY}"\n'
+    path.write_text(path.read_text().replace(block, quoted))
+    assert main(["test", "--rules", str(folder)]) == 2
+    assert "text written over several lines is read as one line: write the lines as a block, 'log: |'" \
+        in capsys.readouterr().err

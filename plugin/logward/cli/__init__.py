@@ -24,10 +24,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, module in COMMANDS.items():
         module.add_parser(commands, name)
         # After the command too (`logward test --content DIR`), where users put them.
-        commands.choices[name].add_argument("--content", metavar="DIR", default=argparse.SUPPRESS, help=content)
-        commands.choices[name].add_argument("--rules", metavar="DIR", action="append", dest="local_rules",
-                                            default=argparse.SUPPRESS, help=rules)
+        commands.choices[name].add_argument("--content", metavar="DIR", dest="content_after", help=content)
+        commands.choices[name].add_argument("--rules", metavar="DIR", action="append", dest="rules_after",
+                                            default=[], help=rules)
     args = parser.parse_args(argv)
+    if args.content_after and args.content and args.content_after != args.content:
+        parser.error(f"--content is given twice: {args.content} and {args.content_after}")
+    args.content = args.content_after or args.content
+    args.local_rules = [*(args.local_rules or ()), *args.rules_after] or None
     try:
         return COMMANDS[args.command].run(args)
     except (ContentError, PipelineDefinitionError) as e:

@@ -138,8 +138,9 @@ def _check(
             "the rule overrides itself" if len(circle) == 2 else
             f"rules {' -> '.join(map(str, circle))} override one another in a circle, so none would match"))
     for i, case in enumerate(rule.tests):
-        problems += [f"{rule.label}: field 'tests[{i}].others': there is no rule {ref}"
-                     for ref, _ in case.others if ref not in rules and ref not in broken]
+        problems += [f"{rule.label}: field 'tests[{i}].others': " + (
+                     f"rule {ref} is this rule: `fires` counts it" if ref == rule.id else f"there is no rule {ref}")
+                     for ref, _ in case.others if ref == rule.id or (ref not in rules and ref not in broken)]
     for at, selector in _selectors(rule):
         for ref in selector.rules:
             other = rules.get(ref)
@@ -154,13 +155,16 @@ def _check(
 
 
 def _rule_files(root: Path, local: tuple[Path, ...]) -> list[tuple[Path, str]]:
-    """Every rule file (rule.YML too), with how messages name it: the content's relative to
-    the content folder, the user's own under the folder as they named it."""
+    """Every rule file (rule.YML too), with how messages and Kibana rules name it: relative
+    to the content folder, or for the user's own under their folder's name, however the
+    path to it was written (a deploy from CI and one from a laptop give the same bodies).
+    Hidden folders (.github/workflows/*.yml in the user's repository) hold no rules."""
     found = []
-    for folder, named in ((root / "detections", root), *((folder, None) for folder in local)):
-        for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".yml", ".yaml")):
-            if not path.name.startswith("_"):
-                found.append((path, str(path.relative_to(named)) if named else str(folder / path.relative_to(folder))))
+    for folder, base in ((root / "detections", root), *((folder, folder.resolve().parent) for folder in local)):
+        for path in sorted(p for p in folder.resolve().rglob("*") if p.suffix.lower() in (".yml", ".yaml")):
+            inside = path.relative_to(folder.resolve())
+            if not path.name.startswith("_") and not any(part.startswith(".") for part in inside.parts):
+                found.append((path, str(path.relative_to(base.resolve()))))
     return found
 
 
