@@ -30,7 +30,7 @@ from typing import Any
 
 from ..engine import PROBLEM_TAGS, UNTIMED_TAGS
 from ..engine.detect import Alert
-from .story import STEPS_SHOWN, Attack, Story
+from .story import STEPS_SHOWN, Attack, Story, counted_source
 
 BANDS = ("low", "medium", "high", "critical")
 BAND_RANGES = ("0–6", "7–9", "10–12", "13–15")
@@ -188,7 +188,7 @@ class HtmlReport:
         host = _text(_field(event, "host.hostname")) or "-"
         source = _text(_field(event, "source.address") or _field(event, "source.ip"))
         if source:  # counted as the summary counts it: an IPv6 client by its /64 network
-            self._source(_text(_field(event, "logward.source.origin")) or source, host, b)
+            self._source(_text(counted_source(event)), host, b)
         row: Row | None = None
         if "first_time_seen" in seen.groups:
             self.first_time_total += 1

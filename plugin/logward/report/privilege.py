@@ -1,5 +1,6 @@
 """Who holds what on each host as a replay goes: root sessions opened through sudo or su,
-and switches to other users with su or sudo -u.
+switches to other users with su or sudo -u, and the sessions PAM opens on the host itself
+(a cron job's, a terminal login's).
 
 Account changes name the account changed, not who changed it: they are the doing of
 whoever held root then. What a user does after another switched to them is the
@@ -21,6 +22,11 @@ SAME_STEP = 5.0
 # A one-shot sudo (`sudo id`) opens and closes its session within the second: a close
 # later than that may end any session open, not only the latest.
 ONE_SHOT = 1.0
+# PAM services whose sessions are not a local session: sshd's are logins (the story's), a
+# switch's are su's and sudo's, and systemd's user manager runs beside any other session.
+NOT_LOCAL = frozenset({None, "sshd", "systemd-user", *SWITCHES})
+# Services whose sessions are scheduled jobs, not someone at the host.
+JOBS = frozenset({"cron", "crond", "atd"})
 
 
 @dataclass(eq=False)
@@ -30,6 +36,17 @@ class Switch:
 
     by: str
     to: str
+    time: float
+    pid: int | None
+    ended: float | None = None
+
+
+@dataclass(eq=False)
+class Session:
+    """A session PAM opened for a user on the host itself: what the user did while one was
+    open may be its doing."""
+
+    service: str
     time: float
     pid: int | None
     ended: float | None = None
@@ -45,6 +62,44 @@ class Privilege:
         self.unsure_closes: dict[str, int] = defaultdict(int)
         self.switches: dict[str, list[Switch]] = defaultdict(list)  # by host, in the order seen
         self._switch_of: dict[tuple[str, int], Switch] = {}  # the latest by host and pid
+        self.local: dict[tuple[str, str], list[Session]] = defaultdict(list)  # by host and user
+        # The last command sudo ran on each host, as (when, who, as whom): PAM names no user
+        # for a session sudo opens without a terminal ("by (uid=1002)": ssh host 'sudo ...').
+        self.sudo_ran: dict[str, tuple[float, str, str]] = {}
+
+    def sudo_command(self, host: str, t: float, user: str, as_user: str) -> None:
+        self.sudo_ran[host] = (t, user, as_user)
+
+    def session(self, host: str, service: str | None, by: str | None, target: str | None, pid: int | None,
+                t: float, opened: bool, own_line: bool = False) -> None:
+        """A session opened or closed, as PAM logs it (or su's own line, `own_line`): a root
+        session, a switch to another user, or a session on the host itself."""
+        if opened and not by and service in ("sudo", "sudo-i"):
+            ran = self.sudo_ran.get(host)
+            by = ran[1] if ran is not None and ran[2] == target and abs(t - ran[0]) <= SAME_STEP else None
+        if service in SWITCHES and target == "root":
+            self.root_session(host, pid, by, t, opened)
+        elif (service in SWITCHES or own_line) and target and target != "root":
+            self.switch(host, pid, by, target, t, opened)
+        elif service not in NOT_LOCAL and not own_line:
+            self._local(host, target or by, service, pid, t, opened)
+
+    def _local(self, host: str, user: str | None, service: str, pid: int | None, t: float, opened: bool) -> None:
+        if not user:
+            return
+        sessions = self.local[(host, user)]
+        if opened:
+            sessions.append(Session(service, t, pid))
+            return
+        for session in reversed(sessions):  # the latest open one of the process (of the service, without a pid)
+            if session.ended is None and session.service == service and session.pid == pid and session.time <= t:
+                session.ended = t
+                return
+
+    def at_the_host(self, host: str, user: str, at: float) -> bool:
+        """Whether a session of the user on the host itself, not a scheduled job's, was open."""
+        return any(session.time <= at and (session.ended is None or at <= session.ended)
+                   for session in self.local.get((host, user), ()) if session.service not in JOBS)
 
     def root_session(self, host: str, pid: int | None, user: str | None, t: float, opened: bool) -> None:
         """A root session opened or closed. The close line names only root, so its pid

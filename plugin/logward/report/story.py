@@ -19,7 +19,7 @@ from ..engine.detect import Alert
 from ..engine.detect.detector import event_time
 from ..engine.lines import counted
 from ..rules.model import Rule
-from .privilege import SAME_STEP, SWITCHES, Privilege
+from .privilege import SAME_STEP, Privilege, Session
 
 FAILED, BRUTE_FORCE, SUCCESS = "authentication_failed", "authentication_failures", "authentication_success"
 # A failure that proves the source holds a credential root accepts (sshd's ROOT LOGIN
@@ -166,6 +166,18 @@ _DONE_TO = {"user_locked": ("locked user", "user.name"), "user_unlocked": ("unlo
             "user_deleted": ("deleted user", "user.name"), "group_deleted": ("deleted group", "group.name")}
 
 
+def counted_source(doc: dict[str, Any]) -> str | None:
+    """A line's source as the correlations count it (an IPv6 client by its /64 network),
+    else as logged (PAM may name a host)."""
+    source = doc.get("source")
+    if source.__class__ is not dict:
+        return None
+    counted = doc.get("logward")
+    counted = counted.get("source") if counted.__class__ is dict else None
+    counted = counted.get("origin") if counted.__class__ is dict else None
+    return counted or source.get("address") or source.get("ip")
+
+
 def _describe(alert: Alert) -> str:
     doc, action = alert.event, _get(alert.event, "event.action") or ""
     target = _get(doc, "user.target.name") or _get(doc, "user.effective.name")
@@ -218,7 +230,7 @@ class _Timeline:
     sessions (a cron job's, a terminal login's) were open at a moment (those never seen
     closing stay open), each by bisection."""
 
-    def __init__(self, steps: list[Step], logins: list[Login], local: list[Login]):
+    def __init__(self, steps: list[Step], logins: list[Login], local: list[Session]):
         self.steps = sorted(steps, key=lambda s: s.time)
         self.times = [s.time for s in self.steps]
         self.starts = sorted(login.time for login in logins)
@@ -257,11 +269,6 @@ SAME_LOGIN_SCAN = 60.0
 MEMBERS_KEPT = 1000
 # What opens or closes a session: an sshd login's, a root session, a switch to another user.
 _SESSION_LINES = frozenset({"pam_session_opened", "pam_session_closed", "su_success"})
-# PAM services whose sessions are not a local session of their own: sshd's are logins, a
-# switch's are su's and sudo's, and systemd's user manager runs beside any other session.
-_NOT_LOCAL = frozenset({None, "sshd", "systemd-user", *SWITCHES})
-# Services whose sessions are scheduled jobs, not someone at the host.
-_JOBS = frozenset({"cron", "crond", "atd"})
 
 
 class Story:
@@ -272,9 +279,6 @@ class Story:
         self.steps: dict[tuple[str, str], dict[tuple[Any, str], Step]] = defaultdict(dict)
         self.logins: dict[tuple[str, str], list[Login]] = defaultdict(list)  # by host and user
         self.sessions: dict[tuple[str, int], Login] = {}  # open sshd sessions by host and pid
-        # Sessions PAM opened for a user on the host itself (a cron job, a terminal login),
-        # by host and user: what the user did while one was open may be its doing.
-        self.local: dict[tuple[str, str], list[Login]] = defaultdict(list)
         # PAM's lines of an sshd process may give the client's host name (rhost=) where
         # sshd's give its address: the story tells it under the address. Pids come round
         # again, so only an address logged near in time counts, and each is matched as it
@@ -286,10 +290,7 @@ class Story:
         self.client_of: dict[tuple[str, int], tuple[float, str]] = {}
         self.named: dict[tuple[str, int], list[Attack]] = defaultdict(list)
         self._timelines: dict[tuple[str, str], _Timeline] = {}  # made when the story is told
-        self.privilege = Privilege()  # root sessions and switches to other users
-        # The last command sudo ran on each host, as (when, who, as whom): PAM names no user
-        # for a session sudo opens without a terminal ("by (uid=1002)": ssh host 'sudo ...').
-        self.sudo_ran: dict[str, tuple[float, str, str]] = {}
+        self.privilege = Privilege()  # root sessions, switches to other users, local sessions
         # Grave account changes made when no root session was open (a delayed job, a session
         # the log never showed): nobody's story has them, so they are told on their own.
         self.unclaimed: dict[str, dict[Any, Step]] = defaultdict(dict)  # by host, then what (a pid's or a moment's)
@@ -298,41 +299,26 @@ class Story:
         event = doc.get("event")
         action = event.get("action") if event.__class__ is dict else None
         if action == "sudo_command":
-            self.sudo_ran[_get(doc, "host.hostname") or "-"] = (
-                event_time(doc), _get(doc, "user.name"), _get(doc, "user.effective.name"))
+            self.privilege.sudo_command(_get(doc, "host.hostname") or "-", event_time(doc), _get(doc, "user.name"),
+                                        _get(doc, "user.effective.name"))
         elif action in _SESSION_LINES:
-            service, target = _get(doc, "logward.pam.service"), _get(doc, "user.target.name")
-            where, pid, t = _get(doc, "host.hostname") or "-", _get(doc, "process.pid"), event_time(doc)
-            opened, by = action != "pam_session_closed", _get(doc, "user.name")
-            if opened and not by and service in ("sudo", "sudo-i"):
-                ran = self.sudo_ran.get(where)
-                by = ran[1] if ran is not None and ran[2] == target and abs(t - ran[0]) <= SAME_STEP else None
-            if service in SWITCHES and target == "root":
-                self.privilege.root_session(where, pid, by, t, opened)
-            elif (service in SWITCHES or action == "su_success") and target and target != "root":
-                self.privilege.switch(where, pid, by, target, t, opened)
-            elif service == "sshd" and not opened:
-                login = self.sessions.pop((where, pid), None)
+            service, pid, t = _get(doc, "logward.pam.service"), _get(doc, "process.pid"), event_time(doc)
+            where, opened = _get(doc, "host.hostname") or "-", action != "pam_session_closed"
+            if service == "sshd":  # a login's, whose close ends it
+                login = self.sessions.pop((where, pid), None) if not opened else None
                 if login is not None:
                     login.ended = t
-            elif service not in _NOT_LOCAL and action != "su_success":
-                self._local(where, target or by, service, pid, t, opened)
+            else:
+                self.privilege.session(where, service, _get(doc, "user.name"), _get(doc, "user.target.name"), pid,
+                                       t, opened, own_line=action == "su_success")
         wanted = [(alert, known) for alert in alerts
                   if (known := _GROUPS.get(alert.rule.id) or _groups(alert.rule))[1]]
         if wanted:  # the fields every alert of the line needs, read once
             host = doc.get("host")
             host = (host.get("hostname") if host.__class__ is dict else None) or "-"
-            source = doc.get("source")  # as logged: PAM may name a host
-            address = None
-            if source.__class__ is dict:
-                address = source.get("ip")
-                # As the correlations count it: an IPv6 client by its /64 network.
-                counted_as = doc.get("logward")
-                counted_as = counted_as.get("source") if counted_as.__class__ is dict else None
-                counted_as = counted_as.get("origin") if counted_as.__class__ is dict else None
-                source = counted_as or source.get("address") or address
-            else:
-                source = None
+            logged = doc.get("source")
+            address = logged.get("ip") if logged.__class__ is dict else None
+            source = counted_source(doc)
             user = doc.get("user")
             user = user.get("name") if user.__class__ is dict else None
             process = doc.get("process")
@@ -350,18 +336,6 @@ class Story:
             for alert, known in wanted:
                 self._add(alert, known, action, host, source, user, address, sshd)
 
-    def _local(self, host: str, user: str | None, service: str, pid: int | None, t: float, opened: bool) -> None:
-        if not user:
-            return
-        sessions = self.local[(host, user)]
-        if opened:
-            sessions.append(Login(user, t, service, pid=pid))
-            return
-        for session in reversed(sessions):  # the latest open one of the process (or of the service, without a pid)
-            if session.ended is None and session.how == service and session.pid == pid and session.time <= t:
-                session.ended = t
-                return
-
     def unclaimed_steps(self) -> list[tuple[str, Step]]:
         """The grave account changes nobody's session could have made, by host, in time order."""
         return sorted(((host, step) for host, steps in self.unclaimed.items() for step in steps.values()),
@@ -378,8 +352,7 @@ class Story:
         runs too often to be anyone's session)."""
         users = self.privilege.root_holders(host)
         if (any(_open(login, at) for login in self.logins.get((host, "root"), ()))
-                or any(_open(session, at) for session in self.local.get((host, "root"), ())
-                       if session.how not in _JOBS)):
+                or self.privilege.at_the_host(host, "root", at)):
             users.append("root")
         return list(dict.fromkeys(users))
 
@@ -598,7 +571,7 @@ class Story:
         found = self._timelines.get(key)
         if found is None:
             found = self._timelines[key] = _Timeline(list(self.steps.get(key, {}).values()), self.logins.get(key, []),
-                                                     self.local.get(key, []))
+                                                     self.privilege.local.get(key, []))
         return found
 
     def lines(self) -> list[str]:
