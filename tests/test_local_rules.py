@@ -145,13 +145,3 @@ def test_a_case_may_not_count_its_own_rule_among_the_others(tmp_path: Path, caps
     assert main(["test", "--rules", str(folder)]) == 2
     assert "field 'tests[0].others': rule 110001 is this rule: `fires` counts it" in capsys.readouterr().err
 
-
-def test_a_case_whose_lines_are_quoted_over_several_lines_is_refused(tmp_path: Path, capsys):
-    """YAML joins text quoted over several lines into one: two lines would be one forged line."""
-    folder = _folder(tmp_path)
-    path = folder / "local" / "backup.yml"
-    block, quoted = f"    log: |\n      {NIGHTLY}\n", f'    log: "{NIGHTLY}\n      {NIGHTLY}"\n'
-    path.write_text(path.read_text().replace(block, quoted))
-    assert main(["test", "--rules", str(folder)]) == 2
-    assert "text written over several lines is read as one line: write the lines as a block, 'log: |'" \
-        in capsys.readouterr().err
