@@ -403,7 +403,8 @@ def test_a_root_session_closed_without_a_pid_among_several_leaves_later_changes_
     # With one such session open, its close is its own.
     lines = [*_accepted("10:00:00", "deploy", "203.0.113.50", 4310), *_sudo_shell("10:00:10", "deploy", 1001),
              f"Mar  4 10:02:00 {ROOT_CLOSED}", TOOR]
-    assert "toor" not in "\n".join(_summary(monkeypatch, tmp_path, lines)).split("Grave account changes")[0]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "toor" not in summary.split("Grave changes no login above tells")[0]
 
 
 def test_a_pam_host_name_goes_to_the_address_its_pid_logged_then_not_after_the_pid_came_round(monkeypatch, tmp_path):
@@ -455,7 +456,7 @@ def test_a_grave_account_change_no_session_can_claim_is_told_with_who_was_logged
              "Mar  4 10:05:40 web-1 useradd[4400]: new user: name=toor, UID=0, GID=0, home=/home/toor, shell=/bin/sh"]
     summary = _summary(monkeypatch, tmp_path, lines)
     assert summary[1] == "No source brute-forced a host."
-    assert summary[2].startswith("Grave account changes made while no root session Logward saw was open")
+    assert summary[2].startswith("Grave changes no login above tells (made while no root session Logward saw was open")
     assert summary[3].startswith("    web-1: 2024-03-04 10:05:40  created user toor [rules ")
     assert summary[4] == "      logged in then: deploy from 203.0.113.50 (since 2024-03-04 10:05:00)"
 
@@ -525,7 +526,7 @@ def test_a_forged_runuser_session_takes_no_root_change_for_an_innocent(monkeypat
     lines = ["Mar  4 10:04:00 web-1 mallory: pam_unix(runuser:session): session opened for user root by alice(uid=0)",
              "Mar  4 10:04:58 web-1 useradd[4500]: new user: name=toor, UID=0, GID=0, home=/root, shell=/bin/bash"]
     summary = _summary(monkeypatch, tmp_path, lines)
-    assert summary[2].startswith("Grave account changes made while no root session Logward saw was open"), summary
+    assert summary[2].startswith("Grave changes no login above tells (made while no root session"), summary
     assert summary[3].startswith("    web-1: 2024-03-04 10:04:58  created user toor [rules "), summary
     assert not any("alice" in line for line in summary), summary
 
@@ -721,14 +722,17 @@ def test_a_cron_job_of_the_user_running_beside_the_login_makes_its_steps_ambiguo
                     "backup: sudo as root: /bin/bash"], told
 
 
-def test_a_step_made_in_a_terminal_login_is_not_taken_for_a_job_left_running(monkeypatch, tmp_path):
+@pytest.mark.parametrize("session", ["login[505]: pam_unix(login:session)", "CRON[505]: pam_unix(cron:session)"])
+def test_a_grave_step_after_logout_while_a_session_on_the_host_was_open_is_told_marked(monkeypatch, tmp_path,
+                                                                                        session: str):
+    """A terminal login or a cron job of mallory's may have made it, or a job mallory's SSH
+    login left running: told, marked both ways. A forged session line cannot hide it."""
     lines = [*_guess("web-1", "203.0.113.66", "mallory", 0), *_accepted("08:00:40", "mallory", "203.0.113.66", 710),
              "Mar  4 08:00:50 web-1 sshd[710]: pam_unix(sshd:session): session closed for user mallory",
-             "Mar  4 08:10:00 web-1 login[505]: pam_unix(login:session): session opened for user mallory(uid=1001) "
-             "by LOGIN(uid=0)",
+             f"Mar  4 08:10:00 web-1 {session}: session opened for user mallory(uid=1001) by LOGIN(uid=0)",
              *_sudo_shell("08:11:00", "mallory", 1001), TOOR.replace("10:03:00", "08:12:00")]
-    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
-    assert "something left running" not in summary, summary
+    assert "mallory: created user toor (as root) (after the session closed: something left running?, or mallory's " \
+        "session on the host itself (cron, a terminal) open then)" in _told(monkeypatch, tmp_path, lines)
 
 
 def test_su_s_own_line_and_pams_of_one_switch_are_one_switch_that_its_close_ends(monkeypatch, tmp_path):
@@ -803,3 +807,44 @@ def test_a_switch_su_logs_by_root_in_a_sudo_shell_is_the_logins(monkeypatch, tmp
              "Mar  4 08:01:40 web-1 sudo: postgres : TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/usr/bin/id"]
     told = _told(monkeypatch, tmp_path, lines)
     assert "alice: as postgres: sudo as root: /usr/bin/id" in told, told
+
+
+def test_a_forged_daemon_session_for_root_hides_no_grave_change(monkeypatch, tmp_path):
+    """A local user writes a vsftpd session line for root: a daemon's session is no root
+    holder, and a grave change is told whatever holds root."""
+    lines = [*_accepted("10:00:00", "deploy", "203.0.113.50", 4310),
+             "Mar  4 10:02:30 web-1 vsftpd[4461]: pam_unix(vsftpd:session): session opened for user root(uid=0) "
+             "by (uid=0)", TOOR]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "created user toor" in summary and "deploy from 203.0.113.50" in summary, summary
+
+
+def test_a_change_in_a_root_session_at_a_terminal_is_told_on_its_own(monkeypatch, tmp_path):
+    lines = ["Mar  4 10:01:00 web-1 login[505]: pam_unix(login:session): session opened for user root(uid=0) "
+             "by LOGIN(uid=0)", TOOR]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[2].startswith("Grave changes no login above tells"), summary
+    assert summary[3] == "    web-1: 2024-03-04 10:03:00  created user toor [rules 100507]", summary
+    assert summary[4] == "      logged in then: root at a terminal (login, since 2024-03-04 10:01:00)", summary
+
+
+def test_a_session_line_forged_under_another_logins_sshd_pid_takes_not_its_address(monkeypatch, tmp_path):
+    """alice is logged in by sshd[4107]; a line written under that pid saying deploy's
+    session opened must not make alice's address the one deploy came from."""
+    lines = [*_accepted("10:00:00", "alice", "198.51.100.20", 4107),
+             *_accepted("10:01:00", "deploy", "203.0.113.50", 4303), *_sudo_shell("10:02:00", "deploy", 1002),
+             "Mar  4 10:02:55 web-1 sshd[4303]: pam_unix(sshd:session): session closed for user deploy",
+             "Mar  4 10:02:56 web-1 sshd[4107]: pam_unix(sshd:session): session opened for user deploy by (uid=0)",
+             TOOR]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert not any(line.startswith("web-1: 198.51.100.20") for line in summary), summary
+
+
+def test_thirty_routine_steps_do_not_push_a_grave_one_out_of_sight(monkeypatch, tmp_path):
+    lines = [*_accepted("10:00:00", "deploy", "203.0.113.50", 4310),
+             *[f"Mar  4 10:01:{i:02d} web-1 sudo:   deploy : TTY=pts/1 ; PWD=/home/deploy ; USER=root ; "
+               f"COMMAND=/bin/systemctl status nginx{i}" for i in range(30)],
+             *_sudo_shell("10:02:00", "deploy", 1001), TOOR]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert any("deploy: created user toor (as root)" in line for line in summary), summary
+    assert summary[-1].strip() == "... and 7 more (the alerts have them all)", summary

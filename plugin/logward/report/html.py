@@ -30,7 +30,7 @@ from typing import Any
 
 from ..engine import PROBLEM_TAGS, UNTIMED_TAGS
 from ..engine.detect import Alert
-from .story import STEPS_SHOWN, Attack, Story, counted_source
+from .story import STEPS_SHOWN, Attack, Story, counted_source, shown_steps
 
 BANDS = ("low", "medium", "high", "critical")
 BAND_RANGES = ("0–6", "7–9", "10–12", "13–15")
@@ -362,14 +362,15 @@ class HtmlReport:
             out.append('<p class="quiet">No source brute-forced a host.</p>')
         for attack in attacks:
             out.append(self._attack(attack))
-        if self.story.unclaimed:
-            out.append('<h3>Grave account changes no root session Logward saw could have made</h3>'
-                       '<p>A delayed job, or a session the log does not show: who was logged in then.</p>'
+        untold = self.story.untold(attacks)
+        if untold:
+            out.append('<h3>Grave changes no login above tells</h3>'
+                       '<p>Made while no root session Logward saw was open (a delayed job, a session the log does '
+                       'not show), or in a root session at a terminal: who was logged in then.</p>'
                        '<table id="unclaimed"><thead><tr><th>Time (UTC)</th><th>Host</th><th>What</th><th>Rules</th>'
                        "<th>Logged in then</th></tr></thead><tbody>")
-            for host, step in self.story.unclaimed_steps():
-                present = ", ".join(f"{login.user} from {login.source or '?'}"
-                                    for login in self.story.logged_in(host, step.time)) or "nobody Logward saw"
+            for host, step in untold:
+                present = ", ".join(self.story.present(host, step.time)) or "nobody Logward saw"
                 out.append(f"<tr><td>{when(step.time)}</td><td>{esc(host)}</td><td>{esc(step.what)}</td>"
                            f"<td>{self._rule_ids(step.rules)}</td><td>{esc(present)}</td></tr>")
             out.append("</tbody></table>")
@@ -405,12 +406,13 @@ class HtmlReport:
             else:
                 out.append('<table class="steps"><thead><tr><th>Time (UTC)</th><th>What</th><th>Rules</th></tr>'
                            "</thead><tbody>")
-                for step in steps[:STEPS_SHOWN]:
+                shown = shown_steps(steps)
+                for step in shown:
                     out.append(f"<tr><td>{when(step.time)}</td><td>{esc(login.user)}: {esc(step.what)}</td>"
                                f"<td>{self._rule_ids(step.rules)}</td></tr>")
                 out.append("</tbody></table>")
-                if len(steps) > STEPS_SHOWN:
-                    out.append(f'<p class="note">… and {len(steps) - STEPS_SHOWN:,} more (the alert list has '
+                if len(steps) > len(shown):
+                    out.append(f'<p class="note">… and {len(steps) - len(shown):,} more (the alert list has '
                                f"them).</p>")
             out.append("</div>")
         out.append("</article>")

@@ -25,8 +25,11 @@ ONE_SHOT = 1.0
 # PAM services whose sessions are not a local session: sshd's are logins (the story's), a
 # switch's are su's and sudo's, and systemd's user manager runs beside any other session.
 NOT_LOCAL = frozenset({None, "sshd", "systemd-user", *SWITCHES})
-# Services whose sessions are scheduled jobs, not someone at the host.
-JOBS = frozenset({"cron", "crond", "atd"})
+# Services whose sessions are someone at the host's own terminal or screen: such a root
+# session holds root as su's and sudo's do (a cron job of root's runs too often to be
+# anyone's, and a daemon's session line is easily forged).
+TERMINALS = frozenset({"login", "gdm-password", "gdm-autologin", "gdm-fingerprint", "lightdm", "lightdm-autologin",
+                       "sddm", "sddm-autologin", "xdm", "kdm"})
 
 
 @dataclass(eq=False)
@@ -96,10 +99,15 @@ class Privilege:
                 session.ended = t
                 return
 
-    def at_the_host(self, host: str, user: str, at: float) -> bool:
-        """Whether a session of the user on the host itself, not a scheduled job's, was open."""
-        return any(session.time <= at and (session.ended is None or at <= session.ended)
-                   for session in self.local.get((host, user), ()) if session.service not in JOBS)
+    def at_a_terminal(self, host: str, user: str, at: float) -> bool:
+        """Whether a session of the user at the host's terminal or screen was open."""
+        return any(user == someone for someone, _ in self.at_terminals(host, at))
+
+    def at_terminals(self, host: str, at: float) -> list[tuple[str, Session]]:
+        """Who had a session open at the host's terminal or screen then, with the session."""
+        return [(user, session) for (where, user), sessions in self.local.items() if where == host
+                for session in sessions if session.service in TERMINALS
+                and session.time <= at and (session.ended is None or at <= session.ended)]
 
     def root_session(self, host: str, pid: int | None, user: str | None, t: float, opened: bool) -> None:
         """A root session opened or closed. The close line names only root, so its pid

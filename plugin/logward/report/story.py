@@ -166,6 +166,20 @@ _DONE_TO = {"user_locked": ("locked user", "user.name"), "user_unlocked": ("unlo
             "user_deleted": ("deleted user", "user.name"), "group_deleted": ("deleted group", "group.name")}
 
 
+def shown_steps(steps: list[Step]) -> list[Step]:
+    """At most STEPS_SHOWN steps, in time order, and every grave one however many came
+    before: thirty routine sudo commands must not push a UID 0 account out of sight."""
+    room = STEPS_SHOWN - sum(1 for step in steps if step.level >= GRAVE)
+    shown = []
+    for step in steps:
+        if step.level >= GRAVE:
+            shown.append(step)
+        elif room > 0:
+            shown.append(step)
+            room -= 1
+    return shown
+
+
 def counted_source(doc: dict[str, Any]) -> str | None:
     """A line's source as the correlations count it (an IPv6 client by its /64 network),
     else as logged (PAM may name a host)."""
@@ -239,8 +253,11 @@ class _Timeline:
         self.local_ends = sorted(session.ended for session in local if session.ended is not None)
 
     def open_at(self, t: float) -> int:
-        return (bisect_right(self.starts, t) - bisect_left(self.ends, t)
-                + bisect_right(self.local_starts, t) - bisect_left(self.local_ends, t))
+        """How many of the user's sessions were open: logins and sessions on the host itself."""
+        return self.logins_open_at(t) + bisect_right(self.local_starts, t) - bisect_left(self.local_ends, t)
+
+    def logins_open_at(self, t: float) -> int:
+        return bisect_right(self.starts, t) - bisect_left(self.ends, t)
 
 
 def _open(login: Login, at: float) -> bool:
@@ -330,29 +347,43 @@ class Story:
             elif sshd is not None and any(SUCCESS in known[0] for _, known in wanted):
                 # PAM's session line names no client: the login is the source's its sshd
                 # process named last (where only PAM logs, as old RHEL's sshd(pam_unix)).
-                seen = self.client_of.get((host, sshd))
-                if seen is not None and abs(seen[0] - t) <= CONNECTION:
+                # Not while that process holds another user's login: a line written under
+                # its pid by someone else would hand the login to that client.
+                seen, holding = self.client_of.get((host, sshd)), self.sessions.get((host, sshd))
+                if seen is not None and abs(seen[0] - t) <= CONNECTION and (holding is None or holding.user == user):
                     source = seen[1]
             for alert, known in wanted:
                 self._add(alert, known, action, host, source, user, address, sshd)
 
-    def unclaimed_steps(self) -> list[tuple[str, Step]]:
-        """The grave account changes nobody's session could have made, by host, in time order."""
-        return sorted(((host, step) for host, steps in self.unclaimed.items() for step in steps.values()),
-                      key=lambda item: item[1].time)
+    def untold(self, attacks: list[Attack]) -> list[tuple[str, Step]]:
+        """The grave steps no login's story tells, by host, in time order: those nobody's
+        session could have made, and those of a session that is no login's (root at a
+        terminal, a session the log never showed). None is dropped."""
+        told = {id(found) for a in attacks for login in a.logins for found, _ in self._afterwards(a, login)}
+        found = {id(step): (host, step) for host, steps in self.unclaimed.items() for step in steps.values()}
+        for (host, _), steps in self.steps.items():
+            found.update((id(step), (host, step)) for step in steps.values()
+                         if step.level >= GRAVE and id(step) not in told)
+        return sorted(found.values(), key=lambda item: item[1].time)
 
     def logged_in(self, host: str, at: float) -> list[Login]:
         """The logins open on the host at that moment (those never seen closing stay open)."""
         return [login for (where, _), logins in self.logins.items() if where == host
                 for login in logins if _open(login, at)]
 
+    def present(self, host: str, at: float) -> list[str]:
+        """Who was logged in on the host then, over SSH or at a terminal, as the summary says it."""
+        return ([f"{login.user} from {login.source or '?'} (since {when(login.time)})"
+                 for login in self.logged_in(host, at)]
+                + [f"{user} at a terminal ({session.service}, since {when(session.time)})"
+                   for user, session in self.privilege.at_terminals(host, at)])
+
     def root_users(self, host: str, at: float) -> list[str]:
         """Who may hold an open root session on the host, each once, oldest first: through
-        su or sudo, or logged in as root (over SSH, or at a terminal: a cron job of root's
-        runs too often to be anyone's session)."""
+        su or sudo, or logged in as root (over SSH, or at a terminal)."""
         users = self.privilege.root_holders(host)
         if (any(_open(login, at) for login in self.logins.get((host, "root"), ()))
-                or self.privilege.at_the_host(host, "root", at)):
+                or self.privilege.at_a_terminal(host, "root", at)):
             users.append("root")
         return list(dict.fromkeys(users))
 
@@ -508,6 +539,9 @@ class Story:
             login.level >= GRAVE or went_on(a, login) for login in a.logins)), key=lambda a: a.first)
 
     def afterwards(self, attack: Attack, login: Login) -> list[Step]:
+        return [told for _, told in self._afterwards(attack, login)]
+
+    def _afterwards(self, attack: Attack, login: Login) -> list[tuple[Step, Step]]:
         """What the user did on the host while this login's session was open (from the login
         on, when the log never closes it), and, after a su or sudo -u to another user, what
         that user did until it ended. A step made while another session of the same user
@@ -518,25 +552,36 @@ class Story:
         # A root change while the user and the user they switched to both held root is one
         # step in both their steps: told once, as the switched-to user's (who ran it, most
         # likely).
-        told: dict[int, tuple[int, Step]] = {}
+        told: dict[int, tuple[int, Step, Step]] = {}
         for depth, found, step in self._during(attack.host, login.user, login.time, login.ended, SWITCH_DEPTH):
             if told.get(id(found), (-1,))[0] < depth:
                 told.pop(id(found), None)  # in the place the deeper one was found
-                told[id(found)] = (depth, step)
-        steps = [step for _, step in told.values()]
+                told[id(found)] = (depth, found, step)
+        steps = [(found, step) for _, found, step in told.values()]
         if login.ended is not None:
             steps += self._left_running(attack.host, login.user, login.ended)
-        return sorted(steps, key=lambda step: step.time)
+        return sorted(steps, key=lambda pair: pair[1].time)
 
-    def _left_running(self, host: str, user: str, ended: float) -> list[Step]:
+    def _left_running(self, host: str, user: str, ended: float) -> list[tuple[Step, Step]]:
+        """Grave steps after the login closed, while no login of the user and no switch to
+        them was open. A session of the user on the host itself open then (a cron job's, a
+        terminal's) may have made them instead: they are told all the same, marked, as a
+        forged session line would otherwise hide them."""
         timeline = self._timeline(host, user)
         after = bisect_right(timeline.starts, ended)
         until = timeline.starts[after] if after < len(timeline.starts) else None
         times = timeline.times
         found = timeline.steps[bisect_right(times, ended):bisect_left(times, until) if until else len(times)]
-        return [replace(step, what=step.what + " (after the session closed: something left running?)")
-                for step in found if step.level >= GRAVE and not timeline.open_at(step.time)
-                and not self.privilege.switched_to(host, user, step.time)]
+        out = []
+        for step in found:
+            if step.level < GRAVE or timeline.logins_open_at(step.time) or self.privilege.switched_to(
+                    host, user, step.time):
+                continue
+            local = timeline.open_at(step.time) > 0
+            also = f", or {user}'s session on the host itself (cron, a terminal) open then" if local else ""
+            out.append((step, replace(step, what=f"{step.what} (after the session closed: something left "
+                                                 f"running?{also})")))
+        return out
 
     def _during(self, host: str, user: str, start: float, end: float | None, depth: int,
                 prefix: str = "", doubt: str = "") -> list[tuple[int, Step, Step]]:
@@ -578,7 +623,8 @@ class Story:
         """The summary a line at a time. A value from the log may hold a line break of its
         own: whoever prints a line escapes it whole, so such a value cannot forge a line."""
         attacks = self.attacked()
-        if not attacks and not self.unclaimed:
+        untold = self.untold(attacks)
+        if not attacks and not untold:
             return ["== Summary ==", "No source brute-forced a host."]
         out = ["== Summary: who attacked, whether they got in, and what they did next (times in UTC) =="]
         if not attacks:
@@ -603,19 +649,19 @@ class Story:
                 steps = self.afterwards(a, login)
                 if not steps:
                     out.append(f"    {login.user} did nothing Logward saw with su, sudo or accounts")
-                for step in steps[:STEPS_SHOWN]:
+                shown = shown_steps(steps)
+                for step in shown:
                     out.append(f"      {when(step.time)}  {login.user}: {step.what} "
                                f"[rules {', '.join(map(str, sorted(step.rules)))}]")
-                if len(steps) > STEPS_SHOWN:
-                    out.append(f"      ... and {len(steps) - STEPS_SHOWN} more (the alerts have them all)")
-        if self.unclaimed:
-            out.append("Grave account changes made while no root session Logward saw was open (a delayed job, "
-                       "or a session the log does not show):")
-        for host, step in self.unclaimed_steps():
+                if len(steps) > len(shown):
+                    out.append(f"      ... and {len(steps) - len(shown)} more (the alerts have them all)")
+        if untold:
+            out.append("Grave changes no login above tells (made while no root session Logward saw was open: a "
+                       "delayed job, a session the log does not show; or in a root session at a terminal):")
+        for host, step in untold:
             rules = ", ".join(map(str, sorted(step.rules)))
             out.append(f"    {host}: {when(step.time)}  {step.what} [rules {rules}]")
-            present = [f"{login.user} from {login.source or '?'} (since {when(login.time)})"
-                       for login in self.logged_in(host, step.time)]
+            present = self.present(host, step.time)
             out.append(f"      logged in then: {', '.join(present[:5])}" + (", ..." if len(present) > 5 else "")
                        if present else "      nobody Logward saw was logged in then")
         return out
