@@ -848,3 +848,18 @@ def test_thirty_routine_steps_do_not_push_a_grave_one_out_of_sight(monkeypatch, 
     summary = _summary(monkeypatch, tmp_path, lines)
     assert any("deploy: created user toor (as root)" in line for line in summary), summary
     assert summary[-1].strip() == "... and 7 more (the alerts have them all)", summary
+
+
+def test_a_sudo_line_written_just_before_anothers_sudo_without_a_terminal_does_not_take_its_session(
+        monkeypatch, tmp_path):
+    """PAM said alice is uid 1000; the session opened "by (uid=1002)" is not hers, whatever
+    sudo line came just before it."""
+    lines = [*_accepted("09:00:00", "alice", "10.0.0.5", 1000), *_sudo_shell("09:00:10", "alice", 1000),
+             f"Mar  4 09:00:20 {ROOT_CLOSED}",
+             *_accepted("10:00:00", "deploy", "203.0.113.50", 2100),
+             "Mar  4 10:00:01 web-1 sudo:   deploy : TTY=unknown ; PWD=/home/deploy ; USER=root ; COMMAND=/bin/sh",
+             "Mar  4 10:00:01 web-1 sudo:    alice : TTY=unknown ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id",
+             "Mar  4 10:00:01 web-1 sudo: pam_unix(sudo:session): session opened for user root(uid=0) by (uid=1002)",
+             "Mar  4 10:00:05 web-1 useradd[2200]: new user: name=toor, UID=0, GID=0, home=/home/toor, shell=/bin/sh"]
+    told = _told(monkeypatch, tmp_path, lines)
+    assert not any(step.startswith("alice: created user toor") for step in told), told

@@ -69,17 +69,25 @@ class Privilege:
         # The last command sudo ran on each host, as (when, who, as whom): PAM names no user
         # for a session sudo opens without a terminal ("by (uid=1002)": ssh host 'sudo ...').
         self.sudo_ran: dict[str, tuple[float, str, str]] = {}
+        self.uids: dict[tuple[str, str], str] = {}  # by host and user, as PAM gave them
 
     def sudo_command(self, host: str, t: float, user: str, as_user: str) -> None:
         self.sudo_ran[host] = (t, user, as_user)
 
     def session(self, host: str, service: str | None, by: str | None, target: str | None, pid: int | None,
-                t: float, opened: bool, own_line: bool = False) -> None:
+                t: float, opened: bool, own_line: bool = False, uid: str | None = None) -> None:
         """A session opened or closed, as PAM logs it (or su's own line, `own_line`): a root
-        session, a switch to another user, or a session on the host itself."""
-        if opened and not by and service in ("sudo", "sudo-i"):
+        session, a switch to another user, or a session on the host itself. `uid`: the
+        opener's, as PAM gives it ("by alice(uid=1001)")."""
+        if by and uid:
+            self.uids[(host, by)] = uid
+        elif opened and not by and service in ("sudo", "sudo-i"):
             ran = self.sudo_ran.get(host)
-            by = ran[1] if ran is not None and ran[2] == target and abs(t - ran[0]) <= SAME_STEP else None
+            if ran is not None and ran[2] == target and abs(t - ran[0]) <= SAME_STEP:
+                # Not a user PAM has given another uid: a sudo line written by someone else
+                # just before would hand them the session.
+                known = self.uids.get((host, ran[1]))
+                by = ran[1] if known is None or uid is None or known == uid else None
         if service in SWITCHES and target == "root":
             self.root_session(host, pid, by, t, opened)
         elif (service in SWITCHES or own_line) and target and target != "root":
