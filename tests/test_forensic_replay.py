@@ -863,3 +863,28 @@ def test_a_sudo_line_written_just_before_anothers_sudo_without_a_terminal_does_n
              "Mar  4 10:00:05 web-1 useradd[2200]: new user: name=toor, UID=0, GID=0, home=/home/toor, shell=/bin/sh"]
     told = _told(monkeypatch, tmp_path, lines)
     assert not any(step.startswith("alice: created user toor") for step in told), told
+
+
+def test_many_logins_that_each_su_to_one_account_keep_their_own_stories(monkeypatch, tmp_path):
+    """Switches are looked up by who made them: each login's story has its own su to
+    backup and nobody else's (ten thousand of these made the summary quadratic)."""
+    lines = []
+    for n in range(50):
+        clock = f"{8 + n // 60:02d}:{n % 60:02d}"
+        lines += [*_accepted(f"{clock}:00", f"u{n}", f"203.0.113.{n}", 3000 + n),
+                  f"Mar  4 {clock}:10 web-1 su[{5000 + n}]: (to backup) u{n} on pts/0",
+                  f"Mar  4 {clock}:10 web-1 su[{5000 + n}]: pam_unix(su:session): session opened for user backup "
+                  f"by u{n}(uid={2000 + n})",
+                  f"Mar  4 {clock}:20 web-1 sudo[{6000 + n}]: backup : TTY=pts/0 ; PWD=/ ; USER=root ; "
+                  f"COMMAND=/usr/sbin/useradd -o -u 0 x{n}",
+                  f"Mar  4 {clock}:20 web-1 sudo[{6000 + n}]: pam_unix(sudo:session): session opened for user "
+                  f"root(uid=0) by backup(uid=34)",
+                  f"Mar  4 {clock}:21 web-1 useradd[{7000 + n}]: new user: name=x{n}, UID=0, GID=0, home=/, "
+                  "shell=/bin/sh",
+                  f"Mar  4 {clock}:22 web-1 sudo[{6000 + n}]: pam_unix(sudo:session): session closed for user root",
+                  f"Mar  4 {clock}:30 web-1 su[{5000 + n}]: pam_unix(su:session): session closed for user backup"]
+    told = _told(monkeypatch, tmp_path, lines)
+    for n in (0, 17, 49):
+        mine = [step for step in told if step.startswith(f"u{n}: ")]
+        assert mine == [f"u{n}: su to backup", f"u{n}: as backup: sudo as root: /usr/sbin/useradd -o -u 0 x{n}",
+                        f"u{n}: as backup: created user x{n} (as root)"], mine

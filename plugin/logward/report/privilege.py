@@ -64,6 +64,10 @@ class Privilege:
         # open: one of them ended, nobody knows which, so all stay holders.
         self.unsure_closes: dict[str, int] = defaultdict(int)
         self.switches: dict[str, list[Switch]] = defaultdict(list)  # by host, in the order seen
+        # The same switches by host and who switched, and by host and to whom: a story looks
+        # up one user's, and ten thousand logins that each su to backup make a long list.
+        self.by_user: dict[tuple[str, str], list[Switch]] = defaultdict(list)
+        self.to_user: dict[tuple[str, str], list[Switch]] = defaultdict(list)
         self._switch_of: dict[tuple[str, int], Switch] = {}  # the latest by host and pid
         self.local: dict[tuple[str, str], list[Session]] = defaultdict(list)  # by host and user
         # The last command sudo ran on each host, as (when, who, as whom): PAM names no user
@@ -154,7 +158,7 @@ class Privilege:
         latest = self._switch_of.get((host, pid)) if pid is not None else (switches[-1] if switches else None)
         if not opened:
             if pid is None:
-                open_ = [switch for switch in switches if switch.to == target and switch.pid is None
+                open_ = [switch for switch in self.to_user.get((host, target), ()) if switch.pid is None
                          and switch.ended is None and switch.time <= t]
                 just = [switch for switch in open_ if t - switch.time <= SAME_STEP]
                 latest = just[0] if len(just) == 1 else open_[0] if len(open_) == 1 else None
@@ -167,15 +171,19 @@ class Privilege:
                 latest.by == by or (pid is not None and latest.ended is None)):
             # One switch: su's own line names who it ran as ("by root", in a root shell),
             # PAM's the login ("by alice(uid=0)"), whose story it belongs to.
-            if latest.by == "root":
+            if latest.by == "root" and by != "root":
+                self.by_user[(host, "root")].remove(latest)
                 latest.by = by
+                self.by_user[(host, by)].append(latest)
             return
         switch = Switch(by, target, t, pid)
         switches.append(switch)
+        self.by_user[(host, by)].append(switch)
+        self.to_user[(host, target)].append(switch)
         if pid is not None:
             self._switch_of[(host, pid)] = switch
 
     def switched_to(self, host: str, user: str, at: float) -> int:
         """How many switches to the user were open on the host at that moment."""
-        return sum(1 for switch in self.switches.get(host, ())
-                   if switch.to == user and switch.time <= at and (switch.ended is None or at <= switch.ended))
+        return sum(1 for switch in self.to_user.get((host, user), ())
+                   if switch.time <= at and (switch.ended is None or at <= switch.ended))

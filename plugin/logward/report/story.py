@@ -603,8 +603,8 @@ class Story:
             what = prefix + step.what + shared(step.time)
             out.append((SWITCH_DEPTH - depth, step, replace(step, what=what) if what != step.what else step))
         if depth > 1:
-            for switch in self.privilege.switches.get(host, ()):
-                if switch.by == user and start <= switch.time and (end is None or switch.time <= end):
+            for switch in self.privilege.by_user.get((host, user), ()):
+                if start <= switch.time and (end is None or switch.time <= end):
                     ends = [t for t in (switch.ended, end) if t is not None]
                     out += self._during(host, switch.to, switch.time, min(ends) if ends else None, depth - 1,
                                         f"{prefix}as {switch.to}: ", shared(switch.time))
