@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from logward.cli import main
+from logward.report.story import STEPS_SHOWN
 from tests.conftest import LOGHUB, ROOT
 
 
@@ -456,8 +457,8 @@ def test_a_grave_account_change_no_session_can_claim_is_told_with_who_was_logged
              "Mar  4 10:05:40 web-1 useradd[4400]: new user: name=toor, UID=0, GID=0, home=/home/toor, shell=/bin/sh"]
     summary = _summary(monkeypatch, tmp_path, lines)
     assert summary[1] == "No source brute-forced a host."
-    assert summary[2].startswith("Grave changes no login above tells (made while no root session Logward saw was open")
-    assert summary[3].startswith("    web-1: 2024-03-04 10:05:40  created user toor [rules ")
+    assert summary[2].startswith("Grave changes no login above tells (a root session at a terminal"), summary
+    assert summary[3].startswith("    web-1: 2024-03-04 10:05:40  (no root session open) created user toor [rules ")
     assert summary[4] == "      logged in then: deploy from 203.0.113.50 (since 2024-03-04 10:05:00)"
 
 
@@ -526,8 +527,9 @@ def test_a_forged_runuser_session_takes_no_root_change_for_an_innocent(monkeypat
     lines = ["Mar  4 10:04:00 web-1 mallory: pam_unix(runuser:session): session opened for user root by alice(uid=0)",
              "Mar  4 10:04:58 web-1 useradd[4500]: new user: name=toor, UID=0, GID=0, home=/root, shell=/bin/bash"]
     summary = _summary(monkeypatch, tmp_path, lines)
-    assert summary[2].startswith("Grave changes no login above tells (made while no root session"), summary
-    assert summary[3].startswith("    web-1: 2024-03-04 10:04:58  created user toor [rules "), summary
+    assert summary[2].startswith("Grave changes no login above tells (a root session at a terminal"), summary
+    assert summary[3].startswith("    web-1: 2024-03-04 10:04:58  (no root session open) created user toor [rules "), \
+        summary
     assert not any("alice" in line for line in summary), summary
 
 
@@ -824,7 +826,7 @@ def test_a_change_in_a_root_session_at_a_terminal_is_told_on_its_own(monkeypatch
              "by LOGIN(uid=0)", TOOR]
     summary = _summary(monkeypatch, tmp_path, lines)
     assert summary[2].startswith("Grave changes no login above tells"), summary
-    assert summary[3] == "    web-1: 2024-03-04 10:03:00  created user toor [rules 100507]", summary
+    assert summary[3] == "    web-1: 2024-03-04 10:03:00  root: created user toor [rules 100507]", summary
     assert summary[4] == "      logged in then: root at a terminal (login, since 2024-03-04 10:01:00)", summary
 
 
@@ -888,3 +890,57 @@ def test_many_logins_that_each_su_to_one_account_keep_their_own_stories(monkeypa
         mine = [step for step in told if step.startswith(f"u{n}: ")]
         assert mine == [f"u{n}: su to backup", f"u{n}: as backup: sudo as root: /usr/sbin/useradd -o -u 0 x{n}",
                         f"u{n}: as backup: created user x{n} (as root)"], mine
+
+
+def test_a_grave_step_of_a_user_whose_login_the_log_does_not_show_names_the_user(monkeypatch, tmp_path):
+    lines = [*_sudo_shell("10:00:00", "carol", 1005),
+             "Mar  4 10:01:00 web-1 usermod[4430]: add 'carol' to group 'sudo'"]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[3] == ("    web-1: 2024-03-04 10:01:00  carol: added carol to group sudo (as root) "
+                          "[rules 100503]"), summary
+
+
+def test_a_login_whose_pid_held_an_old_login_never_closed_is_still_the_new_clients(monkeypatch, tmp_path):
+    """The log never showed the first session of pid 19440 closing; days later the pid came
+    round and a guess got in through it: the pid's new client is the one logged in."""
+    lines = ["Jun 14 07:59:59 combo sshd(pam_unix)[19440]: authentication failure; logname= uid=0 euid=0 "
+             "tty=NODEVssh ruser= rhost=198.51.100.1  user=test",
+             "Jun 14 08:00:00 combo sshd(pam_unix)[19440]: session opened for user test by (uid=0)"]
+    lines += [f"Jun 15 02:04:{10 + i:02d} combo sshd(pam_unix)[{20880 + i}]: authentication failure; logname= "
+              "uid=0 euid=0 tty=NODEVssh ruser= rhost=203.0.113.9  user=root" for i in range(9)]
+    lines += ["Jun 15 02:04:50 combo sshd(pam_unix)[19440]: authentication failure; logname= uid=0 euid=0 "
+              "tty=NODEVssh ruser= rhost=203.0.113.9  user=root",
+              "Jun 15 02:04:55 combo sshd(pam_unix)[19440]: session opened for user root by (uid=0)"]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    guesser = next(i for i, line in enumerate(summary) if line.startswith("combo: 203.0.113.9"))
+    assert summary[guesser + 1].startswith("    then logged in as root (login) at 2024-06-15 02:04:55"), summary
+
+
+def test_a_grave_step_left_running_is_told_under_its_login_without_any_su_on_the_host(monkeypatch, tmp_path):
+    lines = [*_accepted("10:00:00", "mallory", "203.0.113.66", 710),
+             "Mar  4 10:00:30 web-1 sshd[710]: pam_unix(sshd:session): session closed for user mallory",
+             *_sudo_shell("10:01:00", "mallory", 1001), TOOR]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    assert summary[1] == "web-1: 203.0.113.66 (no failed login)", summary
+    assert "mallory: created user toor (as root) (after the session closed: something left running?)" in \
+        summary[3], summary
+
+
+def test_the_summary_stays_bounded_when_every_login_stays_open(monkeypatch, tmp_path):
+    """Logins never seen closing stay open, so each tells every later step: cut at 25."""
+    lines = []
+    for n in range(40):
+        lines += [f"Mar  4 10:{n:02d}:00 web-1 sshd[{900 + n}]: Accepted password for deploy from 203.0.113.5 "
+                  "port 4000 ssh2",
+                  f"Mar  4 10:{n:02d}:10 web-1 sudo[{1900 + n}]: deploy : TTY=pts/0 ; PWD=/ ; USER=root ; "
+                  f"COMMAND=/usr/sbin/usermod -aG sudo u{n}",
+                  f"Mar  4 10:{n:02d}:10 web-1 sudo[{1900 + n}]: pam_unix(sudo:session): session opened for user "
+                  "root(uid=0) by deploy(uid=1001)",
+                  f"Mar  4 10:{n:02d}:11 web-1 usermod[{2900 + n}]: add 'u{n}' to group 'sudo'",
+                  f"Mar  4 10:{n:02d}:12 web-1 sudo[{1900 + n}]: pam_unix(sudo:session): session closed for user root"]
+    summary = _summary(monkeypatch, tmp_path, lines)
+    logins = [i for i, line in enumerate(summary) if "logged in as deploy" in line]
+    first = summary[logins[0] + 1:logins[1]]
+    assert len(first) == STEPS_SHOWN + 1 and first[-1].strip() == "... and 55 more (the alerts have them all)", first
+    assert all("added u" in line for line in first[:-1]), first  # the grave ones first
+    assert len(summary) < 40 * (STEPS_SHOWN + 2) + 10

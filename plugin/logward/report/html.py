@@ -365,13 +365,14 @@ class HtmlReport:
         untold = self.story.untold(attacks)
         if untold:
             out.append('<h3>Grave changes no login above tells</h3>'
-                       '<p>Made while no root session Logward saw was open (a delayed job, a session the log does '
-                       'not show), or in a root session at a terminal: who was logged in then.</p>'
+                       '<p>A root session at a terminal, a session whose login the log does not show, a delayed '
+                       'job: whose change it was, and who was logged in then.</p>'
                        '<table id="unclaimed"><thead><tr><th>Time (UTC)</th><th>Host</th><th>What</th><th>Rules</th>'
                        "<th>Logged in then</th></tr></thead><tbody>")
-            for host, step in untold:
+            for host, user, step in untold:
                 present = ", ".join(self.story.present(host, step.time)) or "nobody Logward saw"
-                out.append(f"<tr><td>{when(step.time)}</td><td>{esc(host)}</td><td>{esc(step.what)}</td>"
+                who = f"{user}: " if user else "(no root session open) "
+                out.append(f"<tr><td>{when(step.time)}</td><td>{esc(host)}</td><td>{esc(who + step.what)}</td>"
                            f"<td>{self._rule_ids(step.rules)}</td><td>{esc(present)}</td></tr>")
             out.append("</tbody></table>")
         out.append("</section>")

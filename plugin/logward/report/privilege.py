@@ -70,6 +70,9 @@ class Privilege:
         self.to_user: dict[tuple[str, str], list[Switch]] = defaultdict(list)
         self._switch_of: dict[tuple[str, int], Switch] = {}  # the latest by host and pid
         self.local: dict[tuple[str, str], list[Session]] = defaultdict(list)  # by host and user
+        # The terminal and screen sessions among them, by host (root's cron jobs alone make
+        # a list of thousands).
+        self.terminals: dict[str, list[tuple[str, Session]]] = defaultdict(list)
         # The last command sudo ran on each host, as (when, who, as whom): PAM names no user
         # for a session sudo opens without a terminal ("by (uid=1002)": ssh host 'sudo ...').
         self.sudo_ran: dict[str, tuple[float, str, str]] = {}
@@ -105,6 +108,8 @@ class Privilege:
         sessions = self.local[(host, user)]
         if opened:
             sessions.append(Session(service, t, pid))
+            if service in TERMINALS:
+                self.terminals[host].append((user, sessions[-1]))
             return
         for session in reversed(sessions):  # the latest open one of the process (of the service, without a pid)
             if session.ended is None and session.service == service and session.pid == pid and session.time <= t:
@@ -117,9 +122,8 @@ class Privilege:
 
     def at_terminals(self, host: str, at: float) -> list[tuple[str, Session]]:
         """Who had a session open at the host's terminal or screen then, with the session."""
-        return [(user, session) for (where, user), sessions in self.local.items() if where == host
-                for session in sessions if session.service in TERMINALS
-                and session.time <= at and (session.ended is None or at <= session.ended)]
+        return [(user, session) for user, session in self.terminals.get(host, ())
+                if session.time <= at and (session.ended is None or at <= session.ended)]
 
     def root_session(self, host: str, pid: int | None, user: str | None, t: float, opened: bool) -> None:
         """A root session opened or closed. The close line names only root, so its pid

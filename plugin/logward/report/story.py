@@ -167,17 +167,12 @@ _DONE_TO = {"user_locked": ("locked user", "user.name"), "user_unlocked": ("unlo
 
 
 def shown_steps(steps: list[Step]) -> list[Step]:
-    """At most STEPS_SHOWN steps, in time order, and every grave one however many came
-    before: thirty routine sudo commands must not push a UID 0 account out of sight."""
-    room = STEPS_SHOWN - sum(1 for step in steps if step.level >= GRAVE)
-    shown = []
-    for step in steps:
-        if step.level >= GRAVE:
-            shown.append(step)
-        elif room > 0:
-            shown.append(step)
-            room -= 1
-    return shown
+    """At most STEPS_SHOWN steps, in time order, the grave ones kept first: thirty routine
+    sudo commands must not push a UID 0 account out of sight."""
+    grave = [step for step in steps if step.level >= GRAVE][:STEPS_SHOWN]
+    routine = [step for step in steps if step.level < GRAVE][:STEPS_SHOWN - len(grave)]
+    kept = {id(step) for step in grave + routine}
+    return [step for step in steps if id(step) in kept]
 
 
 def counted_source(doc: dict[str, Any]) -> str | None:
@@ -307,6 +302,7 @@ class Story:
         self.client_of: dict[tuple[str, int], tuple[float, str]] = {}
         self.named: dict[tuple[str, int], list[Attack]] = defaultdict(list)
         self._timelines: dict[tuple[str, str], _Timeline] = {}  # made when the story is told
+        self._stories: dict[int, list[tuple[Step, Step]]] = {}  # each login's, as told
         self.privilege = Privilege()  # root sessions, switches to other users, local sessions
         # Grave account changes made when no root session was open (a delayed job, a session
         # the log never showed): nobody's story has them, so they are told on their own.
@@ -349,22 +345,26 @@ class Story:
                 # process named last (where only PAM logs, as old RHEL's sshd(pam_unix)).
                 # Not while that process holds another user's login: a line written under
                 # its pid by someone else would hand the login to that client.
+                # (A holder that logged in before the process last named a client is an old
+                # process's whose close the log never showed: the pid came round.)
                 seen, holding = self.client_of.get((host, sshd)), self.sessions.get((host, sshd))
-                if seen is not None and abs(seen[0] - t) <= CONNECTION and (holding is None or holding.user == user):
+                if seen is not None and abs(seen[0] - t) <= CONNECTION and (
+                        holding is None or holding.user == user or holding.time < seen[0]):
                     source = seen[1]
             for alert, known in wanted:
                 self._add(alert, known, action, host, source, user, address, sshd)
 
-    def untold(self, attacks: list[Attack]) -> list[tuple[str, Step]]:
-        """The grave steps no login's story tells, by host, in time order: those nobody's
-        session could have made, and those of a session that is no login's (root at a
-        terminal, a session the log never showed). None is dropped."""
+    def untold(self, attacks: list[Attack]) -> list[tuple[str, str | None, Step]]:
+        """The grave steps no login's story tells, by host and whose they are (None: made
+        while nobody held root), in time order: a root session at a terminal's, a user's
+        whose login the log never showed, a delayed job's. None is dropped."""
         told = {id(found) for a in attacks for login in a.logins for found, _ in self._afterwards(a, login)}
-        found = {id(step): (host, step) for host, steps in self.unclaimed.items() for step in steps.values()}
-        for (host, _), steps in self.steps.items():
-            found.update((id(step), (host, step)) for step in steps.values()
-                         if step.level >= GRAVE and id(step) not in told)
-        return sorted(found.values(), key=lambda item: item[1].time)
+        found = {id(step): (host, None, step) for host, steps in self.unclaimed.items() for step in steps.values()}
+        for (host, user), steps in self.steps.items():
+            for step in steps.values():
+                if step.level >= GRAVE and id(step) not in told:
+                    found.setdefault(id(step), (host, user, step))  # a step held by several: the first's
+        return sorted(found.values(), key=lambda item: item[2].time)
 
     def logged_in(self, host: str, at: float) -> list[Login]:
         """The logins open on the host at that moment (those never seen closing stay open)."""
@@ -529,10 +529,13 @@ class Story:
                 grave[key] = found
 
         def went_on(a: Attack, login: Login) -> bool:
-            if any(_open(login, step.time) for step in grave.get((a.host, login.user), ())):
+            mine = grave.get((a.host, login.user), ())
+            if any(_open(login, step.time) for step in mine):
+                return True
+            if mine and login.ended is not None and self._left_running(a.host, login.user, login.ended):
                 return True
             # As another user, after a su or sudo -u: told the long way, only where there are such.
-            return bool(grave and self.privilege.switches.get(a.host)) and any(
+            return bool(grave and self.privilege.by_user.get((a.host, login.user))) and any(
                 step.level >= GRAVE for step in self.afterwards(a, login))
 
         return sorted((a for a in self.attacks.values() if a.rules or a.knew or any(
@@ -542,6 +545,14 @@ class Story:
         return [told for _, told in self._afterwards(attack, login)]
 
     def _afterwards(self, attack: Attack, login: Login) -> list[tuple[Step, Step]]:
+        """As `afterwards`, each told step with the step it tells; made once a login (the
+        story is told when the replay is over, and the report tells it again)."""
+        found = self._stories.get(id(login))
+        if found is None:
+            found = self._stories[id(login)] = self._story_of(attack, login)
+        return found
+
+    def _story_of(self, attack: Attack, login: Login) -> list[tuple[Step, Step]]:
         """What the user did on the host while this login's session was open (from the login
         on, when the log never closes it), and, after a su or sudo -u to another user, what
         that user did until it ended. A step made while another session of the same user
@@ -656,11 +667,12 @@ class Story:
                 if len(steps) > len(shown):
                     out.append(f"      ... and {len(steps) - len(shown)} more (the alerts have them all)")
         if untold:
-            out.append("Grave changes no login above tells (made while no root session Logward saw was open: a "
-                       "delayed job, a session the log does not show; or in a root session at a terminal):")
-        for host, step in untold:
+            out.append("Grave changes no login above tells (a root session at a terminal, a session whose login "
+                       "the log does not show, a delayed job), with who was logged in then:")
+        for host, user, step in untold:
             rules = ", ".join(map(str, sorted(step.rules)))
-            out.append(f"    {host}: {when(step.time)}  {step.what} [rules {rules}]")
+            who = f"{user}: " if user else "(no root session open) "
+            out.append(f"    {host}: {when(step.time)}  {who}{step.what} [rules {rules}]")
             present = self.present(host, step.time)
             out.append(f"      logged in then: {', '.join(present[:5])}" + (", ..." if len(present) > 5 else "")
                        if present else "      nobody Logward saw was logged in then")
