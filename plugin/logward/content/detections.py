@@ -160,11 +160,13 @@ def _rule_files(root: Path, local: tuple[Path, ...]) -> list[tuple[Path, str]]:
     path to it was written (a deploy from CI and one from a laptop give the same bodies).
     Hidden folders (.github/workflows/*.yml in the user's repository) hold no rules."""
     found = []
-    for folder, base in ((root / "detections", root), *((folder, folder.resolve().parent) for folder in local)):
-        for path in sorted(p for p in folder.resolve().rglob("*") if p.suffix.lower() in (".yml", ".yaml")):
-            inside = path.relative_to(folder.resolve())
+    for given, named in ((root / "detections", False), *((folder, True) for folder in local)):
+        folder = given.resolve()
+        base = folder.parent if named else root.resolve()
+        for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".yml", ".yaml")):
+            inside = path.relative_to(folder)
             if not path.name.startswith("_") and not any(part.startswith(".") for part in inside.parts):
-                found.append((path, str(path.relative_to(base.resolve()))))
+                found.append((path, str(path.relative_to(base))))
     return found
 
 

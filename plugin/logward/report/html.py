@@ -30,7 +30,7 @@ from typing import Any
 
 from ..engine import PROBLEM_TAGS, UNTIMED_TAGS
 from ..engine.detect import Alert
-from .story import STEPS_SHOWN, Attack, Story, counted_source, shown_steps
+from .story import STEPS_SHOWN, Attack, Story, counted_source, shown_steps, untold_what
 
 BANDS = ("low", "medium", "high", "critical")
 BAND_RANGES = ("0–6", "7–9", "10–12", "13–15")
@@ -371,8 +371,7 @@ class HtmlReport:
                        "<th>Logged in then</th></tr></thead><tbody>")
             for host, user, step in untold:
                 present = ", ".join(self.story.present(host, step.time)) or "nobody Logward saw"
-                who = f"{user}: " if user else "(no root session open) "
-                out.append(f"<tr><td>{when(step.time)}</td><td>{esc(host)}</td><td>{esc(who + step.what)}</td>"
+                out.append(f"<tr><td>{when(step.time)}</td><td>{esc(host)}</td><td>{esc(untold_what(user, step))}</td>"
                            f"<td>{self._rule_ids(step.rules)}</td><td>{esc(present)}</td></tr>")
             out.append("</tbody></table>")
         out.append("</section>")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 # Services that open a session as another user (PAM's service names).
 SWITCHES = ("sudo", "sudo-i", "su", "su-l", "runuser", "runuser-l")
@@ -30,6 +31,12 @@ NOT_LOCAL = frozenset({None, "sshd", "systemd-user", *SWITCHES})
 # anyone's, and a daemon's session line is easily forged).
 TERMINALS = frozenset({"login", "gdm-password", "gdm-autologin", "gdm-fingerprint", "lightdm", "lightdm-autologin",
                        "sddm", "sddm-autologin", "xdm", "kdm"})
+
+
+def was_open(span: Any, at: float) -> bool:
+    """Whether a session (a login, a switch, a session on the host) was open at that moment;
+    one never seen closing stays open."""
+    return span.time <= at and (span.ended is None or at <= span.ended)
 
 
 @dataclass(eq=False)
@@ -63,9 +70,9 @@ class Privilege:
         # Closes without a pid (Debian's sudo logs none) while several such sessions were
         # open: one of them ended, nobody knows which, so all stay holders.
         self.unsure_closes: dict[str, int] = defaultdict(int)
-        self.switches: dict[str, list[Switch]] = defaultdict(list)  # by host, in the order seen
-        # The same switches by host and who switched, and by host and to whom: a story looks
-        # up one user's, and ten thousand logins that each su to backup make a long list.
+        self._latest: dict[str, Switch] = {}  # the latest by host
+        # The switches by host and who switched, and by host and to whom: a story looks up
+        # one user's, and ten thousand logins that each su to backup make a long list.
         self.by_user: dict[tuple[str, str], list[Switch]] = defaultdict(list)
         self.to_user: dict[tuple[str, str], list[Switch]] = defaultdict(list)
         self._switch_of: dict[tuple[str, int], Switch] = {}  # the latest by host and pid
@@ -122,8 +129,7 @@ class Privilege:
 
     def at_terminals(self, host: str, at: float) -> list[tuple[str, Session]]:
         """Who had a session open at the host's terminal or screen then, with the session."""
-        return [(user, session) for user, session in self.terminals.get(host, ())
-                if session.time <= at and (session.ended is None or at <= session.ended)]
+        return [(user, session) for user, session in self.terminals.get(host, ()) if was_open(session, at)]
 
     def root_session(self, host: str, pid: int | None, user: str | None, t: float, opened: bool) -> None:
         """A root session opened or closed. The close line names only root, so its pid
@@ -158,8 +164,7 @@ class Privilege:
         """A su (or sudo -u) to another user, or its end; su's own line and PAM's are one
         switch. A close without a pid ends the one open switch to that user it can be:
         opened seconds before (a one-shot sudo -u), or the only one."""
-        switches = self.switches[host]
-        latest = self._switch_of.get((host, pid)) if pid is not None else (switches[-1] if switches else None)
+        latest = self._switch_of.get((host, pid)) if pid is not None else self._latest.get(host)
         if not opened:
             if pid is None:
                 open_ = [switch for switch in self.to_user.get((host, target), ()) if switch.pid is None
@@ -180,8 +185,7 @@ class Privilege:
                 latest.by = by
                 self.by_user[(host, by)].append(latest)
             return
-        switch = Switch(by, target, t, pid)
-        switches.append(switch)
+        switch = self._latest[host] = Switch(by, target, t, pid)
         self.by_user[(host, by)].append(switch)
         self.to_user[(host, target)].append(switch)
         if pid is not None:
@@ -189,5 +193,4 @@ class Privilege:
 
     def switched_to(self, host: str, user: str, at: float) -> int:
         """How many switches to the user were open on the host at that moment."""
-        return sum(1 for switch in self.to_user.get((host, user), ())
-                   if switch.time <= at and (switch.ended is None or at <= switch.ended))
+        return sum(1 for switch in self.to_user.get((host, user), ()) if was_open(switch, at))

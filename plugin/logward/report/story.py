@@ -19,7 +19,7 @@ from ..engine.detect import Alert
 from ..engine.detect.detector import event_time
 from ..engine.lines import counted
 from ..rules.model import Rule
-from .privilege import SAME_STEP, Privilege, Session
+from .privilege import SAME_STEP, Privilege, Session, was_open
 
 FAILED, BRUTE_FORCE, SUCCESS = "authentication_failed", "authentication_failures", "authentication_success"
 # A failure that proves the source holds a credential root accepts (sshd's ROOT LOGIN
@@ -175,6 +175,11 @@ def shown_steps(steps: list[Step]) -> list[Step]:
     return [step for step in steps if id(step) in kept]
 
 
+def untold_what(user: str | None, step: Step) -> str:
+    """A step no login tells, with whose it was (None: made while nobody held root)."""
+    return f"{user}: {step.what}" if user else f"(no root session open) {step.what}"
+
+
 def counted_source(doc: dict[str, Any]) -> str | None:
     """A line's source as the correlations count it (an IPv6 client by its /64 network),
     else as logged (PAM may name a host)."""
@@ -254,9 +259,6 @@ class _Timeline:
     def logins_open_at(self, t: float) -> int:
         return bisect_right(self.starts, t) - bisect_left(self.ends, t)
 
-
-def _open(login: Login, at: float) -> bool:
-    return login.time <= at and (login.ended is None or at <= login.ended)
 
 
 def _either(names: list[str]) -> str:
@@ -369,7 +371,7 @@ class Story:
     def logged_in(self, host: str, at: float) -> list[Login]:
         """The logins open on the host at that moment (those never seen closing stay open)."""
         return [login for (where, _), logins in self.logins.items() if where == host
-                for login in logins if _open(login, at)]
+                for login in logins if was_open(login, at)]
 
     def present(self, host: str, at: float) -> list[str]:
         """Who was logged in on the host then, over SSH or at a terminal, as the summary says it."""
@@ -382,7 +384,7 @@ class Story:
         """Who may hold an open root session on the host, each once, oldest first: through
         su or sudo, or logged in as root (over SSH, or at a terminal)."""
         users = self.privilege.root_holders(host)
-        if (any(_open(login, at) for login in self.logins.get((host, "root"), ()))
+        if (any(was_open(login, at) for login in self.logins.get((host, "root"), ()))
                 or self.privilege.at_a_terminal(host, "root", at)):
             users.append("root")
         return list(dict.fromkeys(users))
@@ -530,7 +532,7 @@ class Story:
 
         def went_on(a: Attack, login: Login) -> bool:
             mine = grave.get((a.host, login.user), ())
-            if any(_open(login, step.time) for step in mine):
+            if any(was_open(login, step.time) for step in mine):
                 return True
             if mine and login.ended is not None and self._left_running(a.host, login.user, login.ended):
                 return True
@@ -671,8 +673,7 @@ class Story:
                        "the log does not show, a delayed job), with who was logged in then:")
         for host, user, step in untold:
             rules = ", ".join(map(str, sorted(step.rules)))
-            who = f"{user}: " if user else "(no root session open) "
-            out.append(f"    {host}: {when(step.time)}  {who}{step.what} [rules {rules}]")
+            out.append(f"    {host}: {when(step.time)}  {untold_what(user, step)} [rules {rules}]")
             present = self.present(host, step.time)
             out.append(f"      logged in then: {', '.join(present[:5])}" + (", ..." if len(present) > 5 else "")
                        if present else "      nobody Logward saw was logged in then")
