@@ -278,6 +278,34 @@ def test_a_line_without_a_time_of_its_own_holds_back_nothing_in_the_merge(monkey
     assert "Rule: 100112" in _replay(monkeypatch, "-" if stdin else web1, web2)
 
 
+@pytest.mark.parametrize("ahead", [
+    ["Mar  4 23:30:00 web-1 sshd[7001]: Connection closed by 198.51.100.7 port 50000 [preauth]"],
+    [f"Mar  4 23:30:{i:02d} web-1 sshd[{7001 + i}]: Connection closed by 198.51.100.7 port 50000 [preauth]"
+     for i in range(12)],
+])
+def test_lines_dated_far_ahead_hold_back_nothing_in_the_merge(monkeypatch, tmp_path: Path, ahead: list[str]):
+    """A clock that jumped, or lines forged with a later date: merged at their own time, they
+    would hold the rest of web-1's log back behind web-2's, and the login on web-2 would come
+    before the guessing that led to it."""
+    web1, web2 = tmp_path / "web-1.log", tmp_path / "web-2.log"
+    web1.write_text("\n".join([*ahead, *_guess("web-1", "203.0.113.90", "admin", 0, count=8)]) + "\n")
+    web2.write_text("Mar  4 08:01:00 web-2 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2\n")
+    assert "Rule: 100112" in _replay(monkeypatch, web1, web2)
+
+
+def test_a_quiet_host_that_logs_again_later_keeps_its_place_in_the_merge(monkeypatch, tmp_path: Path):
+    """A gap in a log is not a clock jump: the lines after it are late too, and wait for the
+    other files to get there."""
+    web1, web2 = tmp_path / "web-1.log", tmp_path / "web-2.log"
+    web1.write_text("\n".join(["Mar  4 06:00:00 web-1 sshd[7000]: Connection closed by 198.51.100.7 port 50000",
+                               *_guess("web-1", "203.0.113.90", "admin", 0, count=8)]) + "\n")
+    web2.write_text("Mar  4 07:00:00 web-2 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2\n")
+    text = _replay(monkeypatch, web1, web2).split("== Summary")[0]
+    times = [block.splitlines()[1].split(" web-")[0] for block in text.split("** Alert")[1:]]
+    assert times == sorted(times), times
+    assert "Rule: 100112" not in text  # the login came an hour before the guessing
+
+
 def test_account_changes_say_which_account_and_what(monkeypatch, tmp_path: Path):
     lines = [*_guess("web-2", "203.0.113.10", "root", 0),
              "Mar  4 08:00:40 web-2 sshd[6008]: Accepted password for root from 203.0.113.10 port 40008 ssh2",

@@ -24,13 +24,15 @@ import gc
 import gzip
 import heapq
 import io
+import math
 import os
 import resource
 import sys
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import ExitStack, suppress
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -49,6 +51,9 @@ from .options import add_timezone
 BROKEN_OFF = 3
 # How much text the files read together hold ahead of the merge, and each file's share.
 READ_AHEAD, MIN_CHUNK, MAX_CHUNK = 256 << 20, 64 << 10, 1 << 20
+# A line this many seconds after its file's last place in the merge is checked against the
+# lines after it, up to LOOK_AHEAD of them, or LOOK_AHEAD_DOCS shared among the files.
+JUMP, LOOK_AHEAD, LOOK_AHEAD_DOCS = 60.0, 64, 16_384
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -167,19 +172,45 @@ def _descriptors(wanted: int) -> None:
 
 
 def _documents(engine: Engine, index: int, name: str, lines: Iterator[str], created: str | None,
-               zone: str | None, merged: bool) -> Iterator[tuple[float, int, int, str, dict[str, Any]]]:
-    """A file's documents, each after its time (when `merged` with others), the file's place
-    and the line's number: what heapq.merge orders by. A line with no time of its own (its
-    header did not parse: @timestamp is when it was shipped, or read from stdin) takes the
-    time of the line before, so it stays where it was written and holds back none after it."""
-    time = 0.0
-    for number, line in enumerate(lines, 1):
-        doc = engine.parse(line, created, zone)
-        if merged and not UNTIMED_TAGS.intersection(doc.get("tags") or ()):
-            event = doc.get("event")
-            if doc.get("@timestamp") != (event.get("created") if event.__class__ is dict else None):
-                time = event_time(doc) or time
-        yield time, index, number, name, doc
+               zone: str | None, merged: bool,
+               look_ahead: int = LOOK_AHEAD) -> Iterator[tuple[float, int, int, str, dict[str, Any]]]:
+    """A file's documents, each after its place in the merge (when `merged` with others),
+    the file's place and the line's number: what heapq.merge orders by.
+
+    A file's lines are merged at their own times, with two exceptions that would otherwise
+    hold the rest of the file back behind the other files. A line with no time of its own
+    (its header did not parse: @timestamp is when it was shipped, or read from stdin) takes
+    the place of the line before. A line dated more than JUMP after the file's last place
+    (a clock that jumped, a line forged with a later date) takes the earliest time among it
+    and the `look_ahead` lines after it: if those are late too, the file really went quiet."""
+    parsed = ((number, engine.parse(line, created, zone)) for number, line in enumerate(lines, 1))
+    if not merged:
+        for number, doc in parsed:
+            yield 0.0, index, number, name, doc
+        return
+    timed = ((_own_time(doc), number, doc) for number, doc in parsed)
+    ahead: deque[tuple[float | None, int, dict[str, Any]]] = deque()
+    place = -math.inf
+    for line in timed:
+        ahead.append(line)
+        while ahead:
+            time, number, doc = ahead.popleft()
+            if time is not None and time > place + JUMP:
+                ahead.extend(islice(timed, look_ahead - len(ahead)))
+                time = min([time, *(t for t, _, _ in ahead if t is not None)])
+            place = time if time is not None else place
+            yield max(place, 0.0), index, number, name, doc
+
+
+def _own_time(doc: dict[str, Any]) -> float | None:
+    """The document's time, or None if it has none of its own (@timestamp is when it was
+    shipped or read)."""
+    if UNTIMED_TAGS.intersection(doc.get("tags") or ()):
+        return None
+    event = doc.get("event")
+    if doc.get("@timestamp") == (event.get("created") if event.__class__ is dict else None):
+        return None
+    return event_time(doc)
 
 
 def _decompressed(stream: BinaryIO) -> BinaryIO:
@@ -228,7 +259,8 @@ def _replay(args: argparse.Namespace) -> int:
         # Each file holds a chunk of its text while the others catch up: READ_AHEAD in all.
         chunk = max(MIN_CHUNK, min(MAX_CHUNK, READ_AHEAD // len(sources)))
         merged = len(sources) > 1
-        files = [_documents(engine, i, name, _lines(name, stream, broken, chunk), created, zone, merged)
+        look_ahead = max(4, min(LOOK_AHEAD, LOOK_AHEAD_DOCS // len(sources)))
+        files = [_documents(engine, i, name, _lines(name, stream, broken, chunk), created, zone, merged, look_ahead)
                  for i, (name, stream, created) in enumerate(sources)]
         for _, _, number, name, doc in heapq.merge(*files) if merged else files[0]:
             alerts = engine.detector.process(doc)
