@@ -280,8 +280,11 @@ def test_a_line_without_a_time_of_its_own_holds_back_nothing_in_the_merge(monkey
 
 @pytest.mark.parametrize("ahead", [
     ["Mar  4 23:30:00 web-1 sshd[7001]: Connection closed by 198.51.100.7 port 50000 [preauth]"],
-    [f"Mar  4 23:30:{i:02d} web-1 sshd[{7001 + i}]: Connection closed by 198.51.100.7 port 50000 [preauth]"
-     for i in range(12)],
+    ["Mar  4 07:59:59 web-1 sshd[7000]: Connection closed by 198.51.100.7 port 50000 [preauth]",
+     *(f"Mar  4 23:30:{i:02d} web-1 sshd[{7001 + i}]: Connection closed by 198.51.100.7 port 50000 [preauth]"
+       for i in range(12))],
+    ["Mar  4 07:59:59 web-1 sshd[7000]: Connection closed by 198.51.100.7 port 50000 [preauth]",
+     "Mar  4 08:00:50 web-1 sshd[7001]: Connection closed by 198.51.100.7 port 50001 [preauth]"],
 ])
 def test_lines_dated_far_ahead_hold_back_nothing_in_the_merge(monkeypatch, tmp_path: Path, ahead: list[str]):
     """A clock that jumped, or lines forged with a later date: merged at their own time, they
@@ -289,7 +292,18 @@ def test_lines_dated_far_ahead_hold_back_nothing_in_the_merge(monkeypatch, tmp_p
     before the guessing that led to it."""
     web1, web2 = tmp_path / "web-1.log", tmp_path / "web-2.log"
     web1.write_text("\n".join([*ahead, *_guess("web-1", "203.0.113.90", "admin", 0, count=8)]) + "\n")
-    web2.write_text("Mar  4 08:01:00 web-2 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2\n")
+    web2.write_text("Mar  4 08:00:45 web-2 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2\n")
+    assert "Rule: 100112" in _replay(monkeypatch, web1, web2)
+
+
+def test_a_line_dated_behind_draws_no_line_before_it_forward_in_the_merge(monkeypatch, tmp_path: Path):
+    """A forged line dated an hour back, just after web-1's login: taken as the login's time,
+    it would put the login before the guessing on web-2 that led to it."""
+    web1, web2 = tmp_path / "web-1.log", tmp_path / "web-2.log"
+    web1.write_text("Mar  4 08:00:00 web-1 sshd[7000]: Connection closed by 198.51.100.7 port 50000\n"
+                    "Mar  4 08:01:00 web-1 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2\n"
+                    "Mar  4 07:00:00 web-1 sshd[7301]: Connection closed by 198.51.100.7 port 50001\n")
+    web2.write_text("\n".join(_guess("web-2", "203.0.113.90", "admin", 10, count=8)) + "\n")
     assert "Rule: 100112" in _replay(monkeypatch, web1, web2)
 
 

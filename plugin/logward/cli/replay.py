@@ -51,9 +51,9 @@ from .options import add_timezone
 BROKEN_OFF = 3
 # How much text the files read together hold ahead of the merge, and each file's share.
 READ_AHEAD, MIN_CHUNK, MAX_CHUNK = 256 << 20, 64 << 10, 1 << 20
-# A line this many seconds after its file's last place in the merge is checked against the
-# lines after it, up to LOOK_AHEAD of them, or LOOK_AHEAD_DOCS shared among the files.
-JUMP, LOOK_AHEAD, LOOK_AHEAD_DOCS = 60.0, 64, 16_384
+# A line more than JUMP seconds after its file's last place in the merge is checked against
+# the lines after it, up to LOOK_AHEAD of them, or LOOK_AHEAD_DOCS shared among the files.
+JUMP, LOOK_AHEAD, LOOK_AHEAD_DOCS = 1.0, 64, 16_384
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -182,7 +182,9 @@ def _documents(engine: Engine, index: int, name: str, lines: Iterator[str], crea
     (its header did not parse: @timestamp is when it was shipped, or read from stdin) takes
     the place of the line before. A line dated more than JUMP after the file's last place
     (a clock that jumped, a line forged with a later date) takes the earliest time among it
-    and the `look_ahead` lines after it: if those are late too, the file really went quiet."""
+    and the `look_ahead` lines after it (if those are late too, the file really went quiet).
+    Lines dated before the file's place (at its start, before most of its first lines) are
+    not counted: a line dated behind draws none of the lines before it forward."""
     parsed = ((number, engine.parse(line, created, zone)) for number, line in enumerate(lines, 1))
     if not merged:
         for number, doc in parsed:
@@ -197,7 +199,9 @@ def _documents(engine: Engine, index: int, name: str, lines: Iterator[str], crea
             time, number, doc = ahead.popleft()
             if time is not None and time > place + JUMP:
                 ahead.extend(islice(timed, look_ahead - len(ahead)))
-                time = min([time, *(t for t, _, _ in ahead if t is not None)])
+                later = [t for t, _, _ in ahead if t is not None]
+                floor = place if place > -math.inf else sorted([time, *later])[len(later) // 2]
+                time = min([time, *(t for t in later if t >= floor)])
             place = time if time is not None else place
             yield max(place, 0.0), index, number, name, doc
 
