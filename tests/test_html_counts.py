@@ -50,3 +50,19 @@ def test_a_source_the_summary_tells_for_what_it_did_is_marked_as_got_in() -> Non
         report.add(doc, alerts)
     assert [a.source for a in story.attacked()] == ["198.51.100.30"]
     assert "▲ got in as root" in report.html()
+
+
+def test_the_time_covered_is_read_as_instants_whatever_the_offsets() -> None:
+    """A line read in Paris time (+01:00) at 14:00 UTC, and a journal entry (Z) at 14:30 UTC:
+    compared as text, 15:00+01:00 came last and the range ran backwards."""
+    engine, story = Engine.load(), Story()
+    report = HtmlReport("two zones", story)
+    paris = LINE.replace("Nov 14 10:00:00", "Feb 12 15:00:00")
+    journal = ('{"__REALTIME_TIMESTAMP":"1707748200000000","_HOSTNAME":"db","SYSLOG_IDENTIFIER":"sshd",'
+               '"_COMM":"sshd","_EXE":"/usr/sbin/sshd","_PID":"9100",'
+               '"MESSAGE":"Failed password for root from 203.0.113.9 port 42000 ssh2"}')
+    for line, zone in ((paris, "Europe/Paris"), (journal, None)):
+        doc, alerts = engine.process(line, "2024-02-13T00:00:00.000Z", zone)
+        story.add(doc, alerts)
+        report.add(doc, alerts)
+    assert "2024-02-12 14:00:00 – 2024-02-12 14:30:00 UTC (30 min)" in report.html()

@@ -24,12 +24,12 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..engine import PROBLEM_TAGS, UNTIMED_TAGS
 from ..engine.detect import Alert
+from ..engine.detect.detector import event_time
 from .story import STEPS_SHOWN, Attack, Story, counted_source, shown_steps, untold_what
 
 BANDS = ("low", "medium", "high", "critical")
@@ -138,8 +138,8 @@ class HtmlReport:
         self.problems = 0
         self.alerts = 0
         self.bands = [0, 0, 0, 0]
-        self.first_ts: str | None = None  # @timestamp strings (UTC ISO from the pipeline)
-        self.last_ts: str | None = None
+        self.earliest: float | None = None  # seconds since the epoch: @timestamp may carry any offset
+        self.latest: float | None = None
         self.width = 1  # seconds per bucket
         self.buckets: dict[int, list[int]] = {}
         self.sources: dict[str, _Source] = {}
@@ -156,12 +156,12 @@ class HtmlReport:
         if tags and not _PROBLEMS.isdisjoint(tags):
             self.problems += 1
         if not tags or _UNTIMED.isdisjoint(tags):
-            stamp = doc.get("@timestamp")
-            if isinstance(stamp, str):
-                if self.first_ts is None or stamp < self.first_ts:
-                    self.first_ts = stamp
-                if self.last_ts is None or stamp > self.last_ts:
-                    self.last_ts = stamp
+            stamp = event_time(doc)
+            if stamp:
+                if self.earliest is None or stamp < self.earliest:
+                    self.earliest = stamp
+                if self.latest is None or stamp > self.latest:
+                    self.latest = stamp
         if self._feeds_story:
             self.story.add(doc, alerts)
         for alert in alerts:
@@ -256,12 +256,9 @@ class HtmlReport:
     # -- sections ------------------------------------------------------------------------------
 
     def _range(self) -> tuple[float, float] | None:
-        if self.first_ts is None or self.last_ts is None:
+        if self.earliest is None or self.latest is None:
             return None
-        try:
-            return (datetime.fromisoformat(self.first_ts).timestamp(), datetime.fromisoformat(self.last_ts).timestamp())
-        except ValueError:
-            return None
+        return self.earliest, self.latest
 
     def _header(self) -> str:
         covered = self._range()
