@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import bz2
 import errno
 import gzip
 import io
 import json
+import lzma
 import os
 import re
 import shutil
@@ -148,6 +150,44 @@ def test_replay_reads_gzipped_rotations_and_reports_a_broken_one(tmp_path: Path,
     assert "auth.log.3.gz" in last and "auth.log.4.gz" in last and "(exit status 3)" in last
     read = int(re.search(r"logward replay: (\d+) lines", err).group(1))
     assert read > 2 * 3000 - 300  # only the broken ends are lost (100 bytes cut hold ~200 lines)
+
+
+@pytest.mark.parametrize("packer", [bz2.compress, lzma.compress])
+def test_replay_reads_the_other_compressions_logrotate_writes(tmp_path: Path, monkeypatch, capsys, packer):
+    """bzip2 and xz, as logrotate's compresscmd may write them: read as junk lines, an
+    attack in them was a clean result."""
+    lines = "".join(f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} "
+                    "ssh2\n" for i in range(8)).encode()
+    (tmp_path / "auth.log.2").write_bytes(packer(lines))
+    out = _stdout(monkeypatch)
+    assert main(["replay", "--reference-time", "2025-01-01", str(tmp_path / "auth.log.2")]) == 0
+    assert "Rule: 100111 " in out.getvalue().decode()
+    assert "tagged" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("magic", "kind"), [(b"\x28\xb5\x2f\xfd", "zstd"), (b"\x04\x22\x4d\x18", "lz4")])
+def test_replay_refuses_a_compression_it_cannot_read_by_name(tmp_path: Path, monkeypatch, magic: bytes, kind: str):
+    (tmp_path / "auth.log.1").write_text("Mar  2 10:00:00 bastion sshd[1]: Server listening on :: port 22.\n")
+    (tmp_path / "auth.log.2").write_bytes(magic + b"\x00" * 64)
+    _stdout(monkeypatch)
+    with pytest.raises(SystemExit, match=f"auth.log.2 is {kind}-compressed, which Logward does not read"):
+        main(["replay", str(tmp_path / "auth.log.1"), str(tmp_path / "auth.log.2")])
+
+
+def test_replay_reads_a_journal_export_written_as_json_pretty(tmp_path: Path, monkeypatch, capsys):
+    """`journalctl -o json-pretty` spreads each entry over many lines: read line by line, no
+    line was an entry and the export read as a clean result."""
+    entries = [{"__REALTIME_TIMESTAMP": str(1_707_748_200_000_000 + i * 1_000_000), "_HOSTNAME": "db",
+                "SYSLOG_IDENTIFIER": "sshd", "_COMM": "sshd", "_EXE": "/usr/sbin/sshd", "_PID": str(9100 + i),
+                "MESSAGE": f"Failed password for root from 203.0.113.9 port {42000 + i} ssh2"} for i in range(8)]
+    pretty = "".join(json.dumps(e, indent=8, separators=(",", " : ")) + "\n" for e in entries)
+    (tmp_path / "journal.json").write_text(pretty + "not an entry\n")
+    out = _stdout(monkeypatch)
+    assert main(["replay", "--json", str(tmp_path / "journal.json")]) == 0
+    alerts = [json.loads(line) for line in out.getvalue().decode().splitlines()]
+    assert [a["rule"]["id"] for a in alerts].count("100102") == 8 and alerts[-1]["rule"]["id"] == "100111"
+    assert alerts[0]["document"]["host"]["hostname"] == "db"
+    assert "1 line tagged logward_unknown_header" in capsys.readouterr().err  # nothing lost
 
 
 def test_replay_of_whole_files_exits_0_and_a_broken_one_3_in_text_form_too(tmp_path: Path, monkeypatch, capsys):

@@ -12,18 +12,23 @@ The text output ends with a summary: which sources brute-forced which host, whet
 login then succeeded, and what that user did next with su, sudo and accounts. Text from the
 logs is printed with its control characters escaped (\\x1b, \\t).
 
+Files may be gzipped, bzip2ed or xz-compressed, as logrotate leaves them; a journal export
+may be `journalctl -o json` or `-o json-pretty`.
 Exit status: 0 when every file was read to its end; 3 when a file broke off (a truncated
-or corrupt .gz): the alerts of the lines read before the break are still printed; 1 when a
-file cannot be opened or the report cannot be written; 2 for bad options or content.
+or corrupt archive): the alerts of the lines read before the break are still printed; 1
+when a file cannot be opened or is compressed in a form not read (zstd, lz4, zip) or the
+report cannot be written; 2 for bad options or content.
 """
 
 from __future__ import annotations
 
 import argparse
+import bz2
 import gc
 import gzip
 import heapq
 import io
+import lzma
 import math
 import os
 import resource
@@ -32,9 +37,11 @@ import zlib
 from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import ExitStack, suppress
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, BinaryIO
+
+import orjson
 
 from ..content.paths import rule_folders
 from ..engine import PROBLEM_TAGS, UNTIMED_TAGS, Engine
@@ -149,14 +156,14 @@ def _sources(files: list[str], reference: str | None, opened: ExitStack) -> list
     sources = []
     for name in in_time_order(files):
         if name == "-":
-            sources.append(("<stdin>", _decompressed(sys.stdin.buffer), reference))
+            sources.append(("<stdin>", _decompressed("<stdin>", sys.stdin.buffer), reference))
             continue
         path = Path(name)
         try:
             handle = opened.enter_context(path.open("rb"))
         except OSError as e:
             raise SystemExit(f"logward replay: cannot read {printable(name)}: {e.strerror}") from None
-        sources.append((name, _decompressed(handle), reference or iso_time(os.stat(path).st_mtime)))
+        sources.append((name, _decompressed(name, handle), reference or iso_time(os.stat(path).st_mtime)))
     return sources
 
 
@@ -217,21 +224,65 @@ def _own_time(doc: dict[str, Any]) -> float | None:
     return event_time(doc)
 
 
-def _decompressed(stream: BinaryIO) -> BinaryIO:
-    """Rotated logs are often gzipped (auth.log.2.gz): the text they hold."""
+# What logrotate compresses with: gzip (its default), bzip2 and xz are read as they are;
+# the others would be read as lines of junk, and are refused by name.
+_COMPRESSED: tuple[tuple[bytes, Any], ...] = (
+    (b"\x1f\x8b", gzip.GzipFile), (b"\xfd7zXZ\x00", lzma.LZMAFile),
+    *((b"BZh%d" % level, bz2.BZ2File) for level in range(1, 10)))
+_FOREIGN = ((b"\x28\xb5\x2f\xfd", "zstd", "zstd -dc"), (b"\x04\x22\x4d\x18", "lz4", "lz4 -dc"),
+            (b"PK\x03\x04", "zip", "unzip -p"))
+
+
+def _decompressed(name: str, stream: BinaryIO) -> BinaryIO:
+    """Rotated logs are often compressed (auth.log.2.gz): the text they hold."""
     buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
-    return gzip.GzipFile(fileobj=buffered) if buffered.peek(2)[:2] == b"\x1f\x8b" else buffered
+    head = buffered.peek(6)[:6]
+    for magic, reader in _COMPRESSED:
+        if head.startswith(magic):
+            return reader(buffered)
+    for magic, kind, unpack in _FOREIGN:
+        if head.startswith(magic):
+            raise SystemExit(f"logward replay: {printable(name)} is {kind}-compressed, which Logward does not read: "
+                             f"give it as text ({unpack} FILE | logward replay -)")
+    return buffered
 
 
 def _lines(name: str, stream: BinaryIO, broken: list[str], chunk: int) -> Iterator[str]:
-    """The file's lines; a file that breaks off (a truncated or corrupt .gz) is reported and
-    noted in `broken`, and the replay goes on with every line read before the break, and
+    """The file's lines; a file that breaks off (a truncated or corrupt archive) is reported
+    and noted in `broken`, and the replay goes on with every line read before the break, and
     with the next file."""
     try:
-        yield from iter_lines(stream, chunk)
-    except (OSError, EOFError, zlib.error) as e:
+        lines = iter_lines(stream, chunk)
+        first = next(lines, None)
+        if first is None:
+            return
+        if first.strip() == "{":  # journalctl -o json-pretty
+            yield from _entries(chain([first], lines))
+        else:
+            yield first
+            yield from lines
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as e:
         broken.append(name)
         sys.stderr.write(f"logward replay: {printable(name)}: stopped reading: {printable(str(e))}\n")
+
+
+def _entries(lines: Iterator[str]) -> Iterator[str]:
+    """journalctl -o json-pretty writes each entry over many lines, ending with "}": each
+    read back into the one line -o json writes. Lines that do not read as an entry are
+    passed on as they are, to be reported as lines no parser knows."""
+    held: list[str] = []
+    for line in lines:
+        if not held and line.strip() != "{":
+            yield line
+            continue
+        held.append(line)
+        if line.rstrip() == "}":
+            try:
+                yield orjson.dumps(orjson.loads("\n".join(held))).decode()
+            except orjson.JSONDecodeError:
+                yield from held
+            held = []
+    yield from held
 
 
 def run(args: argparse.Namespace) -> int:
