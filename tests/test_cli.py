@@ -369,6 +369,25 @@ def test_replay_reads_clock_times_in_the_zone_given(monkeypatch, capsys):
     assert "2024 Dec 10 06:13:43 LabSZ->" in out.getvalue().decode()  # OSSEC's alert time, in UTC
 
 
+def test_replay_reads_each_file_in_its_own_zone(tmp_path: Path, monkeypatch, capsys):
+    """Guessing on a New York host at 09:20 local, then the login on a Paris host at 15:21
+    local: 14:20 and 14:21 UTC, one attack, seen only if each file is read in its zone."""
+    ny, paris = tmp_path / "ny-auth.log", tmp_path / "paris-auth.log"
+    ny.write_text("".join(f"Jan 15 09:20:{5 * i:02d} ny-web sshd[{200 + i}]: Failed password for admin from "
+                          f"203.0.113.9 port {30000 + i} ssh2\n" for i in range(8)))
+    paris.write_text("Jan 15 15:21:00 paris-db sshd[700]: Accepted password for admin from 203.0.113.9 "
+                     "port 31000 ssh2\n")
+    out = _stdout(monkeypatch)
+    assert main(["replay", "--reference-time", "2025-01-01", "--timezone", "America/New_York",
+                 "--timezone", f"{paris}=Europe/Paris", str(ny), str(paris)]) == 0
+    text = out.getvalue().decode()
+    assert "Rule: 100112 " in text and "2024 Jan 15 14:21:00 paris-db->" in text
+    for wrong, message in ((["--timezone", "UTC", "--timezone", "+01:00"], "given twice for all files (UTC, +01:00)"),
+                           (["--timezone", "auth.log=UTC"], "auth.log is not one of the files replayed")):
+        with pytest.raises(SystemExit, match=re.escape(message)):
+            main(["replay", *wrong, str(ny), str(paris)])
+
+
 def test_logtest_reads_clock_times_in_the_zone_given(monkeypatch):
     text = _logtest(monkeypatch, FAILED + "\n", "--timezone", "Asia/Kolkata")
     assert re.search(r"@timestamp: '\d{4}-12-10T07:13:43.000\+05:30'", text)

@@ -70,7 +70,7 @@ def add_parser(commands: Any, name: str) -> None:
     p.add_argument("--reference-time", metavar="ISO8601", type=_instant,
                    help="when the logs were shipped, as a time with its offset or a date (midnight UTC) "
                         "(default: each file's modification time)")
-    add_timezone(p)
+    add_timezone(p, per_file=True)
     p.add_argument("--min-level", type=_level, default=0, metavar="N",
                    help="only alerts of this level (0-15) or higher")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report (charts, brute force, "
@@ -149,21 +149,38 @@ def in_time_order(files: list[str]) -> list[str]:
     return [next(dated) if times[name] is not None else name for name in files]
 
 
-def _sources(files: list[str], reference: str | None, opened: ExitStack) -> list[tuple[str, BinaryIO, str | None]]:
-    """Every file opened, before any is read: one that cannot be read stops the replay
-    before it prints anything."""
+def _zones(given: list[tuple[str | None, str]], files: list[str]) -> dict[str, str | None]:
+    """Each file's zone: its own (FILE=ZONE), else the one given for all, else None (UTC).
+    Said twice, or for a file not replayed, is refused: one of them would be ignored."""
+    said: dict[str | None, str] = {}
+    for name, zone in given:
+        if name in said and said[name] != zone:
+            whose = f"for {printable(name)}" if name else "for all files"
+            raise SystemExit(f"logward replay: --timezone given twice {whose} ({said[name]}, {zone})")
+        if name is not None and name not in files:
+            raise SystemExit(f"logward replay: --timezone {printable(name)}={zone}: {printable(name)} is not one of "
+                             "the files replayed (name it as it is given)")
+        said[name] = zone
+    return {name: said.get(name, said.get(None)) for name in files}
+
+
+def _sources(files: list[str], reference: str | None, zones: dict[str, str | None],
+             opened: ExitStack) -> list[tuple[str, BinaryIO, str | None, str | None]]:
+    """Every file opened, before any is read, with the time it was shipped and its zone:
+    one that cannot be read stops the replay before it prints anything."""
     _descriptors(len(files))
     sources = []
     for name in in_time_order(files):
         if name == "-":
-            sources.append(("<stdin>", _decompressed("<stdin>", sys.stdin.buffer), reference))
+            sources.append(("<stdin>", _decompressed("<stdin>", sys.stdin.buffer), reference, zones[name]))
             continue
         path = Path(name)
         try:
             handle = opened.enter_context(path.open("rb"))
         except OSError as e:
             raise SystemExit(f"logward replay: cannot read {printable(name)}: {e.strerror}") from None
-        sources.append((name, _decompressed(name, handle), reference or iso_time(os.stat(path).st_mtime)))
+        shipped = reference or iso_time(os.stat(path).st_mtime)
+        sources.append((name, _decompressed(name, handle), shipped, zones[name]))
     return sources
 
 
@@ -308,15 +325,16 @@ def _replay(args: argparse.Namespace) -> int:
     title = f"Logward replay of {', '.join(Path(f).name for f in args.files)}"
     report = HtmlReport(title, story) if args.html else None
     broken: list[str] = []
-    write, counts, min_level, as_json, zone = out.write, summary.alerts, args.min_level, args.json, args.timezone
+    write, counts, min_level, as_json = out.write, summary.alerts, args.min_level, args.json
+    zones = _zones(args.timezone, args.files)
     with ExitStack() as opened:
-        sources = _sources(args.files, args.reference_time, opened)
+        sources = _sources(args.files, args.reference_time, zones, opened)
         # Each file holds a chunk of its text while the others catch up: READ_AHEAD in all.
         chunk = max(MIN_CHUNK, min(MAX_CHUNK, READ_AHEAD // len(sources)))
         merged = len(sources) > 1
         look_ahead = max(4, min(LOOK_AHEAD, LOOK_AHEAD_DOCS // len(sources)))
         files = [_documents(engine, i, name, _lines(name, stream, broken, chunk), created, zone, merged, look_ahead)
-                 for i, (name, stream, created) in enumerate(sources)]
+                 for i, (name, stream, created, zone) in enumerate(sources)]
         for _, _, number, name, doc in heapq.merge(*files) if merged else files[0]:
             alerts = engine.detector.process(doc)
             summary.note(doc, name, number)
