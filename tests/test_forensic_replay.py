@@ -320,6 +320,31 @@ def test_a_quiet_host_that_logs_again_later_keeps_its_place_in_the_merge(monkeyp
     assert "Rule: 100112" not in text  # the login came an hour before the guessing
 
 
+def test_a_reboot_ends_every_session_the_log_never_closed(monkeypatch, tmp_path: Path):
+    """alice's root shell, whose close the log never showed, does not outlive the reboot:
+    the UID 0 account made days later is bob's alone, not "ambiguous: alice or bob"."""
+    lines = ["Sep  1 09:00:00 quiet sshd[812]: Accepted publickey for alice from 198.51.100.20 port 50022 ssh2",
+             "Sep  1 09:00:00 quiet sshd[812]: pam_unix(sshd:session): session opened for user alice(uid=1000) by "
+             "(uid=0)",
+             "Sep  1 09:05:00 quiet sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash",
+             "Sep  1 09:05:00 quiet sudo: pam_unix(sudo:session): session opened for user root(uid=0) by "
+             "alice(uid=1000)",
+             "Sep  3 04:00:01 quiet systemd-logind[402]: System is rebooting.",
+             *_guess("quiet", "203.0.113.80", "bob", 0),
+             "Mar  4 08:01:00 quiet sshd[1533]: Accepted password for bob from 203.0.113.80 port 40022 ssh2",
+             "Mar  4 08:01:00 quiet sshd[1533]: pam_unix(sshd:session): session opened for user bob(uid=1001) by "
+             "(uid=0)",
+             "Mar  4 08:02:00 quiet sudo:      bob : TTY=pts/1 ; PWD=/home/bob ; USER=root ; "
+             "COMMAND=/usr/sbin/useradd -o -u 0 -g 0 r00t",
+             "Mar  4 08:02:00 quiet sudo: pam_unix(sudo:session): session opened for user root(uid=0) by bob(uid=1001)",
+             "Mar  4 08:02:00 quiet useradd[1540]: new user: name=r00t, UID=0, GID=0, home=/home/r00t, shell=/bin/sh",
+             "Mar  4 08:02:00 quiet sudo: pam_unix(sudo:session): session closed for user root"]
+    lines = [line.replace("Sep  1", "Mar  1").replace("Sep  3", "Mar  3") for line in lines]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "bob: created user r00t (as root)" in summary, summary
+    assert "ambiguous" not in summary and "alice" not in summary, summary
+
+
 def test_account_changes_say_which_account_and_what(monkeypatch, tmp_path: Path):
     lines = [*_guess("web-2", "203.0.113.10", "root", 0),
              "Mar  4 08:00:40 web-2 sshd[6008]: Accepted password for root from 203.0.113.10 port 40008 ssh2",

@@ -244,7 +244,7 @@ def _own_time(doc: dict[str, Any]) -> float | None:
 # What logrotate compresses with: gzip (its default), bzip2 and xz are read as they are;
 # the others would be read as lines of junk, and are refused by name.
 _COMPRESSED: tuple[tuple[bytes, Any], ...] = (
-    (b"\x1f\x8b", gzip.GzipFile), (b"\xfd7zXZ\x00", lzma.LZMAFile),
+    (b"\x1f\x8b", lambda raw: gzip.GzipFile(fileobj=raw)), (b"\xfd7zXZ\x00", lzma.LZMAFile),
     *((b"BZh%d" % level, bz2.BZ2File) for level in range(1, 10)))
 _FOREIGN = ((b"\x28\xb5\x2f\xfd", "zstd", "zstd -dc"), (b"\x04\x22\x4d\x18", "lz4", "lz4 -dc"),
             (b"PK\x03\x04", "zip", "unzip -p"))

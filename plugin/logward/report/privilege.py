@@ -84,6 +84,21 @@ class Privilege:
         # for a session sudo opens without a terminal ("by (uid=1002)": ssh host 'sudo ...').
         self.sudo_ran: dict[str, tuple[float, str, str]] = {}
         self.uids: dict[tuple[str, str], str] = {}  # by host and user, as PAM gave them
+        self.unclosed: dict[str, list[Switch | Session]] = defaultdict(list)  # since the host last went down
+
+    def shutdown(self, host: str, t: float) -> None:
+        """The host went down: every root session, switch and local session opened before
+        then ended."""
+        self.root_sessions[host] = [entry for entry in self.root_sessions.get(host, ()) if entry[2] > t]
+        self.unsure_closes[host] = 0
+        later = []
+        for span in self.unclosed.pop(host, ()):
+            if span.ended is None and span.time > t:
+                later.append(span)
+            elif span.ended is None:
+                span.ended = t
+        if later:
+            self.unclosed[host] = later
 
     def sudo_command(self, host: str, t: float, user: str, as_user: str) -> None:
         self.sudo_ran[host] = (t, user, as_user)
@@ -115,6 +130,7 @@ class Privilege:
         sessions = self.local[(host, user)]
         if opened:
             sessions.append(Session(service, t, pid))
+            self.unclosed[host].append(sessions[-1])
             if service in TERMINALS:
                 self.terminals[host].append((user, sessions[-1]))
             return
@@ -186,6 +202,7 @@ class Privilege:
                 self.by_user[(host, by)].append(latest)
             return
         switch = self._latest[host] = Switch(by, target, t, pid)
+        self.unclosed[host].append(switch)
         self.by_user[(host, by)].append(switch)
         self.to_user[(host, target)].append(switch)
         if pid is not None:

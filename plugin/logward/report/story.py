@@ -293,6 +293,7 @@ class Story:
         self.steps: dict[tuple[str, str], dict[tuple[Any, str], Step]] = defaultdict(dict)
         self.logins: dict[tuple[str, str], list[Login]] = defaultdict(list)  # by host and user
         self.sessions: dict[tuple[str, int], Login] = {}  # open sshd sessions by host and pid
+        self.unclosed: dict[str, list[Login]] = defaultdict(list)  # logins since the host last went down
         # PAM's lines of an sshd process may give the client's host name (rhost=) where
         # sshd's give its address: the story tells it under the address. Pids come round
         # again, so only an address logged near in time counts, and each is matched as it
@@ -313,7 +314,9 @@ class Story:
     def add(self, doc: dict[str, Any], alerts: list[Alert]) -> None:
         event = doc.get("event")
         action = event.get("action") if event.__class__ is dict else None
-        if action == "sudo_command":
+        if action == "system_shutdown":
+            self.shutdown(_get(doc, "host.hostname") or "-", event_time(doc))
+        elif action == "sudo_command":
             self.privilege.sudo_command(_get(doc, "host.hostname") or "-", event_time(doc), _get(doc, "user.name"),
                                         _get(doc, "user.effective.name"))
         elif action in _SESSION_LINES:
@@ -355,6 +358,22 @@ class Story:
                     source = seen[1]
             for alert, known in wanted:
                 self._add(alert, known, action, host, source, user, address, sshd)
+
+    def shutdown(self, host: str, t: float) -> None:
+        """The host went down: every session on it ended then, whether or not the log showed
+        its close (a lost close line would leave a session open for ever, its user holding
+        whatever was done as root days later)."""
+        later = []
+        for login in self.unclosed.pop(host, ()):
+            if login.ended is None and login.time > t:
+                later.append(login)  # read ahead of the shutdown: files are merged by time
+            elif login.ended is None:
+                login.ended = t
+                if login.pid is not None and self.sessions.get((host, login.pid)) is login:
+                    del self.sessions[(host, login.pid)]
+        if later:
+            self.unclosed[host] = later
+        self.privilege.shutdown(host, t)
 
     def untold(self, attacks: list[Attack]) -> list[tuple[str, str | None, Step]]:
         """The grave steps no login's story tells, by host and whose they are (None: made
@@ -487,6 +506,7 @@ class Story:
         login = Login(user, alert.time, how, {alert.rule.id}, address, pid, level=alert.rule.level)
         attack.logins.append(login)
         self.logins[(attack.host, user)].append(login)
+        self.unclosed[attack.host].append(login)
         if pid is not None:  # sshd's Accepted, or PAM's session line where only PAM logs
             self.sessions[(attack.host, pid)] = login
 
