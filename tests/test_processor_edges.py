@@ -111,6 +111,10 @@ CASES = {
     "date-unix_ms": Case(_date(["UNIX_MS"]), EPOCHS),  # journald's __REALTIME_TIMESTAMP
     "date-unix": Case(_date(["UNIX"]), EPOCHS),
     "date-unix_ms-zoned": Case(_date(["UNIX_MS"], "Europe/Paris"), EPOCHS),
+    # Local mean time, before the zones' standard time: offsets with seconds, east and west.
+    **{f"date-local-mean-time-{zone.replace('/', '-').lower()}": Case(
+        _date(["ISO8601"], zone), ["1000-01-01T00:00:00", "1800-01-01T00:00:00"], fails=False)
+       for zone in ("Europe/London", "America/New_York", "Europe/Paris", "Asia/Kolkata")},
     "date-zones": Case({"date": {"field": "d", "target_field": "out", "formats": ["ISO8601"], "timezone": "{{{t}}}"}},
                        ZONES, others={"d": "2024-07-10T06:55:46"}),
     "date-zone-refused": Case(_date(["ISO8601"], "EST"), ["2024-07-10T06:55:46", "x"]),  # fails each document

@@ -453,7 +453,7 @@ def _print_millis(millis: int, tz: tzinfo) -> str:
     second, milli = divmod(rest, 1000)
     two = TWO_DIGITS
     return (f"{year_text}-{two[month]}-{two[day]}T{two[hour]}:{two[minute]}:{two[second]}."
-            f"{milli:03d}{_zone_suffix(offset // 60_000)}")
+            f"{milli:03d}{_zone_suffix(offset // 1000)}")
 
 
 def format_output(instant: datetime | int, tz: tzinfo) -> str:
@@ -463,12 +463,14 @@ def format_output(instant: datetime | int, tz: tzinfo) -> str:
     # Through UTC: a local time the clocks skipped (02:30 on the night summer time begins)
     # then prints as Java gives it, moved on by the gap (03:30+02:00, the same instant).
     local = instant.astimezone(UTC).astimezone(tz)
-    suffix = _zone_suffix(int((local.utcoffset() or timedelta(0)).total_seconds()) // 60)
+    suffix = _zone_suffix(int((local.utcoffset() or timedelta(0)).total_seconds()))
     return f"{local.year:04d}-{local:%m-%dT%H:%M:%S}.{local.microsecond // 1000:03d}{suffix}"
 
 
-def _zone_suffix(minutes: int) -> str:
-    """XXX: Z for UTC, else the offset as +HH:MM."""
-    if minutes == 0:
+def _zone_suffix(seconds: int) -> str:
+    """XXX: Z for UTC, else the offset as +HH:MM; the seconds of an old local mean time
+    (London's -00:01:15) are dropped, not rounded down (-00:01, as Java prints it)."""
+    if seconds == 0:
         return "Z"
-    return f"{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    minutes = abs(seconds) // 60
+    return f"{'+' if seconds > 0 else '-'}{minutes // 60:02d}:{minutes % 60:02d}"
