@@ -77,7 +77,10 @@ JSON = ['{"a":1}', '{"a":[1,{"b":null}]}', "{}", '{"":1}', '{"a.b":1}', "[1,2]",
         '{"a":-0}', '{"a":1.0}', '{"a":1E2}', '{"a":0.1}', '{"a":1.5e-400}', '{"a":123456789012345678}',
         '{"a":"\\u0000"}', '{"a":"\\ud800"}', '{"a":true}', "", " ", "\t\n", "null",
         '{"a":1,"a":2}', '{"a":{"b":1,"b":1}}', '[{"x":1,"x":2}]', '{"a":NaN}', '{"a":Infinity}',
-        '{"a":-Infinity}', "{'a':1}", '{"a":1,}', '{"a":01}', '{"a" : tru}', "{", "nul", "nullx"]
+        '{"a":-Infinity}', "{'a':1}", '{"a":1,}', '{"a":01}', '{"a" : tru}', "{", "nul", "nullx",
+        # comments, which Elasticsearch's parser takes as white space
+        '{"a":"x"/**/}', "{/**/}", '{"a":1//\n}', '/* c */ {"a":1}', '{"a":"/*x*/ //y"}', '{"a":1 /* open',
+        '{"a":1/ }', '{"a":1/**/2}', '{"a":1 # x\n}', '{"a"/*:*/:1}']
 
 
 # Floats that Java before 19 (the 7.10 node's) prints with more digits than later ones.

@@ -194,7 +194,21 @@ def json_parse(value: Any) -> Any:
     text = templates.render(value)
     if not text.strip(" \t\n\r"):
         return None
-    return json.loads(text, object_pairs_hook=_object, parse_constant=_non_numeric)
+    try:
+        return json.loads(text, object_pairs_hook=_object, parse_constant=_non_numeric)
+    except json.JSONDecodeError:
+        if "/" not in text:
+            raise
+    # Elasticsearch's parser takes /* */ and // comments as white space.
+    return json.loads(_COMMENT.sub(_blank_comment, text), object_pairs_hook=_object, parse_constant=_non_numeric)
+
+
+# A string, or a comment outside one.
+_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|/\*.*?\*/|//[^\n\r]*', re.S)
+
+
+def _blank_comment(match: re.Match[str]) -> str:
+    return match.group() if match.group().startswith('"') else " "
 
 
 NAMESPACE: dict[str, Any] = {
