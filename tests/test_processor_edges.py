@@ -53,7 +53,9 @@ NUMBERS = ["12", " 12", "12 ", "\t12\n", "+5", "-0", "007", "0", "010", "1_000",
            "5.e2", "+.5", "1.5d", "1.5F", "0x1p3", "0x1.8p1d", "NaN", "+NaN", "Infinity", "-Infinity", "1e400",
            "-1e400", "", "  ", " abc ", "12\u00a0", "\u0661\u0662", "\uff11\uff12", "2147483647", "-2147483648",
            "2147483648", "9223372036854775807", "9223372036854775808", "-9223372036854775808", "99999999999999",
-           "3.4028235e38", "1.4e-45", "0.1", "16777217", "true", "FALSE", "yes"]
+           "3.4028235e38", "1.4e-45", "0.1", "16777217", "true", "FALSE", "yes",
+           # hexadecimal digits as Character.digit reads them: any script's, fullwidth letters
+           "0x\uff11", "0x\uff41", "0x\uff21F", "-0x\u0661\u0662", "0x\uff47", "0x\u00bd", "0x\u2460"]
 # Zones a shipper may send as event.timezone, and ones Java refuses though Python's tz
 # database has them (EST), or takes though it has not (SystemV/EST5).
 ZONES = ["UTC", "Z", "GMT", "UT", "UTC+1", "GMT-05:30", "UT+2", "UTC+", "UTC+1:00", "GMT+19", "UTCfoo", "GMT0",

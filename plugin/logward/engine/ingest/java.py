@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import struct
+import unicodedata
 
 _LONG = re.compile(r"[+-]?\d+")  # \d: decimal digits of any script, as Character.digit takes
 _DOUBLE = re.compile(
@@ -40,11 +41,34 @@ def decode_long(text: str, low: int = LONG_MIN, high: int = LONG_MAX) -> int:
     digits = text[3:] if negative else text[2:]
     if digits.startswith(("-", "+")):
         raise ValueError("Sign character in wrong position")
-    if re.fullmatch(r"[0-9a-fA-F]+", digits) is None:
+    value = _hexadecimal(digits)
+    if value is None:
         raise _bad(digits, 16)
-    number = -int(digits, 16) if negative else int(digits, 16)
+    number = -value if negative else value
     if not low <= number <= high:
         raise _bad(f"-{digits}" if negative else digits, 16)
+    return number
+
+
+# Character.digit's letters for radix 16: ASCII's and their fullwidth forms.
+_HEX_LETTERS = {letter: 10 + i for letters in ("abcdef", "ABCDEF", "\uff41\uff42\uff43\uff44\uff45\uff46",
+                                               "\uff21\uff22\uff23\uff24\uff25\uff26")
+                for i, letter in enumerate(letters)}
+
+
+def _hexadecimal(digits: str) -> int | None:
+    """Hexadecimal digits as Character.digit reads them: decimal digits of any script and
+    the letters a-f in ASCII or fullwidth; None if one is not a digit."""
+    if not digits:
+        return None
+    number = 0
+    for char in digits:
+        digit = _HEX_LETTERS.get(char)
+        if digit is None:
+            digit = unicodedata.decimal(char, -1)
+            if digit < 0:
+                return None
+        number = number * 16 + digit
     return number
 
 
