@@ -44,7 +44,11 @@ def _calendar_dates() -> list[str]:
             for clock in ("00:10:00", "23:59:59.999", "06:55:46.123456", "06:55:46,5", "24:00:00")
             for offset in ("", "Z", "+01:00", "-05", "+0130", "-14:00", "+19:00", "+00:00")]
     out += ["2023-02-29T10:00:00Z", "2024-12-10", "2024-12-10T06", "2024-12-10T06:55", "0999-12-31T23:00:00-02:00",
-            "1000-01-01T00:30:00+01:00", "2024-12-10t06:55:46Z", "2024-12-10 06:55:46Z"]
+            "1000-01-01T00:30:00+01:00", "2024-12-10t06:55:46Z", "2024-12-10 06:55:46Z",
+            # at the ends of four-digit years: year 0 (1 BC), and offsets that cross them
+            "0000-01-01T00:00:00", "0000-02-29T12:00:00Z", "0000-12-31T23:59:59.999-01:00", "0000-01-01",
+            "0001-01-01T00:00:00+00:01", "0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59-00:01",
+            "9999-12-31T23:00:00Z", "9999-12-31T22:59:59.5-01:00"]
     return out
 
 
@@ -118,7 +122,8 @@ CASES = {
     "date-unix_ms-zoned": Case(_date(["UNIX_MS"], "Europe/Paris"), EPOCHS),
     # Local mean time, before the zones' standard time: offsets with seconds, east and west.
     **{f"date-local-mean-time-{zone.replace('/', '-').lower()}": Case(
-        _date(["ISO8601"], zone), ["1000-01-01T00:00:00", "1800-01-01T00:00:00"], fails=False)
+        _date(["ISO8601"], zone), ["0000-06-01T00:00:00", "1000-01-01T00:00:00", "1800-01-01T00:00:00",
+                                   "9999-12-31T23:59:00"], fails=False)
        for zone in ("Europe/London", "America/New_York", "Europe/Paris", "Asia/Kolkata")},
     "date-zones": Case({"date": {"field": "d", "target_field": "out", "formats": ["ISO8601"], "timezone": "{{{t}}}"}},
                        ZONES, others={"d": "2024-07-10T06:55:46"}),

@@ -224,16 +224,18 @@ def _offset(text: str) -> tzinfo:
     return timezone(sign * timedelta(hours=int(m.group(3)), minutes=int(m.group(4) or 0)))
 
 
-@lru_cache(maxsize=1024)
 def _month_days(year: int, month: int) -> int:
-    return calendar.monthrange(year, month)[1]
+    """For any proleptic Gregorian year, 0 and 10000 too (calendar's stop at datetime's)."""
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def _check(fields: dict) -> None:
     """Java's checks in the order its resolver makes them: the date's fields, that the day
     exists in that month, then the time's fields (the minute before the hour)."""
     _check_ranges(fields, ("month", "day"))
-    year = fields.get("year") or datetime.now(UTC).year
+    year = fields.get("year", datetime.now(UTC).year)
     month, day = fields.get("month", 1), fields.get("day", 1)
     if day > _month_days(year, month):
         if month == 2 and day == 29:
@@ -251,10 +253,20 @@ def _check_ranges(fields: dict, names: tuple[str, ...]) -> None:
                 raise DateError(f"Invalid value for {label} (valid values {low} - {shown}): {value}")
 
 
-def _resolve(fields: dict, tz: tzinfo) -> datetime:
+def _resolve(fields: dict, tz: tzinfo) -> datetime | int:
+    """The instant the fields name: a datetime, or milliseconds since the epoch at the ends
+    of datetime's years (1 and 9999), where an offset takes it past them (Java's years go
+    on: 0000 is 1 BC, and 9999-12-31T23:59-01:00 is in the year 10000)."""
     _check(fields)
     year = fields.get("year", datetime.now(UTC).year)
     month, day = fields.get("month", 1), fields.get("day", 1)
+    if not 1 < year < 9999:
+        clock = (fields.get("hour", 0) * 60 + fields.get("minute", 0)) * 60 + fields.get("second", 0)
+        local_millis = _days(year, month, day) * 86_400_000 + clock * 1000 + fields.get("fraction", 0) // 1_000_000
+        if "offset" in fields:
+            offset = _offset(fields["offset"]).utcoffset(None) or timedelta(0)
+            return local_millis - int(offset.total_seconds()) * 1000
+        return local_millis - _offset_millis(local_millis - _offset_millis(local_millis, tz), tz)
     local = datetime(
         year, month, day, fields.get("hour", 0), fields.get("minute", 0), fields.get("second", 0),
         fields.get("fraction", 0) // 1000,
@@ -425,6 +437,15 @@ def _civil(days: int) -> tuple[int, int, int]:
     day = doy - (153 * mp + 2) // 5 + 1
     month = mp + 3 if mp < 10 else mp - 9
     return yoe + era * 400 + (month <= 2), month, day
+
+
+def _days(year: int, month: int, day: int) -> int:
+    """The day number (0 is 1970-01-01) of a proleptic Gregorian date: _civil backwards."""
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month - 3 if month > 2 else month + 9) + 2) // 5 + day - 1
+    return era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
 
 
 def _offset_millis(millis: int, tz: tzinfo) -> int:
