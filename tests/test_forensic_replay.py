@@ -296,15 +296,55 @@ def test_lines_dated_far_ahead_hold_back_nothing_in_the_merge(monkeypatch, tmp_p
     assert "Rule: 100112" in _replay(monkeypatch, web1, web2)
 
 
-def test_a_line_dated_behind_draws_no_line_before_it_forward_in_the_merge(monkeypatch, tmp_path: Path):
-    """A forged line dated an hour back, just after web-1's login: taken as the login's time,
-    it would put the login before the guessing on web-2 that led to it."""
-    web1, web2 = tmp_path / "web-1.log", tmp_path / "web-2.log"
-    web1.write_text("Mar  4 08:00:00 web-1 sshd[7000]: Connection closed by 198.51.100.7 port 50000\n"
-                    "Mar  4 08:01:00 web-1 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2\n"
-                    "Mar  4 07:00:00 web-1 sshd[7301]: Connection closed by 198.51.100.7 port 50001\n")
-    web2.write_text("\n".join(_guess("web-2", "203.0.113.90", "admin", 10, count=8)) + "\n")
-    assert "Rule: 100112" in _replay(monkeypatch, web1, web2)
+@pytest.mark.parametrize("web1", [
+    ["Mar  4 08:00:00 web-1 sshd[7000]: Connection closed by 198.51.100.7 port 50000",
+     "Mar  4 08:01:00 web-1 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2",
+     "Mar  4 07:00:00 web-1 sshd[7301]: Connection closed by 198.51.100.7 port 50001"],
+    ["Mar  4 07:00:00 web-1 sshd[7000]: Connection closed by 198.51.100.7 port 50000",
+     "Mar  4 08:01:00 web-1 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2",
+     "Mar  4 07:30:00 web-1 sshd[7301]: Connection closed by 198.51.100.7 port 50001"],
+    ["Mar  4 08:01:00 web-1 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2",
+     "Mar  4 07:00:00 web-1 sshd[7301]: Connection closed by 198.51.100.7 port 50001"],
+])
+def test_a_line_dated_behind_draws_no_line_before_it_forward_in_the_merge(monkeypatch, tmp_path: Path,
+                                                                           web1: list[str]):
+    """A line dated back (forged, or a host whose clock is behind), just after web-1's login:
+    taken as the login's time, it would put the login before the guessing on web-2 that led
+    to it."""
+    log1, log2 = tmp_path / "web-1.log", tmp_path / "web-2.log"
+    log1.write_text("\n".join(web1) + "\n")
+    log2.write_text("\n".join(_guess("web-2", "203.0.113.90", "admin", 10, count=8)) + "\n")
+    assert "Rule: 100112" in _replay(monkeypatch, log1, log2)
+
+
+def test_a_central_log_of_hosts_with_clocks_apart_is_read_in_each_lines_time(monkeypatch, tmp_path: Path):
+    """A loghost's file: web-1 on time, web-3 twenty minutes slow. web-1's login at 08:01
+    comes after the guessing on web-2 at 08:00, whatever web-3's lines around it say."""
+    central, web2 = tmp_path / "central.log", tmp_path / "web-2.log"
+    lines = []
+    for i in range(10):
+        lines.append(f"Mar  4 07:5{i}:00 web-1 sshd[{7000 + i}]: Connection closed by 198.51.100.7 port {50000 + i}")
+        lines.append(f"Mar  4 07:3{i}:30 web-3 sshd[{8000 + i}]: Connection closed by 198.51.100.8 port {50000 + i}")
+    lines.append("Mar  4 08:01:00 web-1 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2")
+    lines += [f"Mar  4 07:4{i}:30 web-3 sshd[{8100 + i}]: Connection closed by 198.51.100.8 port {51000 + i}"
+              for i in range(10)]
+    central.write_text("\n".join(lines) + "\n")
+    web2.write_text("\n".join(_guess("web-2", "203.0.113.90", "admin", 0, count=8)) + "\n")
+    assert "Rule: 100112" in _replay(monkeypatch, central, web2)
+
+
+def test_a_later_step_written_before_its_earlier_steps_is_matched(monkeypatch, tmp_path: Path):
+    """Two failures written after the login they led to (a relay that flushed late): in time
+    order, as Kibana reads them, eight failures came first."""
+    guesses = _guess("web-1", "203.0.113.90", "admin", 0, count=8)
+    login = "Mar  4 08:00:40 web-1 sshd[7300]: Accepted password for admin from 203.0.113.90 port 42000 ssh2"
+    assert "Rule: 100112" in _replay(monkeypatch, _write(tmp_path, [*guesses[:6], login, *guesses[6:]]))
+
+
+def _write(tmp_path: Path, lines: list[str]) -> Path:
+    log = tmp_path / "auth.log"
+    log.write_text("\n".join(lines) + "\n")
+    return log
 
 
 def test_a_quiet_host_that_logs_again_later_keeps_its_place_in_the_merge(monkeypatch, tmp_path: Path):

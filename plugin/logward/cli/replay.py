@@ -1,9 +1,10 @@
 """`logward replay FILE...`: old logs through the pipelines and rules, alerts out.
 
 Correlation and first-time-seen state carries across all files. The files are read
-together, as one log in time order: line by line, the earliest event next, each file's own
-lines in the order written; so the logs of several hosts correlate as they would live (a
-login on one host after failures on another). Files that start at the same time are read
+together, as one log in time order: line by line, the earliest event next (within 64
+lines of a file, as Kibana sorts by time; lines of one second in the order written); so the
+logs of several hosts correlate as they would live (a login on one host after failures on
+another). Files that start at the same time are read
 oldest first by modification time (`auth.log*` lists auth.log before auth.log.1, the wrong
 way). A year-less timestamp takes its year from the file's modification time (the log was
 written before it), or from --reference-time. Lines no parser knows are counted and
@@ -29,15 +30,15 @@ import gzip
 import heapq
 import io
 import lzma
-import math
 import os
 import resource
 import sys
 import zlib
-from collections import Counter, deque
+from bisect import insort
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, suppress
-from itertools import chain, islice
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -58,9 +59,9 @@ from .options import add_timezone
 BROKEN_OFF = 3
 # How much text the files read together hold ahead of the merge, and each file's share.
 READ_AHEAD, MIN_CHUNK, MAX_CHUNK = 256 << 20, 64 << 10, 1 << 20
-# A line more than JUMP seconds after its file's last place in the merge is checked against
-# the lines after it, up to LOOK_AHEAD of them, or LOOK_AHEAD_DOCS shared among the files.
-JUMP, LOOK_AHEAD, LOOK_AHEAD_DOCS = 1.0, 64, 16_384
+# Each file's lines are put in time order within this many lines (or REORDER_DOCS shared
+# among the files, when thousands are read together).
+REORDER, REORDER_DOCS = 64, 16_384
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -196,38 +197,30 @@ def _descriptors(wanted: int) -> None:
 
 
 def _documents(engine: Engine, index: int, name: str, lines: Iterator[str], created: str | None,
-               zone: str | None, merged: bool,
-               look_ahead: int = LOOK_AHEAD) -> Iterator[tuple[float, int, int, str, dict[str, Any]]]:
-    """A file's documents, each after its place in the merge (when `merged` with others),
-    the file's place and the line's number: what heapq.merge orders by.
-
-    A file's lines are merged at their own times, with two exceptions that would otherwise
-    hold the rest of the file back behind the other files. A line with no time of its own
-    (its header did not parse: @timestamp is when it was shipped, or read from stdin) takes
-    the place of the line before. A line dated more than JUMP after the file's last place
-    (a clock that jumped, a line forged with a later date) takes the earliest time among it
-    and the `look_ahead` lines after it (if those are late too, the file really went quiet).
-    Lines dated before the file's place (at its start, before most of its first lines) are
-    not counted: a line dated behind draws none of the lines before it forward."""
-    parsed = ((number, engine.parse(line, created, zone)) for number, line in enumerate(lines, 1))
-    if not merged:
-        for number, doc in parsed:
-            yield 0.0, index, number, name, doc
-        return
-    timed = ((_own_time(doc), number, doc) for number, doc in parsed)
-    ahead: deque[tuple[float | None, int, dict[str, Any]]] = deque()
-    place = -math.inf
-    for line in timed:
-        ahead.append(line)
-        while ahead:
-            time, number, doc = ahead.popleft()
-            if time is not None and time > place + JUMP:
-                ahead.extend(islice(timed, look_ahead - len(ahead)))
-                later = [t for t, _, _ in ahead if t is not None]
-                floor = place if place > -math.inf else sorted([time, *later])[len(later) // 2]
-                time = min([time, *(t for t in later if t >= floor)])
-            place = time if time is not None else place
-            yield max(place, 0.0), index, number, name, doc
+               zone: str | None, window: int = REORDER) -> Iterator[tuple[float, int, int, str, dict[str, Any]]]:
+    """A file's documents in time order, as Kibana sorts events by @timestamp, within
+    `window` lines: each with its time, the file's place and the line's number, what
+    heapq.merge orders by. A line dated ahead of the lines after it (a clock that jumped, a
+    forged date) waits for its time, and holds back none of them; one dated behind comes at
+    once; lines of the same time keep the order they were written in. A line with no time
+    of its own (its header did not parse: @timestamp is when it was shipped, or read from
+    stdin) takes the time of the line before it, so it stays where it was written."""
+    held: list[tuple[float, int, dict[str, Any]]] = []  # by time, then line number
+    time = 0.0
+    for number, line in enumerate(lines, 1):
+        doc = engine.parse(line, created, zone)
+        own = _own_time(doc)
+        if own is not None:
+            time = own
+        if not held or time >= held[-1][0]:
+            held.append((time, number, doc))
+        else:
+            insort(held, (time, number, doc))
+        if len(held) > window:
+            first, at, earliest = held.pop(0)
+            yield first, index, at, name, earliest
+    for first, at, earliest in held:
+        yield first, index, at, name, earliest
 
 
 def _own_time(doc: dict[str, Any]) -> float | None:
@@ -332,8 +325,8 @@ def _replay(args: argparse.Namespace) -> int:
         # Each file holds a chunk of its text while the others catch up: READ_AHEAD in all.
         chunk = max(MIN_CHUNK, min(MAX_CHUNK, READ_AHEAD // len(sources)))
         merged = len(sources) > 1
-        look_ahead = max(4, min(LOOK_AHEAD, LOOK_AHEAD_DOCS // len(sources)))
-        files = [_documents(engine, i, name, _lines(name, stream, broken, chunk), created, zone, merged, look_ahead)
+        window = max(4, min(REORDER, REORDER_DOCS // len(sources)))
+        files = [_documents(engine, i, name, _lines(name, stream, broken, chunk), created, zone, window)
                  for i, (name, stream, created, zone) in enumerate(sources)]
         for _, _, number, name, doc in heapq.merge(*files) if merged else files[0]:
             alerts = engine.detector.process(doc)
