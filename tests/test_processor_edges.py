@@ -86,7 +86,8 @@ JSON = ['{"a":1}', '{"a":[1,{"b":null}]}', "{}", '{"":1}', '{"a.b":1}', "[1,2]",
         '{"a":-Infinity}', "{'a':1}", '{"a":1,}', '{"a":01}', '{"a" : tru}', "{", "nul", "nullx",
         # comments, which Elasticsearch's parser takes as white space
         '{"a":"x"/**/}', "{/**/}", '{"a":1//\n}', '/* c */ {"a":1}', '{"a":"/*x*/ //y"}', '{"a":1 /* open',
-        '{"a":1/ }', '{"a":1/**/2}', '{"a":1 # x\n}', '{"a"/*:*/:1}']
+        '{"a":1/ }', '{"a":1/**/2}', '{"a":1 # x\n}', '{"a"/*:*/:1}', '{"a":1 /*/ }', '{"a":"\\"/*"}/**/',
+        '{"a":"x', '{' + '/* ' * 200, '{"a":"' + '\\"' * 200]
 
 
 # Floats that Java before 19 (the 7.10 node's) prints with more digits than later ones.

@@ -203,12 +203,15 @@ def json_parse(value: Any) -> Any:
     return json.loads(_COMMENT.sub(_blank_comment, text), object_pairs_hook=_object, parse_constant=_non_numeric)
 
 
-# A string, or a comment outside one.
-_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|/\*.*?\*/|//[^\n\r]*', re.S)
+# A string, or a comment outside one. One left open runs to the end, where it is kept and
+# fails the parse: matched once, not again from each "/*" or quote inside it.
+_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\Z)|/\*.*?(?:\*/|\Z)|//[^\n\r]*', re.S)
 
 
 def _blank_comment(match: re.Match[str]) -> str:
-    return match.group() if match.group().startswith('"') else " "
+    found = match.group()
+    closed = found.startswith("//") or (found.startswith("/*") and len(found) >= 4 and found.endswith("*/"))
+    return " " if closed else found
 
 
 NAMESPACE: dict[str, Any] = {
