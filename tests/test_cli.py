@@ -190,6 +190,70 @@ def test_replay_reads_a_journal_export_written_as_json_pretty(tmp_path: Path, mo
     assert "1 line tagged logward_unknown_header" in capsys.readouterr().err  # nothing lost
 
 
+def _journal_entries(count: int) -> list[dict]:
+    return [{"__REALTIME_TIMESTAMP": str(1_707_748_200_000_000 + i * 1_000_000), "_HOSTNAME": "db",
+             "SYSLOG_IDENTIFIER": "sshd", "_COMM": "sshd", "_EXE": "/usr/sbin/sshd", "_PID": str(9100 + i),
+             "MESSAGE": f"Failed password for root from 203.0.113.9 port {42000 + i} ssh2"} for i in range(count)]
+
+
+def test_a_json_pretty_entry_cut_short_loses_only_itself(tmp_path: Path, monkeypatch, capsys):
+    """The export begins with a blank line and an entry cut short; the eight after it are
+    whole, and each alert says the line its entry starts on."""
+    pretty = [json.dumps(e, indent=8, separators=(",", " : ")) for e in _journal_entries(9)]
+    cut = "\n".join(pretty[0].splitlines()[:4])
+    (tmp_path / "journal.json").write_text("\n" + cut + "\n" + "\n".join(pretty[1:]) + "\n")
+    out = _stdout(monkeypatch)
+    assert main(["replay", "--json", str(tmp_path / "journal.json")]) == 0
+    alerts = [json.loads(line) for line in out.getvalue().decode().splitlines()]
+    failed = [a for a in alerts if a["rule"]["id"] == "100102"]
+    assert len(failed) == 8 and any(a["rule"]["id"] == "100111" for a in alerts)
+    entry_lines = len(pretty[1].splitlines())
+    assert [a["logward"]["line"] for a in failed] == [6 + k * entry_lines for k in range(8)]
+    assert "5 lines tagged logward_unknown_header (first at" in capsys.readouterr().err  # the blank one too
+
+
+def test_a_text_file_whose_first_line_is_a_brace_is_read_line_by_line(tmp_path: Path, monkeypatch, capsys):
+    lines = "".join(f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} "
+                    "ssh2\n" for i in range(8))
+    (tmp_path / "auth.log").write_text("{\n" + lines)
+    out = _stdout(monkeypatch)
+    assert main(["replay", "--reference-time", "2025-01-01", str(tmp_path / "auth.log")]) == 0
+    assert "Rule: 100111 " in out.getvalue().decode()
+    assert "1 line tagged logward_unknown_header (first at" in capsys.readouterr().err
+
+
+class _Trickle(io.RawIOBase):
+    """A pipe that hands over three bytes at a time."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        piece, self.data = self.data[:3], self.data[3:]
+        buffer[:len(piece)] = piece
+        return len(piece)
+
+
+def test_compression_is_told_on_a_pipe_that_trickles(monkeypatch, capsys):
+    lines = "".join(f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} "
+                    "ssh2\n" for i in range(8)).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(_Trickle(lzma.compress(lines)))))
+    out = _stdout(monkeypatch)
+    assert main(["replay", "--reference-time", "2025-01-01", "-"]) == 0
+    assert "Rule: 100111 " in out.getvalue().decode()
+    assert "tagged" not in capsys.readouterr().err
+
+
+def test_text_that_begins_as_bzip2_does_is_still_text(tmp_path: Path, monkeypatch, capsys):
+    (tmp_path / "notes.log").write_text("BZh9 is how a bzip2 stream begins\n")
+    _stdout(monkeypatch)
+    assert main(["replay", "--reference-time", "2025-01-01", str(tmp_path / "notes.log")]) == 0
+    assert "1 line tagged logward_unknown_header" in capsys.readouterr().err
+
+
 def test_replay_of_whole_files_exits_0_and_a_broken_one_3_in_text_form_too(tmp_path: Path, monkeypatch, capsys):
     lines = "".join(f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} "
                     "ssh2\n" for i in range(40)).encode()

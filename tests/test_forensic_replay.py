@@ -228,7 +228,7 @@ def test_rotated_files_are_read_oldest_first(monkeypatch, tmp_path: Path):
     the rotation would look like time running backwards."""
     import os
 
-    from logward.cli.replay import in_time_order
+    from logward.cli.logfiles import in_time_order
 
     older, newer = tmp_path / "auth.log.1", tmp_path / "auth.log"
     older.write_text("\n".join(_guess("web-1", "203.0.113.90", "admin", 0, count=6)) + "\n")

@@ -24,41 +24,29 @@ report cannot be written; 2 for bad options or content.
 from __future__ import annotations
 
 import argparse
-import bz2
 import gc
-import gzip
 import heapq
-import io
-import lzma
-import os
-import resource
 import sys
-import zlib
 from bisect import insort
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack, suppress
-from itertools import chain
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, BinaryIO
-
-import orjson
+from typing import Any
 
 from ..content.paths import rule_folders
 from ..engine import PROBLEM_TAGS, UNTIMED_TAGS, Engine
 from ..engine.detect.detector import event_time
 from ..engine.detect.format import ossec_text
-from ..engine.ingest import iso_time
-from ..engine.lines import counted, iter_lines, json_line, printable
+from ..engine.lines import counted, json_line, printable
 from ..report.html import HtmlReport
 from ..report.story import Story
 from ..rules.limits import INSTANT, LEVEL, FieldError
+from .logfiles import MAX_CHUNK, MIN_CHUNK, READ_AHEAD, LogFile, numbered_lines, open_all
 from .options import add_timezone
 
 # The exit status of a replay that lost the end of a file but printed what it read before.
 BROKEN_OFF = 3
-# How much text the files read together hold ahead of the merge, and each file's share.
-READ_AHEAD, MIN_CHUNK, MAX_CHUNK = 256 << 20, 64 << 10, 1 << 20
 # Each file's lines are put in time order within this many lines (or REORDER_DOCS shared
 # among the files, when thousands are read together).
 REORDER, REORDER_DOCS = 64, 16_384
@@ -136,20 +124,6 @@ class Summary:
         return "\n".join(out) + "\n"
 
 
-def in_time_order(files: list[str]) -> list[str]:
-    """Files oldest first by modification time, as rotation leaves them; stdin stays where
-    it is given. Files that cannot be read keep their place (opening them will say why)."""
-    def modified(name: str) -> float | None:
-        try:
-            return os.stat(name).st_mtime if name != "-" else None
-        except OSError:
-            return None
-
-    times = {name: modified(name) for name in files}
-    dated = iter(sorted((name for name in files if times[name] is not None), key=lambda n: times[n]))
-    return [next(dated) if times[name] is not None else name for name in files]
-
-
 def _zones(given: list[tuple[str | None, str]], files: list[str]) -> dict[str, str | None]:
     """Each file's zone: its own (FILE=ZONE), else the one given for all, else None (UTC).
     Said twice, or for a file not replayed, is refused: one of them would be ignored."""
@@ -165,39 +139,8 @@ def _zones(given: list[tuple[str | None, str]], files: list[str]) -> dict[str, s
     return {name: said.get(name, said.get(None)) for name in files}
 
 
-def _sources(files: list[str], reference: str | None, zones: dict[str, str | None],
-             opened: ExitStack) -> list[tuple[str, BinaryIO, str | None, str | None]]:
-    """Every file opened, before any is read, with the time it was shipped and its zone:
-    one that cannot be read stops the replay before it prints anything."""
-    _descriptors(len(files))
-    sources = []
-    for name in in_time_order(files):
-        if name == "-":
-            sources.append(("<stdin>", _decompressed("<stdin>", sys.stdin.buffer), reference, zones[name]))
-            continue
-        path = Path(name)
-        try:
-            handle = opened.enter_context(path.open("rb"))
-        except OSError as e:
-            raise SystemExit(f"logward replay: cannot read {printable(name)}: {e.strerror}") from None
-        shipped = reference or iso_time(os.stat(path).st_mtime)
-        sources.append((name, _decompressed(name, handle), shipped, zones[name]))
-    return sources
-
-
-def _descriptors(wanted: int) -> None:
-    """The files are read together, so all are open at once: a replay of a few thousand
-    rotated logs needs more descriptors than the usual soft limit of 1024."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    needed = wanted + 64  # and the interpreter's own
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        raised = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-        with suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
-
-
-def _documents(engine: Engine, index: int, name: str, lines: Iterator[str], created: str | None,
-               zone: str | None, window: int = REORDER) -> Iterator[tuple[float, int, int, str, dict[str, Any]]]:
+def _documents(engine: Engine, index: int, log: LogFile, lines: Iterator[tuple[int, str]],
+               window: int = REORDER) -> Iterator[tuple[float, int, int, str, dict[str, Any]]]:
     """A file's documents in time order, as Kibana sorts events by @timestamp, within
     `window` lines: each with its time, the file's place and the line's number, what
     heapq.merge orders by. A line dated ahead of the lines after it (a clock that jumped, a
@@ -206,8 +149,8 @@ def _documents(engine: Engine, index: int, name: str, lines: Iterator[str], crea
     of its own (its header did not parse: @timestamp is when it was shipped, or read from
     stdin) takes the time of the line before it, so it stays where it was written."""
     held: list[tuple[float, int, dict[str, Any]]] = []  # by time, then line number
-    time = 0.0
-    for number, line in enumerate(lines, 1):
+    time, name, created, zone = 0.0, log.name, log.shipped, log.zone
+    for number, line in lines:
         doc = engine.parse(line, created, zone)
         own = _own_time(doc)
         if own is not None:
@@ -232,67 +175,6 @@ def _own_time(doc: dict[str, Any]) -> float | None:
     if doc.get("@timestamp") == (event.get("created") if event.__class__ is dict else None):
         return None
     return event_time(doc)
-
-
-# What logrotate compresses with: gzip (its default), bzip2 and xz are read as they are;
-# the others would be read as lines of junk, and are refused by name.
-_COMPRESSED: tuple[tuple[bytes, Any], ...] = (
-    (b"\x1f\x8b", lambda raw: gzip.GzipFile(fileobj=raw)), (b"\xfd7zXZ\x00", lzma.LZMAFile),
-    *((b"BZh%d" % level, bz2.BZ2File) for level in range(1, 10)))
-_FOREIGN = ((b"\x28\xb5\x2f\xfd", "zstd", "zstd -dc"), (b"\x04\x22\x4d\x18", "lz4", "lz4 -dc"),
-            (b"PK\x03\x04", "zip", "unzip -p"))
-
-
-def _decompressed(name: str, stream: BinaryIO) -> BinaryIO:
-    """Rotated logs are often compressed (auth.log.2.gz): the text they hold."""
-    buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
-    head = buffered.peek(6)[:6]
-    for magic, reader in _COMPRESSED:
-        if head.startswith(magic):
-            return reader(buffered)
-    for magic, kind, unpack in _FOREIGN:
-        if head.startswith(magic):
-            raise SystemExit(f"logward replay: {printable(name)} is {kind}-compressed, which Logward does not read: "
-                             f"give it as text ({unpack} FILE | logward replay -)")
-    return buffered
-
-
-def _lines(name: str, stream: BinaryIO, broken: list[str], chunk: int) -> Iterator[str]:
-    """The file's lines; a file that breaks off (a truncated or corrupt archive) is reported
-    and noted in `broken`, and the replay goes on with every line read before the break, and
-    with the next file."""
-    try:
-        lines = iter_lines(stream, chunk)
-        first = next(lines, None)
-        if first is None:
-            return
-        if first.strip() == "{":  # journalctl -o json-pretty
-            yield from _entries(chain([first], lines))
-        else:
-            yield first
-            yield from lines
-    except (OSError, EOFError, zlib.error, lzma.LZMAError) as e:
-        broken.append(name)
-        sys.stderr.write(f"logward replay: {printable(name)}: stopped reading: {printable(str(e))}\n")
-
-
-def _entries(lines: Iterator[str]) -> Iterator[str]:
-    """journalctl -o json-pretty writes each entry over many lines, ending with "}": each
-    read back into the one line -o json writes. Lines that do not read as an entry are
-    passed on as they are, to be reported as lines no parser knows."""
-    held: list[str] = []
-    for line in lines:
-        if not held and line.strip() != "{":
-            yield line
-            continue
-        held.append(line)
-        if line.rstrip() == "}":
-            try:
-                yield orjson.dumps(orjson.loads("\n".join(held))).decode()
-            except orjson.JSONDecodeError:
-                yield from held
-            held = []
-    yield from held
 
 
 def run(args: argparse.Namespace) -> int:
@@ -321,13 +203,12 @@ def _replay(args: argparse.Namespace) -> int:
     write, counts, min_level, as_json = out.write, summary.alerts, args.min_level, args.json
     zones = _zones(args.timezone, args.files)
     with ExitStack() as opened:
-        sources = _sources(args.files, args.reference_time, zones, opened)
+        logs = open_all(args.files, args.reference_time, zones, opened)
         # Each file holds a chunk of its text while the others catch up: READ_AHEAD in all.
-        chunk = max(MIN_CHUNK, min(MAX_CHUNK, READ_AHEAD // len(sources)))
-        merged = len(sources) > 1
-        window = max(4, min(REORDER, REORDER_DOCS // len(sources)))
-        files = [_documents(engine, i, name, _lines(name, stream, broken, chunk), created, zone, window)
-                 for i, (name, stream, created, zone) in enumerate(sources)]
+        chunk = max(MIN_CHUNK, min(MAX_CHUNK, READ_AHEAD // len(logs)))
+        merged = len(logs) > 1
+        window = max(4, min(REORDER, REORDER_DOCS // len(logs)))
+        files = [_documents(engine, i, log, numbered_lines(log, broken, chunk), window) for i, log in enumerate(logs)]
         for _, _, number, name, doc in heapq.merge(*files) if merged else files[0]:
             alerts = engine.detector.process(doc)
             summary.note(doc, name, number)
