@@ -385,6 +385,51 @@ def test_a_reboot_ends_every_session_the_log_never_closed(monkeypatch, tmp_path:
     assert "ambiguous" not in summary and "alice" not in summary, summary
 
 
+def _forged_shutdown(keep_closes: bool) -> list[str]:
+    demo = (ROOT / "demo" / "attack-auth.log").read_text().splitlines()
+    at = next(i for i, line in enumerate(demo) if "10:03:50 bastion sudo[4410]" in line) + 1
+    lines = [*demo[:at], "Nov 14 10:04:00 bastion systemd-logind[402]: System is rebooting.", *demo[at:]]
+    return lines if keep_closes else [line for line in lines if "session closed" not in line]
+
+
+def test_a_shutdown_its_sessions_outlive_is_told_as_doubtful_and_ends_nothing(monkeypatch, tmp_path: Path):
+    """Any local account can write "System is rebooting." into syslog. The demo's attacker
+    writes it after sudo: deploy's root shell, closed later by the same sudo process, proves
+    the host never went down, and what deploy did as root stays deploy's."""
+    plain = _summary(monkeypatch, tmp_path, (ROOT / "demo" / "attack-auth.log").read_text().splitlines())
+    forged = _summary(monkeypatch, tmp_path, _forged_shutdown(keep_closes=True))
+    doubt = forged.index("Lines that said a host went down while its sessions went on (written by someone else?):")
+    assert forged[:doubt] == plain, forged
+    assert "deploy: created user toor (as root) [rules 100507]" in "\n".join(forged[:doubt])
+    assert forged[doubt + 1].startswith("    bastion: 2024-11-14 10:04:00  the host is going down, said a line; "
+                                        "yet process 4410, whose session it would have ended, closed it at "
+                                        "2024-11-14 10:07:20"), forged[doubt + 1]
+
+
+def test_a_shutdown_nothing_disproves_is_told_where_it_ends_sessions(monkeypatch, tmp_path: Path):
+    summary = "\n".join(_summary(monkeypatch, tmp_path, _forged_shutdown(keep_closes=False)))
+    assert "2024-11-14 10:04:00  session ended: bastion went down (systemd-logind's line)" in summary
+    assert ("(no root session open) created user toor [rules 100507]\n      nobody Logward saw was logged in then "
+            "(the host went down at 2024-11-14 10:04:00, ending the logins of alice from 198.51.100.20, deploy from "
+            "203.0.113.50)") in summary
+
+
+def test_a_pid_that_comes_round_after_a_real_reboot_does_not_undo_it(monkeypatch, tmp_path: Path):
+    """After the reboot a new sshd process gets the old session's pid, and closes its own
+    session: the old one stays ended."""
+    lines = ["Mar  1 09:00:00 quiet sshd[812]: Accepted publickey for alice from 198.51.100.20 port 50022 ssh2",
+             "Mar  1 09:05:00 quiet sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash",
+             "Mar  1 09:05:00 quiet sudo[900]: pam_unix(sudo:session): session opened for user root(uid=0) by "
+             "alice(uid=1000)",
+             "Mar  3 04:00:01 quiet systemd-logind[402]: System is rebooting.",
+             "Mar  3 05:00:00 quiet sshd[812]: Accepted publickey for carol from 198.51.100.21 port 50023 ssh2",
+             "Mar  3 05:01:00 quiet sshd[812]: pam_unix(sshd:session): session closed for user carol",
+             "Mar  3 06:00:00 quiet useradd[1540]: new user: name=r00t, UID=0, GID=0, home=/home/r00t, shell=/bin/sh"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "went down while its sessions went on" not in summary
+    assert "(no root session open) created user r00t" in summary and "alice: created user r00t" not in summary
+
+
 def test_account_changes_say_which_account_and_what(monkeypatch, tmp_path: Path):
     lines = [*_guess("web-2", "203.0.113.10", "root", 0),
              "Mar  4 08:00:40 web-2 sshd[6008]: Accepted password for root from 203.0.113.10 port 40008 ssh2",

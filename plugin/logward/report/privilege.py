@@ -33,6 +33,32 @@ TERMINALS = frozenset({"login", "gdm-password", "gdm-autologin", "gdm-fingerprin
                        "sddm", "sddm-autologin", "xdm", "kdm"})
 
 
+def end_open(spans: list[Any], t: float) -> tuple[list[Any], list[Any]]:
+    """Of sessions that may be open, end those opened by `t` then: (those ended, and those
+    opened after `t`, read ahead of it)."""
+    ended, later = [], []
+    for span in spans:
+        if span.ended is None and span.time > t:
+            later.append(span)
+        elif span.ended is None:
+            span.ended = t
+            ended.append(span)
+    return ended, later
+
+
+@dataclass
+class Ended:
+    """What a host's shutdown ended: root sessions (as Privilege.root_sessions holds them),
+    and switches, local sessions or logins."""
+
+    roots: list[tuple[int | None, str, float]]
+    spans: list[Any]
+
+    def pids(self) -> set[int]:
+        return {pid for pid, _, _ in self.roots if pid is not None} | {
+            span.pid for span in self.spans if span.pid is not None}
+
+
 def was_open(span: Any, at: float) -> bool:
     """Whether a session (a login, a switch, a session on the host) was open at that moment;
     one never seen closing stays open."""
@@ -86,19 +112,22 @@ class Privilege:
         self.uids: dict[tuple[str, str], str] = {}  # by host and user, as PAM gave them
         self.unclosed: dict[str, list[Switch | Session]] = defaultdict(list)  # since the host last went down
 
-    def shutdown(self, host: str, t: float) -> None:
+    def shutdown(self, host: str, t: float) -> Ended:
         """The host went down: every root session, switch and local session opened before
-        then ended."""
-        self.root_sessions[host] = [entry for entry in self.root_sessions.get(host, ()) if entry[2] > t]
+        then ended. What ended is returned, to be undone if the host did not go down."""
+        roots = self.root_sessions.get(host, [])
+        self.root_sessions[host] = [entry for entry in roots if entry[2] > t]
         self.unsure_closes[host] = 0
-        later = []
-        for span in self.unclosed.pop(host, ()):
-            if span.ended is None and span.time > t:
-                later.append(span)
-            elif span.ended is None:
-                span.ended = t
-        if later:
-            self.unclosed[host] = later
+        spans, self.unclosed[host] = end_open(self.unclosed.pop(host, []), t)
+        return Ended([entry for entry in roots if entry[2] <= t], spans)
+
+    def resume(self, host: str, ended: Ended, t: float) -> None:
+        """The host did not go down at `t` after all: what its shutdown ended goes on."""
+        self.root_sessions[host] = sorted([*ended.roots, *self.root_sessions.get(host, [])], key=lambda e: e[2])
+        for span in ended.spans:
+            if span.ended == t:
+                span.ended = None
+                self.unclosed[host].append(span)
 
     def sudo_command(self, host: str, t: float, user: str, as_user: str) -> None:
         self.sudo_ran[host] = (t, user, as_user)

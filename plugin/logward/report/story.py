@@ -19,7 +19,7 @@ from ..engine.detect import Alert
 from ..engine.detect.detector import event_time
 from ..engine.lines import counted
 from ..rules.model import Rule
-from .privilege import SAME_STEP, Privilege, Session, was_open
+from .privilege import SAME_STEP, Ended, Privilege, Session, end_open, was_open
 
 FAILED, BRUTE_FORCE, SUCCESS = "authentication_failed", "authentication_failures", "authentication_success"
 # A failure that proves the source holds a credential root accepts (sshd's ROOT LOGIN
@@ -74,6 +74,22 @@ class Login:
     pid: int | None = None  # sshd's, which also writes the session's close
     ended: float | None = None  # when its session closed, if the log says
     level: int = 0  # the highest of its rules' (a system account's login is grave in itself)
+
+
+@dataclass
+class Down:
+    """A host's shutdown, as a line said: what it ended (root sessions, switches and local
+    sessions; logins), the pids of those sessions' processes (none should log again), and,
+    if one did, when and which."""
+
+    time: float
+    ended: Ended
+    logins: list[Login]
+    pids: set[int]
+    disproved: tuple[float, int] | None = None
+    # Account changes after it made when no root session was open, as Story._record took
+    # them: whose they are is asked again if the shutdown proves false.
+    orphans: list[tuple[Any, str, Any, float, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -294,6 +310,7 @@ class Story:
         self.logins: dict[tuple[str, str], list[Login]] = defaultdict(list)  # by host and user
         self.sessions: dict[tuple[str, int], Login] = {}  # open sshd sessions by host and pid
         self.unclosed: dict[str, list[Login]] = defaultdict(list)  # logins since the host last went down
+        self.downs: dict[str, list[Down]] = defaultdict(list)  # each host's shutdowns, in the order read
         # PAM's lines of an sshd process may give the client's host name (rhost=) where
         # sshd's give its address: the story tells it under the address. Pids come round
         # again, so only an address logged near in time counts, and each is matched as it
@@ -322,6 +339,8 @@ class Story:
         elif action in _SESSION_LINES:
             service, pid, t = _get(doc, "logward.pam.service"), _get(doc, "process.pid"), event_time(doc)
             where, opened = _get(doc, "host.hostname") or "-", action != "pam_session_closed"
+            if where in self.downs:
+                self._went_on(where, pid, t, opened)
             if service == "sshd":  # a login's, whose close ends it
                 login = self.sessions.pop((where, pid), None) if not opened else None
                 if login is not None:
@@ -363,17 +382,38 @@ class Story:
         """The host went down: every session on it ended then, whether or not the log showed
         its close (a lost close line would leave a session open for ever, its user holding
         whatever was done as root days later)."""
-        later = []
-        for login in self.unclosed.pop(host, ()):
-            if login.ended is None and login.time > t:
-                later.append(login)  # read ahead of the shutdown: files are merged by time
-            elif login.ended is None:
-                login.ended = t
-                if login.pid is not None and self.sessions.get((host, login.pid)) is login:
-                    del self.sessions[(host, login.pid)]
-        if later:
-            self.unclosed[host] = later
-        self.privilege.shutdown(host, t)
+        logins, self.unclosed[host] = end_open(self.unclosed.pop(host, []), t)
+        for login in logins:
+            if login.pid is not None and self.sessions.get((host, login.pid)) is login:
+                del self.sessions[(host, login.pid)]
+        ended = self.privilege.shutdown(host, t)
+        pids = ended.pids() | {login.pid for login in logins if login.pid is not None}
+        self.downs[host].append(Down(t, ended, logins, pids))
+
+    def _went_on(self, host: str, pid: Any, t: float, opened: bool) -> None:
+        """A session line after the host's last shutdown. One closing a session that the
+        shutdown ended, under the same pid (no session opened under it since), proves the
+        host did not go down: a line any local account can write in plain syslog. What it
+        ended goes on."""
+        downs = self.downs.get(host)
+        down = downs[-1] if downs else None
+        if down is None or down.disproved is not None or pid is None or t <= down.time:
+            return
+        if opened:
+            down.pids.discard(pid)  # a new process of that pid: after a reboot, pids come round
+        elif pid in down.pids:
+            down.disproved = (t, pid)
+            self.privilege.resume(host, down.ended, down.time)
+            for login in down.logins:
+                if login.ended == down.time:
+                    login.ended = None
+                    self.unclosed[host].append(login)
+                    if login.pid is not None:
+                        self.sessions.setdefault((host, login.pid), login)
+            unclaimed = self.unclaimed[host]
+            for user, what, step_pid, at, rule_id, level in down.orphans:
+                unclaimed.pop((step_pid, what) if step_pid is not None else (at, what), None)
+                self._record(host, user, True, what, step_pid, at, rule_id, level)
 
     def untold(self, attacks: list[Attack]) -> list[tuple[str, str | None, Step]]:
         """The grave steps no login's story tells, by host and whose they are (None: made
@@ -463,28 +503,37 @@ class Story:
                                         {alert.rule.id}))
         if not afterwards:
             return
-        actors, what, unclaimed = [user] if user else [], _describe(alert), False
-        if groups & _ACCOUNTS:
+        self._record(host, user, bool(groups & _ACCOUNTS), _describe(alert), _get(doc, "process.pid"), alert.time,
+                     alert.rule.id, alert.rule.level)
+
+    def _record(self, host: str, user: Any, account: bool, what: str, pid: Any, t: float, rule_id: int,
+                level: int) -> None:
+        """A step into the story of whoever made it."""
+        actors, unclaimed, base = [user] if user else [], False, what
+        if account:
             # The line names the account changed, not who changed it: root did, in one of
             # the root sessions open then. With several, each holder's story keeps it,
             # marked, rather than only the latest's; with none, nobody's does.
-            actors = self.root_users(host, alert.time)
+            actors = self.root_users(host, t)
             if len(actors) == 1:
                 what += " (as root)" if actors != ["root"] else ""
             elif actors:
                 what += f" (as root, ambiguous: root session of {_either(actors)})"
             else:
-                unclaimed = alert.rule.level >= GRAVE  # nobody's story has it: told on its own
-        pid = _get(doc, "process.pid")
-        key = (pid, what) if pid is not None else (alert.time, what)  # su's PAM and own line: one step
+                unclaimed = level >= GRAVE  # nobody's story has it: told on its own
+                downs = self.downs.get(host)
+                if downs and downs[-1].disproved is None and t >= downs[-1].time:
+                    # Its root session may have been ended by a shutdown that proves false.
+                    downs[-1].orphans.append((user, base, pid, t, rule_id, level))
+        key = (pid, what) if pid is not None else (t, what)  # su's PAM and own line: one step
         shared: Step | None = None  # one step, in each holder's steps: a story tells it once
         for steps in [self.unclaimed[host]] if unclaimed else [self.steps[(host, actor)] for actor in actors]:
             if shared is not None and key not in steps:
                 steps[key] = shared
-            step = shared = _step_of(steps, key, alert.time, what)
-            step.time = min(step.time, alert.time)
-            step.rules.add(alert.rule.id)
-            step.level = max(step.level, alert.rule.level)
+            step = shared = _step_of(steps, key, t, what)
+            step.time = min(step.time, t)
+            step.rules.add(rule_id)
+            step.level = max(step.level, level)
 
     def _login(self, attack: Attack, user: str, alert: Alert) -> None:
         # The same login's other lines come from the same sshd process (PAM's session line
@@ -507,6 +556,8 @@ class Story:
         attack.logins.append(login)
         self.logins[(attack.host, user)].append(login)
         self.unclosed[attack.host].append(login)
+        if attack.host in self.downs:
+            self._went_on(attack.host, pid, alert.time, True)
         if pid is not None:  # sshd's Accepted, or PAM's session line where only PAM logs
             self.sessions[(attack.host, pid)] = login
 
@@ -688,6 +739,9 @@ class Story:
                                f"[rules {', '.join(map(str, sorted(step.rules)))}]")
                 if len(steps) > len(shown):
                     out.append(f"      ... and {len(steps) - len(shown)} more (the alerts have them all)")
+                down = self._ended_by_shutdown(a.host, login)
+                if down is not None:
+                    out.append(f"      {when(down.time)}  session ended: {a.host} went down (systemd-logind's line)")
         if untold:
             out.append("Grave changes no login above tells (a root session at a terminal, a session whose login "
                        "the log does not show, a delayed job), with who was logged in then:")
@@ -695,6 +749,28 @@ class Story:
             rules = ", ".join(map(str, sorted(step.rules)))
             out.append(f"    {host}: {when(step.time)}  {untold_what(user, step)} [rules {rules}]")
             present = self.present(host, step.time)
+            nobody = f"      nobody Logward saw was logged in then{self._since_down(host, step.time)}"
             out.append(f"      logged in then: {', '.join(present[:5])}" + (", ..." if len(present) > 5 else "")
-                       if present else "      nobody Logward saw was logged in then")
+                       if present else nobody)
+        doubted = [(host, down) for host, downs in self.downs.items() for down in downs if down.disproved]
+        if doubted:
+            out.append("Lines that said a host went down while its sessions went on (written by someone else?):")
+        for host, down in doubted:
+            t, pid = down.disproved  # type: ignore[misc]
+            out.append(f"    {host}: {when(down.time)}  the host is going down, said a line; yet process {pid}, "
+                       f"whose session it would have ended, closed it at {when(t)}: the sessions are taken as open")
         return out
+
+    def _ended_by_shutdown(self, host: str, login: Login) -> Down | None:
+        return next((down for down in self.downs.get(host, ()) if down.disproved is None
+                     and login.ended == down.time and any(login is ended for ended in down.logins)), None)
+
+    def _since_down(self, host: str, at: float) -> str:
+        """Which shutdown before that moment ended whose logins: the sessions that were open."""
+        down = max((down for down in self.downs.get(host, ()) if down.disproved is None and down.time <= at),
+                   key=lambda down: down.time, default=None)
+        if down is None or not down.logins:
+            return ""
+        whose = ", ".join(f"{login.user} from {login.source or '?'}" for login in down.logins[:5])
+        return f" (the host went down at {when(down.time)}, ending the logins of {whose}" + (
+            ", ..." if len(down.logins) > 5 else "") + ")"
