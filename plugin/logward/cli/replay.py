@@ -35,8 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..content.paths import rule_folders
-from ..engine import PROBLEM_TAGS, UNTIMED_TAGS, Engine
-from ..engine.detect.detector import event_time
+from ..engine import PROBLEM_TAGS, Engine, own_time
 from ..engine.detect.format import ossec_text
 from ..engine.lines import counted, json_line, printable
 from ..report.html import HtmlReport
@@ -152,7 +151,7 @@ def _documents(engine: Engine, index: int, log: LogFile, lines: Iterator[tuple[i
     time, name, created, zone = 0.0, log.name, log.shipped, log.zone
     for number, line in lines:
         doc = engine.parse(line, created, zone)
-        own = _own_time(doc)
+        own = own_time(doc)
         if own is not None:
             time = own
         if not held or time >= held[-1][0]:
@@ -164,17 +163,6 @@ def _documents(engine: Engine, index: int, log: LogFile, lines: Iterator[tuple[i
             yield first, index, at, name, earliest
     for first, at, earliest in held:
         yield first, index, at, name, earliest
-
-
-def _own_time(doc: dict[str, Any]) -> float | None:
-    """The document's time, or None if it has none of its own (@timestamp is when it was
-    shipped or read)."""
-    if UNTIMED_TAGS.intersection(doc.get("tags") or ()):
-        return None
-    event = doc.get("event")
-    if doc.get("@timestamp") == (event.get("created") if event.__class__ is dict else None):
-        return None
-    return event_time(doc)
 
 
 def run(args: argparse.Namespace) -> int:

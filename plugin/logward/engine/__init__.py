@@ -14,6 +14,7 @@ from ..content.detections import RuleSet, load_rules
 from ..content.paths import content_root
 from ..content.pipelines import Pipelines, load_pipelines
 from .detect import Alert, Detector
+from .detect.detector import event_time
 from .ingest import Ingest, ProcessorError
 
 ENGINE_ERROR_TAG = "logward_engine_error"
@@ -24,6 +25,17 @@ PROBLEM_TAGS = ("logward_unparsed", "logward_unknown_message", "logward_unknown_
 # Of those, the lines whose @timestamp is not their own (their header did not parse): the
 # time they were shipped, or read.
 UNTIMED_TAGS = frozenset({"logward_unknown_header", "logward_pipeline_error", ENGINE_ERROR_TAG})
+
+
+def own_time(doc: dict[str, Any]) -> float | None:
+    """The document's time in seconds since the epoch, or None if it has none of its own
+    (its @timestamp is when it was shipped or read)."""
+    if UNTIMED_TAGS.intersection(doc.get("tags") or ()):
+        return None
+    event = doc.get("event")
+    if doc.get("@timestamp") == (event.get("created") if event.__class__ is dict else None):
+        return None
+    return event_time(doc) or None
 
 
 class Engine:

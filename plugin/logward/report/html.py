@@ -27,9 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..engine import PROBLEM_TAGS, UNTIMED_TAGS
+from ..engine import PROBLEM_TAGS, own_time
 from ..engine.detect import Alert
-from ..engine.detect.detector import event_time
 from .story import STEPS_SHOWN, Attack, Story, counted_source, shown_steps, untold_what
 
 BANDS = ("low", "medium", "high", "critical")
@@ -41,7 +40,7 @@ _BAND_OF = tuple(0 if level <= 6 else 1 if level <= 9 else 2 if level <= 12 else
 
 # Documents whose @timestamp is when they were shipped, not the log's, do not count toward
 # the time range; the problems are those replay reports.
-_UNTIMED, _PROBLEMS = UNTIMED_TAGS, frozenset(PROBLEM_TAGS)
+_PROBLEMS = frozenset(PROBLEM_TAGS)
 _PRIVILEGE = frozenset({"sudo", "su", "privilege_use", "privilege_change"})
 # Bucket widths, each a multiple of the one before, so buckets merge exactly when coarsened.
 _WIDTHS = (1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 43200, 86400, 604800)
@@ -155,13 +154,12 @@ class HtmlReport:
         tags = doc.get("tags")
         if tags and not _PROBLEMS.isdisjoint(tags):
             self.problems += 1
-        if not tags or _UNTIMED.isdisjoint(tags):
-            stamp = event_time(doc)
-            if stamp:
-                if self.earliest is None or stamp < self.earliest:
-                    self.earliest = stamp
-                if self.latest is None or stamp > self.latest:
-                    self.latest = stamp
+        stamp = own_time(doc)
+        if stamp is not None:
+            if self.earliest is None or stamp < self.earliest:
+                self.earliest = stamp
+            if self.latest is None or stamp > self.latest:
+                self.latest = stamp
         if self._feeds_story:
             self.story.add(doc, alerts)
         for alert in alerts:
