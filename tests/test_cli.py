@@ -254,6 +254,32 @@ def test_text_that_begins_as_bzip2_does_is_still_text(tmp_path: Path, monkeypatc
     assert "1 line tagged logward_unknown_header" in capsys.readouterr().err
 
 
+def test_replay_of_a_live_pipe_tells_each_alert_once_its_line_is_written(tmp_path: Path):
+    """`journalctl -f -o json | logward replay -`: lines are put in time order within 64,
+    but a line written is not held until 64 more come."""
+    import select
+    import subprocess
+
+    replay = subprocess.Popen([sys.executable, "-m", "logward", "replay", "--reference-time", "2025-01-01", "-"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        for i in range(8):
+            replay.stdin.write(f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 "
+                               f"port {i} ssh2\n".encode())
+        replay.stdin.flush()
+        seen = b""
+        while b"Rule: 100111 " not in seen:
+            ready, _, _ = select.select([replay.stdout], [], [], 120)  # a deadline, not a measure
+            assert ready, f"no alert while the pipe stays open; so far: {seen!r}"
+            chunk = os.read(replay.stdout.fileno(), 1 << 16)
+            assert chunk, "replay ended"
+            seen += chunk
+    finally:
+        replay.stdin.close()
+        replay.wait(60)
+        replay.stdout.close()
+
+
 def test_replay_of_whole_files_exits_0_and_a_broken_one_3_in_text_form_too(tmp_path: Path, monkeypatch, capsys):
     lines = "".join(f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} "
                     "ssh2\n" for i in range(40)).encode()

@@ -10,6 +10,7 @@ import io
 import lzma
 import os
 import resource
+import stat
 import sys
 import zlib
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from ..engine.ingest import iso_time
-from ..engine.lines import iter_lines, printable
+from ..engine.lines import iter_blocks, printable
 
 # How much text the files read together hold ahead of the merge, and each file's share.
 READ_AHEAD, MIN_CHUNK, MAX_CHUNK = 256 << 20, 64 << 10, 1 << 20
@@ -47,6 +48,7 @@ class LogFile:
     stream: BinaryIO  # its text, decompressed
     shipped: str | None  # when it was shipped: event.created of its lines
     zone: str | None  # its clock's zone, for times without an offset
+    live: bool = False  # a pipe or terminal, which may be written to as it is read
 
 
 def in_time_order(files: list[str]) -> list[str]:
@@ -71,7 +73,8 @@ def open_all(files: list[str], reference: str | None, zones: dict[str, str | Non
     logs = []
     for name in in_time_order(files):
         if name == "-":
-            logs.append(LogFile("<stdin>", _decompressed("<stdin>", sys.stdin.buffer), reference, zones[name]))
+            logs.append(LogFile("<stdin>", _decompressed("<stdin>", sys.stdin.buffer), reference, zones[name],
+                                _is_live(sys.stdin)))
             continue
         path = Path(name)
         try:
@@ -81,6 +84,14 @@ def open_all(files: list[str], reference: str | None, zones: dict[str, str | Non
         shipped = reference or iso_time(os.stat(path).st_mtime)
         logs.append(LogFile(name, _decompressed(name, handle), shipped, zones[name]))
     return logs
+
+
+def _is_live(stream: Any) -> bool:
+    """A pipe or a terminal, not a file (nor a stream in memory, which has no descriptor)."""
+    try:
+        return not stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False
 
 
 def _descriptors(wanted: int) -> None:
@@ -127,15 +138,16 @@ def _decompressed(name: str, stream: BinaryIO) -> BinaryIO:
     return buffered
 
 
-def numbered_lines(log: LogFile, broken: list[str], chunk: int) -> Iterator[tuple[int, str]]:
+def numbered_lines(log: LogFile, broken: list[str], chunk: int) -> Iterator[tuple[int, str | None]]:
     """The file's lines, each with its number in the file (a json-pretty entry's: its first
-    line's). A file that breaks off (a truncated or corrupt archive) is reported and noted
-    in `broken`, and the replay goes on with every line read before the break, and with
-    the next file."""
+    line's); on a live stream, (number, None) where the writer has written no more yet. A
+    file that breaks off (a truncated or corrupt archive) is reported and noted in
+    `broken`, and the replay goes on with every line read before the break, and with the
+    next file."""
     try:
-        lines = enumerate(iter_lines(log.stream, chunk), 1)
+        lines = _numbered(log, chunk)
         for number, line in lines:
-            if line.strip():
+            if line is not None and line.strip():
                 if line.strip() == "{":  # journalctl -o json-pretty
                     yield from _entries(number, line, lines)
                     return
@@ -148,12 +160,25 @@ def numbered_lines(log: LogFile, broken: list[str], chunk: int) -> Iterator[tupl
         sys.stderr.write(f"logward replay: {printable(log.name)}: stopped reading: {printable(str(e))}\n")
 
 
-def _entries(number: int, first: str, lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+def _numbered(log: LogFile, chunk: int) -> Iterator[tuple[int, str | None]]:
+    number = 0
+    for block in iter_blocks(log.stream, chunk):
+        for line in block:
+            number += 1
+            yield number, line
+        if log.live:
+            yield number, None
+
+
+def _entries(number: int, first: str, lines: Iterator[tuple[int, str | None]]) -> Iterator[tuple[int, str | None]]:
     """journalctl -o json-pretty writes each entry over many lines, from "{" to "}": each
     read back into the one line -o json writes. Lines that do not read as an entry are
     passed on as they are, to be reported as lines no parser knows."""
     held: list[tuple[int, str]] = [(number, first)]
     for number, line in lines:
+        if line is None:
+            yield number, None
+            continue
         opens = line.strip() == "{"
         if held and (opens or len(held) >= MAX_ENTRY_LINES):  # the entry held was cut short
             yield from held

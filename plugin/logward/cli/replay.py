@@ -29,7 +29,7 @@ import heapq
 import sys
 from bisect import insort
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -138,8 +138,9 @@ def _zones(given: list[tuple[str | None, str]], files: list[str]) -> dict[str, s
     return {name: said.get(name, said.get(None)) for name in files}
 
 
-def _documents(engine: Engine, index: int, log: LogFile, lines: Iterator[tuple[int, str]],
-               window: int = REORDER) -> Iterator[tuple[float, int, int, str, dict[str, Any]]]:
+def _documents(engine: Engine, index: int, log: LogFile, lines: Iterator[tuple[int, str | None]],
+               window: int = REORDER, pause: Callable[[], None] = lambda: None,
+               ) -> Iterator[tuple[float, int, int, str, dict[str, Any]]]:
     """A file's documents in time order, as Kibana sorts events by @timestamp, within
     `window` lines: each with its time, the file's place and the line's number, what
     heapq.merge orders by. A line dated ahead of the lines after it (a clock that jumped, a
@@ -150,6 +151,12 @@ def _documents(engine: Engine, index: int, log: LogFile, lines: Iterator[tuple[i
     held: list[tuple[float, int, dict[str, Any]]] = []  # by time, then line number
     time, name, created, zone = 0.0, log.name, log.shipped, log.zone
     for number, line in lines:
+        if line is None:  # a live stream with nothing more yet: what it wrote is told now
+            for first, at, earliest in held:
+                yield first, index, at, name, earliest
+            held.clear()
+            pause()
+            continue
         doc = engine.parse(line, created, zone)
         own = own_time(doc)
         if own is not None:
@@ -196,7 +203,8 @@ def _replay(args: argparse.Namespace) -> int:
         chunk = max(MIN_CHUNK, min(MAX_CHUNK, READ_AHEAD // len(logs)))
         merged = len(logs) > 1
         window = max(4, min(REORDER, REORDER_DOCS // len(logs)))
-        files = [_documents(engine, i, log, numbered_lines(log, broken, chunk), window) for i, log in enumerate(logs)]
+        files = [_documents(engine, i, log, numbered_lines(log, broken, chunk), window, out.flush)
+                 for i, log in enumerate(logs)]
         for _, _, number, name, doc in heapq.merge(*files) if merged else files[0]:
             alerts = engine.detector.process(doc)
             summary.note(doc, name, number)

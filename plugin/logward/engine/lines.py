@@ -31,6 +31,13 @@ def decode(raw: bytes) -> str:
 
 def iter_lines(stream: BinaryIO, chunk: int = 1 << 20) -> Iterator[str]:
     """Lines of a binary stream opened for reading, decoded a chunk at a time."""
+    for block in iter_blocks(stream, chunk):
+        yield from block
+
+
+def iter_blocks(stream: BinaryIO, chunk: int = 1 << 20) -> Iterator[list[str]]:
+    """The same lines, a read at a time: on a pipe, each block is what the writer has
+    written so far."""
     # read1 where there is one: a decompressing stream then hands over what it has as it
     # goes, so a file that breaks off loses only its broken end.
     read = getattr(stream, "read1", stream.read)
@@ -43,9 +50,9 @@ def iter_lines(stream: BinaryIO, chunk: int = 1 << 20) -> Iterator[str]:
         cut = block.rfind(b"\n") + 1
         pending = block[cut:]
         if cut:
-            yield from split_lines(decode(block[:cut]))
+            yield split_lines(decode(block[:cut]))
     if pending:
-        yield from split_lines(decode(pending))
+        yield split_lines(decode(pending))
 
 
 def split_lines(text: str) -> list[str]:
