@@ -145,3 +145,108 @@ def test_a_case_may_not_count_its_own_rule_among_the_others(tmp_path: Path, caps
     assert main(["test", "--rules", str(folder)]) == 2
     assert "field 'tests[0].others': rule 110001 is this rule: `fires` counts it" in capsys.readouterr().err
 
+
+
+RAISED = """id: 100102
+overwrite: true
+title: 'sshd: authentication failed (raised here)'
+description: Our copy of 100102, at level 7.
+level: 7
+groups: [sshd, authentication_failed]
+mitre: [T1110.001, T1021.004]
+ossec: [5716, 5760]
+where: {event.action: ssh_login, event.outcome: failure, not: {system.auth.ssh.method: [publickey, hostbased]}}
+tests:
+  - name: one failure
+    log: |
+      Mar  2 10:00:00 bastion sshd[3100]: Failed password for root from 203.0.113.50 port 40000 ssh2
+    fires: 1
+  - name: a success
+    log: |
+      Mar  2 10:01:00 bastion sshd[3300]: Accepted password for root from 203.0.113.50 port 45000 ssh2
+    fires: 0
+"""
+
+
+def test_a_rule_of_your_own_overwrites_a_bundled_one_and_its_correlations_still_count(tmp_path: Path, capsys,
+                                                                                     monkeypatch):
+    """OSSEC's overwrite="yes": the level of 100102 raised. An `overrides` rule would have
+    taken 100102's events away from the brute force and failures-then-success rules."""
+    folder = tmp_path / "my-rules"
+    folder.mkdir()
+    (folder / "raised.yml").write_text(RAISED)
+    assert main(["test", "--rules", str(folder)]) == 0
+    assert "100102  ok      2/2 cases  sshd: authentication failed (raised here)  (my-rules/raised.yml)" in \
+        capsys.readouterr().out
+    log = tmp_path / "auth.log"
+    failures = "".join(f"Mar  2 10:00:{5 * i:02d} bastion sshd[{3100 + i}]: Failed password for root from "
+                       f"203.0.113.50 port {40000 + i} ssh2\n" for i in range(8))
+    log.write_text(failures + "Mar  2 10:01:00 bastion sshd[3300]: Accepted password for root from 203.0.113.50 "
+                              "port 45000 ssh2\n")
+    buffer = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer))
+    assert main(["replay", "--rules", str(folder), "--json", "--reference-time", "2025-01-01", str(log)]) == 0
+    sys.stdout.flush()
+    alerts = [json.loads(line) for line in buffer.getvalue().decode().splitlines()]
+    levels = {(a["rule"]["id"], a["rule"]["level"]) for a in alerts}
+    assert {("100102", 7), ("100111", 10), ("100112", 12)} <= levels, levels
+
+
+@pytest.mark.parametrize(("text", "where", "message"), [
+    (RAISED.replace("id: 100102", "id: 110102"), "mine",
+     "field 'overwrite': there is no bundled rule 110102 to overwrite"),
+    (RAISED, "content", "field 'overwrite': only a rule of your own (--rules) overwrites"),
+    (RAISED.replace("id: 100102\noverwrite: true", "id: 100999"), "mine",
+     "field 'id': 100000 to 109999 are kept for the bundled rules: take an id from 110000 up"),
+    (RAISED.replace("overwrite: true", "overwrite: yes please"), "mine", "field 'overwrite': true for a rule"),
+])
+def test_overwriting_is_refused_where_it_cannot_be_meant(tmp_path: Path, capsys, text: str, where: str,
+                                                         message: str):
+    import shutil
+
+    root = Path(__file__).resolve().parent.parent
+    args = []
+    if where == "content":
+        for folder in ("pipelines", "detections", "kibana"):
+            shutil.copytree(root / folder, tmp_path / "content" / folder)
+        (tmp_path / "content" / "detections" / "sshd" / "authentication_failed.yml").write_text(text)
+        args = ["--content", str(tmp_path / "content")]
+    else:
+        (tmp_path / "my-rules").mkdir()
+        (tmp_path / "my-rules" / "r.yml").write_text(text)
+        args = ["--rules", str(tmp_path / "my-rules")]
+    assert main(["test", *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_two_folders_of_one_name_clash_by_their_paths_and_one_folder_given_twice_is_read_once(tmp_path: Path,
+                                                                                              capsys):
+    a, b = tmp_path / "a" / "rules", tmp_path / "b" / "rules"
+    for folder in (a, b):
+        folder.mkdir(parents=True)
+        (folder / "x.yml").write_text(LOCAL.format(level=0, nightly=NIGHTLY))
+    assert main(["test", "--rules", str(a), "--rules", str(a), "110001"]) == 0
+    capsys.readouterr()
+    assert main(["test", "--rules", str(a), "--rules", str(b)]) == 2
+    err = capsys.readouterr().err
+    assert f"{a / 'x.yml'}: rule 110001: field 'id': also used by {b / 'x.yml'}" in err, err
+
+
+def test_a_folder_of_your_own_may_name_the_attack_techniques_its_rules_cite(tmp_path: Path, capsys):
+    folder = _folder(tmp_path, level=3)  # level 0 rules are not exported
+    rule = folder / "local" / "backup.yml"
+    rule.write_text(rule.read_text().replace("groups: [local]", "groups: [local]\nmitre: [T1087.001]"))
+    assert main(["test", "--rules", str(folder), "110001"]) == 2
+    assert "field 'mitre': T1087.001 is not in detections/_attack.yml" in capsys.readouterr().err
+    (folder / "_attack.yml").write_text("techniques:\n"
+                                        "  T1087: {name: Account Discovery, tactics: [TA0007]}\n"
+                                        "  T1087.001: {name: Local Account, tactics: [TA0007]}\n")
+    assert main(["test", "--rules", str(folder), "110001"]) == 0
+    capsys.readouterr()
+    assert main(["export", "--rules", str(folder), str(tmp_path / "out")]) == 0
+    bodies = [json.loads(line) for line in (tmp_path / "out" / "kibana" / "rules.ndjson").read_text().splitlines()]
+    body = next(b for b in bodies if b.get("rule_id") == "logward-110001")
+    assert body["threat"][0]["technique"][0]["subtechnique"][0]["id"] == "T1087.001", body["threat"]
+    (folder / "_attack.yml").write_text("tactics: {TA0007: Finding Things}\n")
+    assert main(["test", "--rules", str(folder), "110001"]) == 2
+    assert "my-rules/_attack.yml: tactic TA0007: named 'Discovery' already" in capsys.readouterr().err

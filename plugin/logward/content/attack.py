@@ -29,26 +29,42 @@ class Attack:
     techniques: dict[str, dict[str, Any]]
 
 
-def load_attack(root: Path) -> tuple[Attack, list[str]]:
-    """The file's tactics and techniques, and a problem for each entry that is wrong (the
-    rules do not load then, so the compiler never sees a wrong one)."""
-    path = root / "detections" / "_attack.yml"
-    source = str(path.relative_to(root))
-    data = read_yaml(path) or {}
-    if not isinstance(data, dict):
-        return Attack({}, {}), [f"{source}: a mapping of tactics and techniques"]
-    problems = [f"{source}: field {str(key)!r}: not a field of the ATT&CK file (tactics, techniques)"
-                for key in data if key not in ("tactics", "techniques")]
-    tactics, techniques = data.get("tactics") or {}, data.get("techniques") or {}
-    if not isinstance(tactics, dict) or not all(
-            isinstance(k, str) and TACTIC.match(k) and isinstance(v, str) and v.strip() for k, v in tactics.items()):
-        problems.append(f"{source}: field 'tactics': a mapping of tactic ids (TA0006) to their names")
-        tactics = {}
-    if not isinstance(techniques, dict):
-        problems.append(f"{source}: field 'techniques': a mapping of technique ids (T1110) to a name and tactics")
-        techniques = {}
-    for technique, entry in techniques.items():
-        problems += [f"{source}: technique {technique}: {why}" for why in _technique(technique, entry, tactics)]
+def load_attack(root: Path, local: tuple[Path, ...] = ()) -> tuple[Attack, list[str]]:
+    """The file's tactics and techniques, with those an _attack.yml in a folder of the
+    user's own rules adds for them, and a problem for each entry that is wrong (the rules
+    do not load then, so the compiler never sees a wrong one)."""
+    files = [(root / "detections" / "_attack.yml", "detections/_attack.yml")]
+    files += [(folder / "_attack.yml", f"{folder.resolve().name}/_attack.yml") for folder in local
+              if (folder / "_attack.yml").is_file()]
+    tactics: dict[str, str] = {}
+    techniques: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    read = []
+    for path, source in files:
+        data = read_yaml(path) or {}
+        if not isinstance(data, dict):
+            problems.append(f"{source}: a mapping of tactics and techniques")
+            continue
+        problems += [f"{source}: field {str(key)!r}: not a field of the ATT&CK file (tactics, techniques)"
+                     for key in data if key not in ("tactics", "techniques")]
+        named, cited = data.get("tactics") or {}, data.get("techniques") or {}
+        if not isinstance(named, dict) or not all(
+                isinstance(k, str) and TACTIC.match(k) and isinstance(v, str) and v.strip() for k, v in named.items()):
+            problems.append(f"{source}: field 'tactics': a mapping of tactic ids (TA0006) to their names")
+            named = {}
+        if not isinstance(cited, dict):
+            problems.append(f"{source}: field 'techniques': a mapping of technique ids (T1110) to a name and tactics")
+            cited = {}
+        problems += [f"{source}: tactic {tactic}: named {tactics[tactic]!r} already" for tactic in named
+                     if tactic in tactics and tactics[tactic] != named[tactic]]
+        tactics = named | tactics
+        read.append((source, cited))
+    for source, cited in read:  # after every file's tactics: a technique may cite the bundled ones
+        for technique, entry in cited.items():
+            problems += [f"{source}: technique {technique}: {why}" for why in _technique(technique, entry, tactics)]
+            if technique in techniques and techniques[technique] != entry:
+                problems.append(f"{source}: technique {technique}: given another name or tactics already")
+            techniques.setdefault(technique, entry)
     return Attack(tactics, techniques), problems
 
 

@@ -154,29 +154,58 @@ def _check(
     return problems
 
 
-def _rule_files(root: Path, local: tuple[Path, ...]) -> list[tuple[Path, str]]:
-    """Every rule file (rule.YML too), with how messages and Kibana rules name it: relative
-    to the content folder, or for the user's own under their folder's name, however the
-    path to it was written (a deploy from CI and one from a laptop give the same bodies).
-    Hidden folders (.github/workflows/*.yml in the user's repository) hold no rules."""
+def _rule_files(root: Path, local: tuple[Path, ...]) -> list[tuple[Path, str, bool]]:
+    """Every rule file (rule.YML too), with how messages and Kibana rules name it, and
+    whether it is the user's own: relative to the content folder, or for the user's own
+    under their folder's name, however the path to it was written (a deploy from CI and one
+    from a laptop give the same bodies). Hidden folders (.github/workflows/*.yml in the
+    user's repository) hold no rules, nor do files named with a leading "_" (_attack.yml).
+    A folder given twice is read once."""
     found = []
-    for given, named in ((root / "detections", False), *((folder, True) for folder in local)):
-        folder = given.resolve()
-        base = folder.parent if named else root.resolve()
+    folders = dict.fromkeys([(root / "detections").resolve(), *(folder.resolve() for folder in local)])
+    for i, folder in enumerate(folders):
+        base = root.resolve() if i == 0 else folder.parent
         for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".yml", ".yaml")):
             inside = path.relative_to(folder)
             if not path.name.startswith("_") and not any(part.startswith(".") for part in inside.parts):
-                found.append((path, str(path.relative_to(base))))
+                found.append((path, str(path.relative_to(base)), i > 0))
     return found
+
+
+# Ids the bundled rules may take: the user's own take others, or a new bundled rule would
+# one day clash with theirs.
+BUNDLED_IDS = range(100_000, 110_000)
+
+
+def _take_overwrites(loaded: dict[int, list[Rule]], mine: set[int]) -> list[str]:
+    """A rule of the user's own with `overwrite: true` takes the place of the bundled rule
+    of its id (OSSEC's overwrite="yes"): the correlations that name the id count its events,
+    and its Kibana rule is the bundled one's, changed. Any other use is a problem."""
+    problems = []
+    for rule_id, rules in loaded.items():
+        bundled = [rule for rule in rules if id(rule) not in mine]
+        for rule in rules:
+            if rule.overwrite and id(rule) not in mine:
+                problems.append(f"{rule.label}: field 'overwrite': only a rule of your own (--rules) overwrites")
+            elif rule.overwrite and not bundled:
+                problems.append(f"{rule.label}: field 'overwrite': there is no bundled rule {rule_id} to overwrite")
+            elif rule.overwrite and len(rules) == 2:
+                loaded[rule_id] = [rule]
+            elif not bundled and rule_id in BUNDLED_IDS:
+                problems.append(f"{rule.label}: field 'id': {BUNDLED_IDS.start} to {BUNDLED_IDS.stop - 1} are kept for "
+                                "the bundled rules: take an id from 110000 up")
+    return problems
 
 
 def load_rules(root: Path, local: tuple[Path, ...] = ()) -> RuleSet:
     """The content's rules and those in the `local` folders (see paths.rule_folders)."""
-    attack, problems = load_attack(root)
+    attack, problems = load_attack(root, local)
     catalog = load_fields(root)
     loaded: dict[int, list[Rule]] = {}  # each id's rules, in load order: more than one is an error
+    mine: set[int] = set()  # the user's own rules (by object id)
+    paths: dict[int, Path] = {}  # each rule's file (by object id)
     broken: set[Any] = set()  # ids of rules with errors: references to them are not errors too
-    for path, source in _rule_files(root, local):
+    for path, source, own in _rule_files(root, local):
         try:
             data = read_yaml(path)
         except YamlError as e:  # reported with the other files' problems, naming the rule if it can
@@ -193,13 +222,22 @@ def load_rules(root: Path, local: tuple[Path, ...] = ()) -> RuleSet:
             broken.add(rule_id)
             continue
         loaded.setdefault(rule.id, []).append(rule)
+        paths[id(rule)] = path
+        if own:
+            mine.add(id(rule))
+    problems += _take_overwrites(loaded, mine)
     for same_id in (rules for rules in loaded.values() if len(rules) > 1):
         # Which file is the newcomer is not for the loader to guess: each is named, with
-        # the others, so the line for the file just added is there whichever it is.
+        # the others, so the line for the file just added is there whichever it is. Two
+        # folders of the same name name their files alike: then the paths tell them apart.
         broken.add(same_id[0].id)
+        alike = len({r.source for r in same_id}) < len(same_id)
         for rule in same_id:
-            others = ", ".join(r.source for r in same_id if r is not rule)
-            problems.append(f"{rule.label}: field 'id': also used by {others}")
+            others = ", ".join(str(paths[id(r)]) if alike else r.source for r in same_id if r is not rule)
+            hint = (" (overwrite: true in yours replaces the bundled rule)"
+                    if id(rule) in mine and any(id(r) not in mine for r in same_id) else "")
+            label = f"{paths[id(rule)]}: rule {rule.id}" if alike else rule.label
+            problems.append(f"{label}: field 'id': also used by {others}{hint}")
     parsed = {i: rules[0] for i, rules in loaded.items()}
     every = [rule for rules in loaded.values() for rule in rules]
     groups = {g for r in every if isinstance(r, EventRule) for g in r.groups}

@@ -84,6 +84,7 @@ class Rule:
     references: tuple[str, ...]
     tests: tuple[TestCase, ...]
     source: str  # the file it came from, for messages
+    overwrite: bool = False  # a rule of the user's own that takes a bundled rule's place (OSSEC's overwrite="yes")
 
     kind: ClassVar[str]
 
@@ -311,6 +312,13 @@ def _steps(data: dict) -> tuple[Step, ...]:
     return tuple(s for s in steps if s is not None)
 
 
+def _flag(d: dict, name: str, meaning: str) -> bool:
+    value = d.get(name, False)
+    if not isinstance(value, bool):
+        raise FieldError(name, meaning)
+    return value
+
+
 # Each field's parser (the fields a rule file may hold, besides `type`), common and by
 # rule type: every one runs, so all of a rule's problems are found.
 Parser = Callable[[dict], Any]
@@ -324,6 +332,8 @@ COMMON_PARSERS: dict[str, Parser] = {
     "ossec": lambda d: tuple(OSSEC_ID.parse(v, "ossec") for v in _list(d, "ossec")),
     "references": _references,
     "tests": _tests,
+    "overwrite": lambda d: _flag(d, "overwrite", "true for a rule of your own that takes the place of the bundled "
+                                                 "rule of the same id"),
 }
 TYPE_PARSERS: dict[type[Rule], dict[str, Parser]] = {
     EventRule: {
