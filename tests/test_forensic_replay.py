@@ -430,6 +430,60 @@ def test_a_pid_that_comes_round_after_a_real_reboot_does_not_undo_it(monkeypatch
     assert "(no root session open) created user r00t" in summary and "alice: created user r00t" not in summary
 
 
+_ALICE_ROOT = ["Mar  1 10:00:00 web sshd[1000]: Accepted password for alice from 203.0.113.5 port 5000 ssh2",
+               "Mar  1 10:00:00 web sshd[1000]: pam_unix(sshd:session): session opened for user alice by (uid=0)",
+               "Mar  1 10:01:00 web sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash",
+               "Mar  1 10:01:00 web sudo[1100]: pam_unix(sudo:session): session opened for user root by "
+               "alice(uid=1000)"]
+_EVIL = "web useradd[1200]: new user: name=evil, UID=0, GID=0, home=/root, shell=/bin/bash"
+
+
+def test_sessions_closing_while_the_host_goes_down_do_not_disprove_it(monkeypatch, tmp_path: Path):
+    """systemd stops the sessions after logind's line: their closes come seconds later."""
+    lines = [*_ALICE_ROOT, "Mar  1 10:02:00 web systemd-logind[400]: System is rebooting.",
+             "Mar  1 10:02:02 web sudo[1100]: pam_unix(sudo:session): session closed for user root",
+             "Mar  1 10:02:03 web sshd[1000]: pam_unix(sshd:session): session closed for user alice",
+             f"Mar  1 10:30:00 {_EVIL}"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "went down while its sessions went on" not in summary
+    assert "(no root session open) created user evil" in summary and "alice: created user evil" not in summary
+
+
+def test_a_shutdown_written_twice_is_still_disproved(monkeypatch, tmp_path: Path):
+    lines = [*_ALICE_ROOT, "Mar  1 10:02:00 web systemd-logind[400]: System is rebooting.",
+             "Mar  1 10:02:05 web systemd-logind[400]: System is rebooting.", f"Mar  1 10:03:00 {_EVIL}",
+             "Mar  1 10:04:00 web sudo[1100]: pam_unix(sudo:session): session closed for user root",
+             "Mar  1 10:05:00 web sshd[1000]: pam_unix(sshd:session): session closed for user alice"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "alice: created user evil (as root)" in summary, summary
+
+
+def test_steps_made_under_a_false_shutdown_are_the_holders_of_their_time(monkeypatch, tmp_path: Path):
+    """bob gets root after evil was made: it is alice's alone."""
+    lines = [*_ALICE_ROOT, "Mar  1 10:02:00 web systemd-logind[400]: System is rebooting.",
+             f"Mar  1 10:03:00 {_EVIL}",
+             "Mar  1 10:03:10 web sshd[2000]: Accepted password for bob from 198.51.100.7 port 6000 ssh2",
+             "Mar  1 10:03:20 web sudo:      bob : TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/bin/bash",
+             "Mar  1 10:03:20 web sudo[2100]: pam_unix(sudo:session): session opened for user root by bob(uid=1001)",
+             "Mar  1 10:04:00 web sudo[1100]: pam_unix(sudo:session): session closed for user root",
+             "Mar  1 10:05:00 web sshd[1000]: pam_unix(sshd:session): session closed for user alice"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "alice: created user evil (as root) [rules 100507]" in summary, summary
+
+
+def test_a_close_without_a_pid_under_a_false_shutdown_still_ends_its_session(monkeypatch, tmp_path: Path):
+    """Debian's sudo names no pid: its close, which found no session while the host was
+    taken for down, ends alice's root shell once the shutdown proves false."""
+    lines = [*(line.replace("sudo[1100]", "sudo") for line in _ALICE_ROOT),
+             "Mar  1 10:02:00 web systemd-logind[400]: System is rebooting.",
+             "Mar  1 10:04:00 web sudo: pam_unix(sudo:session): session closed for user root",
+             "Mar  1 10:05:00 web sshd[1000]: pam_unix(sshd:session): session closed for user alice",
+             f"Mar  1 12:00:00 {_EVIL}"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "went down while its sessions went on" in summary
+    assert "(no root session open) created user evil" in summary and "alice: created user evil" not in summary
+
+
 def test_account_changes_say_which_account_and_what(monkeypatch, tmp_path: Path):
     lines = [*_guess("web-2", "203.0.113.10", "root", 0),
              "Mar  4 08:00:40 web-2 sshd[6008]: Accepted password for root from 203.0.113.10 port 40008 ssh2",

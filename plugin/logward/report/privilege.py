@@ -201,9 +201,11 @@ class Privilege:
             self.root_sessions[host] = [entry for entry in sessions if entry[0] is not None]
             self.unsure_closes[host] = 0
 
-    def root_holders(self, host: str) -> list[str]:
-        """Who may hold a root session on the host through su or sudo, oldest first."""
-        return [user for _, user, _ in self.root_sessions.get(host, ())]
+    def root_holders(self, host: str, at: float | None = None) -> list[str]:
+        """Who may hold a root session on the host through su or sudo, oldest first (of
+        those opened by `at`: a shutdown proved false gives back sessions, and the steps
+        made meanwhile are asked about again)."""
+        return [user for _, user, opened in self.root_sessions.get(host, ()) if at is None or opened <= at]
 
     def switch(self, host: str, pid: int | None, by: str | None, target: str, t: float, opened: bool) -> None:
         """A su (or sudo -u) to another user, or its end; su's own line and PAM's are one

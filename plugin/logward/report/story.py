@@ -19,7 +19,7 @@ from ..engine.detect import Alert
 from ..engine.detect.detector import event_time
 from ..engine.lines import counted
 from ..rules.model import Rule
-from .privilege import SAME_STEP, Ended, Privilege, Session, end_open, was_open
+from .privilege import SAME_STEP, SWITCHES, Ended, Privilege, Session, end_open, was_open
 
 FAILED, BRUTE_FORCE, SUCCESS = "authentication_failed", "authentication_failures", "authentication_success"
 # A failure that proves the source holds a credential root accepts (sshd's ROOT LOGIN
@@ -76,6 +76,11 @@ class Login:
     level: int = 0  # the highest of its rules' (a system account's login is grave in itself)
 
 
+# A host going down stops its sessions' processes within systemd's stop timeout (90 s by
+# default): their closes come in that time, and a later one proves the shutdown false.
+SHUTDOWN_GRACE = 120.0
+
+
 @dataclass
 class Down:
     """A host's shutdown, as a line said: what it ended (root sessions, switches and local
@@ -90,6 +95,7 @@ class Down:
     # Account changes after it made when no root session was open, as Story._record took
     # them: whose they are is asked again if the shutdown proves false.
     orphans: list[tuple[Any, str, Any, float, int, int]] = field(default_factory=list)
+    lost_closes: list[float] = field(default_factory=list)  # root sessions' closes without a pid, after it
 
 
 @dataclass
@@ -341,6 +347,10 @@ class Story:
             where, opened = _get(doc, "host.hostname") or "-", action != "pam_session_closed"
             if where in self.downs:
                 self._went_on(where, pid, t, opened)
+                down = self._believed_down(where, t)
+                if (down is not None and not opened and pid is None and service in SWITCHES
+                        and _get(doc, "user.target.name") == "root" and not self.privilege.root_holders(where)):
+                    down.lost_closes.append(t)  # Debian's sudo: which session it closed, a disproof may tell
             if service == "sshd":  # a login's, whose close ends it
                 login = self.sessions.pop((where, pid), None) if not opened else None
                 if login is not None:
@@ -387,33 +397,47 @@ class Story:
             if login.pid is not None and self.sessions.get((host, login.pid)) is login:
                 del self.sessions[(host, login.pid)]
         ended = self.privilege.shutdown(host, t)
-        pids = ended.pids() | {login.pid for login in logins if login.pid is not None}
-        self.downs[host].append(Down(t, ended, logins, pids))
+        if logins or ended.roots or ended.spans:  # a shutdown that ended nothing (a repeat) changes nothing
+            pids = ended.pids() | {login.pid for login in logins if login.pid is not None}
+            self.downs[host].append(Down(t, ended, logins, pids))
 
     def _went_on(self, host: str, pid: Any, t: float, opened: bool) -> None:
-        """A session line after the host's last shutdown. One closing a session that the
-        shutdown ended, under the same pid (no session opened under it since), proves the
-        host did not go down: a line any local account can write in plain syslog. What it
-        ended goes on."""
+        """A session line after shutdowns of the host. One closing a session that a shutdown
+        ended, under the same pid (no session opened under it since), later than a host
+        takes to go down, proves that shutdown false: a line any local account can write in
+        plain syslog (and write twice). What it ended goes on."""
+        if pid is None:
+            return
+        for down in reversed(self.downs[host]):
+            if down.disproved is not None or t <= down.time:
+                continue
+            if opened:
+                down.pids.discard(pid)  # a new process of that pid: after a reboot, pids come round
+            elif pid in down.pids and t > down.time + SHUTDOWN_GRACE:
+                self._disprove(host, down, t, pid)
+                return
+
+    def _disprove(self, host: str, down: Down, t: float, pid: int) -> None:
+        down.disproved = (t, pid)
+        self.privilege.resume(host, down.ended, down.time)
+        for at in down.lost_closes:  # pid-less closes that found no session open then
+            self.privilege.root_session(host, None, None, at, False)
+        for login in down.logins:
+            if login.ended == down.time:
+                login.ended = None
+                self.unclosed[host].append(login)
+                if login.pid is not None:
+                    self.sessions.setdefault((host, login.pid), login)
+        unclaimed = self.unclaimed[host]
+        for user, what, step_pid, at, rule_id, level in down.orphans:
+            unclaimed.pop((step_pid, what) if step_pid is not None else (at, what), None)
+            self._record(host, user, True, what, step_pid, at, rule_id, level)
+
+    def _believed_down(self, host: str, t: float) -> Down | None:
+        """The host's last shutdown, if it came before `t` and nothing has proved it false."""
         downs = self.downs.get(host)
         down = downs[-1] if downs else None
-        if down is None or down.disproved is not None or pid is None or t <= down.time:
-            return
-        if opened:
-            down.pids.discard(pid)  # a new process of that pid: after a reboot, pids come round
-        elif pid in down.pids:
-            down.disproved = (t, pid)
-            self.privilege.resume(host, down.ended, down.time)
-            for login in down.logins:
-                if login.ended == down.time:
-                    login.ended = None
-                    self.unclosed[host].append(login)
-                    if login.pid is not None:
-                        self.sessions.setdefault((host, login.pid), login)
-            unclaimed = self.unclaimed[host]
-            for user, what, step_pid, at, rule_id, level in down.orphans:
-                unclaimed.pop((step_pid, what) if step_pid is not None else (at, what), None)
-                self._record(host, user, True, what, step_pid, at, rule_id, level)
+        return down if down is not None and down.disproved is None and t >= down.time else None
 
     def untold(self, attacks: list[Attack]) -> list[tuple[str, str | None, Step]]:
         """The grave steps no login's story tells, by host and whose they are (None: made
@@ -442,7 +466,7 @@ class Story:
     def root_users(self, host: str, at: float) -> list[str]:
         """Who may hold an open root session on the host, each once, oldest first: through
         su or sudo, or logged in as root (over SSH, or at a terminal)."""
-        users = self.privilege.root_holders(host)
+        users = self.privilege.root_holders(host, at)
         if (any(was_open(login, at) for login in self.logins.get((host, "root"), ()))
                 or self.privilege.at_a_terminal(host, "root", at)):
             users.append("root")
@@ -521,10 +545,9 @@ class Story:
                 what += f" (as root, ambiguous: root session of {_either(actors)})"
             else:
                 unclaimed = level >= GRAVE  # nobody's story has it: told on its own
-                downs = self.downs.get(host)
-                if downs and downs[-1].disproved is None and t >= downs[-1].time:
-                    # Its root session may have been ended by a shutdown that proves false.
-                    downs[-1].orphans.append((user, base, pid, t, rule_id, level))
+                down = self._believed_down(host, t)
+                if down is not None:  # its root session may have been ended by a shutdown that proves false
+                    down.orphans.append((user, base, pid, t, rule_id, level))
         key = (pid, what) if pid is not None else (t, what)  # su's PAM and own line: one step
         shared: Step | None = None  # one step, in each holder's steps: a story tells it once
         for steps in [self.unclaimed[host]] if unclaimed else [self.steps[(host, actor)] for actor in actors]:
