@@ -280,6 +280,29 @@ def test_replay_of_a_live_pipe_tells_each_alert_once_its_line_is_written(tmp_pat
         replay.stdout.close()
 
 
+def test_replay_of_a_file_through_a_pipe_keeps_the_time_order_of_the_file(tmp_path: Path):
+    """`cat auth.log | logward replay -` tells what `logward replay auth.log` tells: the
+    window is flushed only where the writer has written no more yet, not at every read."""
+    import subprocess
+
+    lines = []
+    for g in range(1000):
+        at, source = 60 * g, f"203.0.{g // 250}.{g % 250 + 1}"
+        stamp = [f"Mar  2 {(at + s) // 3600:02d}:{(at + s) // 60 % 60:02d}:{(at + s) % 60:02d}" for s in range(60)]
+        lines.append(f"{stamp[50]} bastion sshd[{g}]: Accepted password for root from {source} port 1 ssh2")
+        lines += [f"{stamp[5 * i]} bastion sshd[{g}]: Failed password for root from {source} port {i} ssh2"
+                  for i in range(8)]
+    log = tmp_path / "auth.log"
+    log.write_text("\n".join(lines) + "\n")
+    replay = [sys.executable, "-m", "logward", "replay", "--reference-time", "2025-01-01"]
+    whole = subprocess.run([*replay, str(log)], capture_output=True, check=True, cwd=ROOT).stdout
+    cat = subprocess.Popen(["cat", str(log)], stdout=subprocess.PIPE)
+    piped = subprocess.run([*replay, "-"], stdin=cat.stdout, capture_output=True, check=True, cwd=ROOT).stdout
+    cat.wait()
+    assert whole.count(b"Rule: 100112 ") == 1000
+    assert piped.count(b"Rule: 100112 ") == 1000
+
+
 def test_replay_of_whole_files_exits_0_and_a_broken_one_3_in_text_form_too(tmp_path: Path, monkeypatch, capsys):
     lines = "".join(f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} "
                     "ssh2\n" for i in range(40)).encode()

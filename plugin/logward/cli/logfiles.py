@@ -10,6 +10,7 @@ import io
 import lzma
 import os
 import resource
+import select
 import stat
 import sys
 import zlib
@@ -48,7 +49,7 @@ class LogFile:
     stream: BinaryIO  # its text, decompressed
     shipped: str | None  # when it was shipped: event.created of its lines
     zone: str | None  # its clock's zone, for times without an offset
-    live: bool = False  # a pipe or terminal, which may be written to as it is read
+    live: int | None = None  # the descriptor of a pipe or terminal, which may be written to as it is read
 
 
 def in_time_order(files: list[str]) -> list[str]:
@@ -74,7 +75,7 @@ def open_all(files: list[str], reference: str | None, zones: dict[str, str | Non
     for name in in_time_order(files):
         if name == "-":
             logs.append(LogFile("<stdin>", _decompressed("<stdin>", sys.stdin.buffer), reference, zones[name],
-                                _is_live(sys.stdin)))
+                                _live(sys.stdin)))
             continue
         path = Path(name)
         try:
@@ -82,16 +83,26 @@ def open_all(files: list[str], reference: str | None, zones: dict[str, str | Non
         except OSError as e:
             raise SystemExit(f"logward replay: cannot read {printable(name)}: {e.strerror}") from None
         shipped = reference or iso_time(os.stat(path).st_mtime)
-        logs.append(LogFile(name, _decompressed(name, handle), shipped, zones[name]))
+        logs.append(LogFile(name, _decompressed(name, handle), shipped, zones[name], _live(handle)))
     return logs
 
 
-def _is_live(stream: Any) -> bool:
-    """A pipe or a terminal, not a file (nor a stream in memory, which has no descriptor)."""
+def _live(stream: Any) -> int | None:
+    """The descriptor of a pipe, a FIFO or a terminal (`-`, `<(...)`), not of a file (nor
+    of a stream in memory, which has none)."""
     try:
-        return not stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+        fd = stream.fileno()
+        return None if stat.S_ISREG(os.fstat(fd).st_mode) else fd
     except (OSError, ValueError, io.UnsupportedOperation):
-        return False
+        return None
+
+
+def _waiting(fd: int) -> bool:
+    """Whether the writer has written nothing more yet (at its end, there is: the end)."""
+    try:
+        return not select.select([fd], [], [], 0)[0]
+    except (OSError, ValueError):
+        return True
 
 
 def _descriptors(wanted: int) -> None:
@@ -166,7 +177,7 @@ def _numbered(log: LogFile, chunk: int) -> Iterator[tuple[int, str | None]]:
         for line in block:
             number += 1
             yield number, line
-        if log.live:
+        if log.live is not None and _waiting(log.live):
             yield number, None
 
 
