@@ -212,6 +212,18 @@ def test_a_json_pretty_entry_cut_short_loses_only_itself(tmp_path: Path, monkeyp
     assert "5 lines tagged logward_unknown_header (first at" in capsys.readouterr().err  # the blank one too
 
 
+@pytest.mark.parametrize("cut", ["starts inside an entry", "starts with a byte order mark"])
+def test_a_json_pretty_export_is_told_from_its_first_lines(tmp_path: Path, monkeypatch, capsys, cut: str):
+    pretty = "".join(json.dumps(e, indent=8, separators=(",", " : ")) + "\n" for e in _journal_entries(9))
+    text = "\n".join(pretty.splitlines()[5:]) + "\n" if cut.startswith("starts inside") else "\ufeff" + pretty
+    (tmp_path / "journal.json").write_text(text, encoding="utf-8")
+    out = _stdout(monkeypatch)
+    assert main(["replay", "--json", str(tmp_path / "journal.json")]) == 0
+    alerts = [json.loads(line) for line in out.getvalue().decode().splitlines()]
+    whole = 9 if cut.endswith("mark") else 8  # the entry cut short is the first one
+    assert [a["rule"]["id"] for a in alerts].count("100102") == whole
+
+
 def test_a_text_file_whose_first_line_is_a_brace_is_read_line_by_line(tmp_path: Path, monkeypatch, capsys):
     lines = "".join(f"Mar  2 10:00:{i:02d} bastion sshd[1]: Failed password for root from 203.0.113.9 port {i} "
                     "ssh2\n" for i in range(8))

@@ -9,6 +9,7 @@ import gzip
 import io
 import lzma
 import os
+import re
 import resource
 import select
 import stat
@@ -17,6 +18,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -38,6 +40,9 @@ _COMPRESSED: tuple[tuple[tuple[bytes, ...], Any], ...] = (
 _FOREIGN = ((b"\x28\xb5\x2f\xfd", "zstd", "zstd -dc"), (b"\x04\x22\x4d\x18", "lz4", "lz4 -dc"),
             (b"PK\x03\x04", "zip", "unzip -p"))
 _MAGIC = 10  # bytes read to tell them apart
+# A field of a json-pretty entry, as journalctl writes one (an export cut inside an entry
+# starts with such lines).
+_PRETTY_FIELD = re.compile(r'\s+"[A-Za-z0-9_]+" : ')
 # A journal entry over more lines than this is not one: a text file that happens to start
 # with "{" is not held in memory whole.
 MAX_ENTRY_LINES = 10_000
@@ -159,8 +164,8 @@ def numbered_lines(log: LogFile, broken: list[str], chunk: int) -> Iterator[tupl
         lines = _numbered(log, chunk)
         for number, line in lines:
             if line is not None and line.strip():
-                if line.strip() == "{":  # journalctl -o json-pretty
-                    yield from _entries(number, line, lines)
+                if line.strip() == "{" or _PRETTY_FIELD.match(line):  # journalctl -o json-pretty
+                    yield from _entries(chain([(number, line)], lines))
                     return
                 yield number, line
                 break
@@ -174,6 +179,8 @@ def numbered_lines(log: LogFile, broken: list[str], chunk: int) -> Iterator[tupl
 def _numbered(log: LogFile, chunk: int) -> Iterator[tuple[int, str | None]]:
     number = 0
     for block in iter_blocks(log.stream, chunk):
+        if number == 0 and block and block[0].startswith("\ufeff"):  # a byte order mark is no text
+            block[0] = block[0][1:]
         for line in block:
             number += 1
             yield number, line
@@ -181,11 +188,12 @@ def _numbered(log: LogFile, chunk: int) -> Iterator[tuple[int, str | None]]:
             yield number, None
 
 
-def _entries(number: int, first: str, lines: Iterator[tuple[int, str | None]]) -> Iterator[tuple[int, str | None]]:
+def _entries(lines: Iterator[tuple[int, str | None]]) -> Iterator[tuple[int, str | None]]:
     """journalctl -o json-pretty writes each entry over many lines, from "{" to "}": each
-    read back into the one line -o json writes. Lines that do not read as an entry are
-    passed on as they are, to be reported as lines no parser knows."""
-    held: list[tuple[int, str]] = [(number, first)]
+    read back into the one line -o json writes. Lines that do not read as an entry (the end
+    of one a cut export begins with) are passed on as they are, to be reported as lines no
+    parser knows."""
+    held: list[tuple[int, str]] = []
     for number, line in lines:
         if line is None:
             yield number, None
