@@ -90,7 +90,8 @@ def test_a_dashboard_counting_a_level_zero_rules_alerts_is_refused(tmp_path: Pat
     content = content_copy(tmp_path)
     path = content / "detections" / "su" / "su_first_time.yml"  # rule 100305, on the privilege dashboard
     path.write_text(path.read_text().replace("level: 4\n", "level: 0\n", 1))
-    with pytest.raises(ContentError, match=r"privilege-use.yml: names rules \[100305\], which are level 0"):
+    with pytest.raises(ContentError, match=r"privilege-use.yml: names rules \[100305\], which are level 0 "
+                                           r"\(detections/su/su_first_time.yml\)"):
         Content.load(content)
 
 

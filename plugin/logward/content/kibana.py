@@ -42,18 +42,21 @@ def _check_query(query: str, view: str, fields: dict[str, str], where: str) -> N
                            f"(kibana/fields/{view}.yml)")
 
 
-def check_rule_references(objects: list[dict[str, Any]], levels: dict[int, int]) -> None:
+def check_rule_references(objects: list[dict[str, Any]], rules: dict[int, tuple[int, str]]) -> None:
     """Dashboards that count a rule's alerts name it by rule_id: each must still exist, and
-    raise alerts (level 0 raises none, so it has no Kibana rule)."""
+    raise alerts (level 0 raises none, so it has no Kibana rule). `rules`: each rule's
+    level and file (a rule of the user's own may have set a bundled one to level 0)."""
     for obj in objects:
         named = {int(n) for n in _RULE_ID.findall(json.dumps(obj.get("attributes", {})))}
         where = obj.get("source", obj["id"])
-        missing = named - levels.keys()
+        missing = named - rules.keys()
         if missing:
             raise ContentError(f"{where}: names rules {sorted(missing)}, which are not in detections/")
-        ignored = {n for n in named if levels[n] == 0}
+        ignored = sorted(n for n in named if rules[n][0] == 0)
         if ignored:
-            raise ContentError(f"{where}: names rules {sorted(ignored)}, which are level 0: they raise no alert")
+            files = ", ".join(rules[n][1] for n in ignored)
+            raise ContentError(f"{where}: names rules {ignored}, which are level 0 ({files}): they raise no "
+                               "alert for it to count")
 
 
 def load_saved_objects(root: Path) -> list[dict[str, Any]]:

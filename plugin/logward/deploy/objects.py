@@ -79,7 +79,8 @@ class Content:
     @classmethod
     def load(cls, root: Path, local: tuple[Path, ...] = ()) -> Content:
         content = cls(root, load_pipelines(root), load_rules(root, local), load_fields(root), load_saved_objects(root))
-        check_rule_references(content.saved_objects, {rule.id: rule.level for rule in content.rules.rules})
+        levels = {rule.id: (rule.level, rule.source) for rule in content.rules.rules}
+        check_rule_references(content.saved_objects, levels)
         return content
 
     @property
