@@ -235,7 +235,7 @@ def load_rules(root: Path, local: tuple[Path, ...] = ()) -> RuleSet:
         for rule in same_id:
             others = ", ".join(str(paths[id(r)]) if alike else r.source for r in same_id if r is not rule)
             hint = (" (overwrite: true in yours replaces the bundled rule)"
-                    if id(rule) in mine and any(id(r) not in mine for r in same_id) else "")
+                    if id(rule) in mine and not rule.overwrite and any(id(r) not in mine for r in same_id) else "")
             label = f"{paths[id(rule)]}: rule {rule.id}" if alike else rule.label
             problems.append(f"{label}: field 'id': also used by {others}{hint}")
     parsed = {i: rules[0] for i, rules in loaded.items()}
