@@ -414,6 +414,21 @@ def test_a_shutdown_nothing_disproves_is_told_where_it_ends_sessions(monkeypatch
             "203.0.113.50)") in summary
 
 
+@pytest.mark.parametrize("keep_closes", [True, False])
+def test_the_html_report_tells_shutdowns_as_the_summary_does(monkeypatch, tmp_path: Path, keep_closes: bool):
+    log, page = tmp_path / "auth.log", tmp_path / "report.html"
+    log.write_text("\n".join(_forged_shutdown(keep_closes)) + "\n")
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO()))
+    assert main(["replay", "--reference-time", "2025-01-01T00:00:00Z", "--html", str(page), str(log)]) == 0
+    html = page.read_text()
+    if keep_closes:
+        assert '<ul id="doubted"><li>bastion: 2024-11-14 10:04:00  the host is going down, said a line; yet ' \
+               "process 4410" in html
+    else:
+        assert "session ended: bastion went down (systemd-logind&#x27;s line)" in html
+        assert "nobody Logward saw (the host went down at 2024-11-14 10:04:00, ending the logins of alice" in html
+
+
 def test_a_pid_that_comes_round_after_a_real_reboot_does_not_undo_it(monkeypatch, tmp_path: Path):
     """After the reboot a new sshd process gets the old session's pid, and closes its own
     session: the old one stays ended."""

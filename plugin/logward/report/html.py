@@ -29,7 +29,7 @@ from typing import Any
 
 from ..engine import PROBLEM_TAGS, own_time
 from ..engine.detect import Alert
-from .story import STEPS_SHOWN, Attack, Story, counted_source, shown_steps, untold_what
+from .story import DOUBTED, SHUT_DOWN, STEPS_SHOWN, Attack, Story, counted_source, shown_steps, untold_what
 
 BANDS = ("low", "medium", "high", "critical")
 BAND_RANGES = ("0–6", "7–9", "10–12", "13–15")
@@ -365,10 +365,15 @@ class HtmlReport:
                        '<table id="unclaimed"><thead><tr><th>Time (UTC)</th><th>Host</th><th>What</th><th>Rules</th>'
                        "<th>Logged in then</th></tr></thead><tbody>")
             for host, user, step in untold:
-                present = ", ".join(self.story.present(host, step.time)) or "nobody Logward saw"
+                present = (", ".join(self.story.present(host, step.time))
+                           or f"nobody Logward saw{self.story.since_down(host, step.time)}")
                 out.append(f"<tr><td>{when(step.time)}</td><td>{esc(host)}</td><td>{esc(untold_what(user, step))}</td>"
                            f"<td>{self._rule_ids(step.rules)}</td><td>{esc(present)}</td></tr>")
             out.append("</tbody></table>")
+        doubted = self.story.doubted()
+        if doubted:
+            out.append(f'<h3>{esc(DOUBTED)}</h3><ul id="doubted">'
+                       + "".join(f"<li>{esc(line)}</li>" for line in doubted) + "</ul>")
         out.append("</section>")
         return "".join(out)
 
@@ -409,6 +414,9 @@ class HtmlReport:
                 if len(steps) > len(shown):
                     out.append(f'<p class="note">… and {len(steps) - len(shown):,} more (the alert list has '
                                f"them).</p>")
+            down = self.story.ended_by_shutdown(a.host, login)
+            if down is not None:
+                out.append(f'<p class="note">{when(down.time)} UTC: {esc(SHUT_DOWN.format(host=a.host))}</p>')
             out.append("</div>")
         out.append("</article>")
         return "".join(out)

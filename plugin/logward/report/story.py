@@ -76,6 +76,9 @@ class Login:
     level: int = 0  # the highest of its rules' (a system account's login is grave in itself)
 
 
+# How the summary and the HTML report tell a shutdown that ended a login, and those proved false.
+SHUT_DOWN = "session ended: {host} went down (systemd-logind's line)"
+DOUBTED = "Lines that said a host went down while its sessions went on (written by someone else?)"
 # A host going down stops its sessions' processes within systemd's stop timeout (90 s by
 # default): their closes come in that time, and a later one proves the shutdown false.
 SHUTDOWN_GRACE = 120.0
@@ -762,9 +765,9 @@ class Story:
                                f"[rules {', '.join(map(str, sorted(step.rules)))}]")
                 if len(steps) > len(shown):
                     out.append(f"      ... and {len(steps) - len(shown)} more (the alerts have them all)")
-                down = self._ended_by_shutdown(a.host, login)
+                down = self.ended_by_shutdown(a.host, login)
                 if down is not None:
-                    out.append(f"      {when(down.time)}  session ended: {a.host} went down (systemd-logind's line)")
+                    out.append(f"      {when(down.time)}  {SHUT_DOWN.format(host=a.host)}")
         if untold:
             out.append("Grave changes no login above tells (a root session at a terminal, a session whose login "
                        "the log does not show, a delayed job), with who was logged in then:")
@@ -772,23 +775,32 @@ class Story:
             rules = ", ".join(map(str, sorted(step.rules)))
             out.append(f"    {host}: {when(step.time)}  {untold_what(user, step)} [rules {rules}]")
             present = self.present(host, step.time)
-            nobody = f"      nobody Logward saw was logged in then{self._since_down(host, step.time)}"
+            nobody = f"      nobody Logward saw was logged in then{self.since_down(host, step.time)}"
             out.append(f"      logged in then: {', '.join(present[:5])}" + (", ..." if len(present) > 5 else "")
                        if present else nobody)
-        doubted = [(host, down) for host, downs in self.downs.items() for down in downs if down.disproved]
+        doubted = self.doubted()
         if doubted:
-            out.append("Lines that said a host went down while its sessions went on (written by someone else?):")
-        for host, down in doubted:
-            t, pid = down.disproved  # type: ignore[misc]
-            out.append(f"    {host}: {when(down.time)}  the host is going down, said a line; yet process {pid}, "
-                       f"whose session it would have ended, closed it at {when(t)}: the sessions are taken as open")
+            out.append(f"{DOUBTED}:")
+        out += [f"    {line}" for line in doubted]
         return out
 
-    def _ended_by_shutdown(self, host: str, login: Login) -> Down | None:
+    def doubted(self) -> list[str]:
+        """The shutdowns proved false, a line each (the text summary's and the HTML report's)."""
+        out = []
+        for host, downs in self.downs.items():
+            for down in downs:
+                if down.disproved is not None:
+                    t, pid = down.disproved
+                    out.append(f"{host}: {when(down.time)}  the host is going down, said a line; yet process {pid}, "
+                               f"whose session it would have ended, closed it at {when(t)}: the sessions are taken "
+                               "as open")
+        return out
+
+    def ended_by_shutdown(self, host: str, login: Login) -> Down | None:
         return next((down for down in self.downs.get(host, ()) if down.disproved is None
                      and login.ended == down.time and any(login is ended for ended in down.logins)), None)
 
-    def _since_down(self, host: str, at: float) -> str:
+    def since_down(self, host: str, at: float) -> str:
         """Which shutdown before that moment ended whose logins: the sessions that were open."""
         down = max((down for down in self.downs.get(host, ()) if down.disproved is None and down.time <= at),
                    key=lambda down: down.time, default=None)
