@@ -480,10 +480,13 @@ def test_steps_made_under_a_false_shutdown_are_the_holders_of_their_time(monkeyp
              "Mar  1 10:03:10 web sshd[2000]: Accepted password for bob from 198.51.100.7 port 6000 ssh2",
              "Mar  1 10:03:20 web sudo:      bob : TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/bin/bash",
              "Mar  1 10:03:20 web sudo[2100]: pam_unix(sudo:session): session opened for user root by bob(uid=1001)",
+             "Mar  1 10:03:30 web usermod[2200]: add 'bob' to group 'sudo'",
              "Mar  1 10:04:00 web sudo[1100]: pam_unix(sudo:session): session closed for user root",
              "Mar  1 10:05:00 web sshd[1000]: pam_unix(sshd:session): session closed for user alice"]
     summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
     assert "alice: created user evil (as root) [rules 100507]" in summary, summary
+    # bob's change came while alice held root too: both may have made it.
+    assert "bob: added bob to group sudo (as root, ambiguous: root session of alice or bob)" in summary, summary
 
 
 def test_a_close_without_a_pid_under_a_false_shutdown_still_ends_its_session(monkeypatch, tmp_path: Path):

@@ -95,9 +95,10 @@ class Down:
     logins: list[Login]
     pids: set[int]
     disproved: tuple[float, int] | None = None
-    # Account changes after it made when no root session was open, as Story._record took
-    # them: whose they are is asked again if the shutdown proves false.
-    orphans: list[tuple[Any, str, Any, float, int, int]] = field(default_factory=list)
+    # Account changes after it, as Story._record took them (its arguments, and the key and
+    # the steps it filed them under): whose they are is asked again if the shutdown proves
+    # false.
+    after: list[tuple[tuple[Any, str, Any, float, int, int], Any, list[dict]]] = field(default_factory=list)
     lost_closes: list[float] = field(default_factory=list)  # root sessions' closes without a pid, after it
 
 
@@ -431,9 +432,10 @@ class Story:
                 self.unclosed[host].append(login)
                 if login.pid is not None:
                     self.sessions.setdefault((host, login.pid), login)
-        unclaimed = self.unclaimed[host]
-        for user, what, step_pid, at, rule_id, level in down.orphans:
-            unclaimed.pop((step_pid, what) if step_pid is not None else (at, what), None)
+        for _, key, targets in down.after:  # taken back first: lines of one step are told again together
+            for steps in targets:
+                steps.pop(key, None)
+        for (user, what, step_pid, at, rule_id, level), _, _ in down.after:
             self._record(host, user, True, what, step_pid, at, rule_id, level)
 
     def _believed_down(self, host: str, t: float) -> Down | None:
@@ -548,12 +550,13 @@ class Story:
                 what += f" (as root, ambiguous: root session of {_either(actors)})"
             else:
                 unclaimed = level >= GRAVE  # nobody's story has it: told on its own
-                down = self._believed_down(host, t)
-                if down is not None:  # its root session may have been ended by a shutdown that proves false
-                    down.orphans.append((user, base, pid, t, rule_id, level))
         key = (pid, what) if pid is not None else (t, what)  # su's PAM and own line: one step
+        targets = [self.unclaimed[host]] if unclaimed else [self.steps[(host, actor)] for actor in actors]
+        down = self._believed_down(host, t) if account else None
+        if down is not None:  # whose it is is asked again if the shutdown proves false
+            down.after.append(((user, base, pid, t, rule_id, level), key, targets))
         shared: Step | None = None  # one step, in each holder's steps: a story tells it once
-        for steps in [self.unclaimed[host]] if unclaimed else [self.steps[(host, actor)] for actor in actors]:
+        for steps in targets:
             if shared is not None and key not in steps:
                 steps[key] = shared
             step = shared = _step_of(steps, key, t, what)
