@@ -124,7 +124,8 @@ def _check(
         parent = technique.partition(".")[0]
         for needed in dict.fromkeys((technique, parent)):
             if needed not in attack.techniques:
-                problems.append(f"{rule.label}: field 'mitre': {needed} is not in detections/_attack.yml")
+                problems.append(f"{rule.label}: field 'mitre': {needed} is not in detections/_attack.yml (nor "
+                                "in an _attack.yml at the top of a folder of your own rules)")
     for ref in getattr(rule, "overrides", ()):
         if ref in broken:
             continue
