@@ -193,3 +193,15 @@ def test_a_journal_entry_under_any_parsed_programs_name_from_another_process_is_
         doc = ingest.run(_docs([entry])[0])
         assert "logward_forged_identifier" in doc.get("tags", []), program
         assert doc["process"]["name"] == "logger", program
+
+
+def test_a_year_past_four_digits_is_an_event_of_its_time_not_of_1970():
+    """The date processor dates "9999-12-31T23:59:59-00:01" in the year 10000, as Java
+    does; the rules count it then."""
+    from logward.engine import Engine
+
+    engine = Engine.load()
+    line = "9999-12-31T23:59:59-00:01 web-1 sshd[1]: Failed password for root from 1.2.3.4 port 22 ssh2"
+    doc, alerts = engine.process(line, "2025-01-01T00:00:00.000Z")
+    assert doc["@timestamp"] == "+10000-01-01T00:00:59.000Z"
+    assert [a.time for a in alerts] == [253402300859.0]

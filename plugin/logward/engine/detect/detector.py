@@ -27,6 +27,7 @@ given live.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right, insort
 from collections import Counter, deque
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from typing import Any
 from ...content.detections import RuleSet
 from ...rules.conditions import Condition
 from ...rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, Selector, SequenceRule
+from ..ingest.dates import days_since_epoch
 from .alerts import Alert
 from .match import ExpressionBuilder, field_access, specialize
 
@@ -329,7 +331,22 @@ def _epoch(text: Any) -> float:
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
     except (ValueError, AttributeError, TypeError):
+        pass
+    wide = _WIDE.fullmatch(text) if text.__class__ is str else None
+    if wide is None:
         return 0.0
+    # A year past datetime's ("+10000-01-01T00:00:59.000Z", as Java prints it): by the
+    # calendar's arithmetic, as the date processor dated it.
+    year, month, day, hour, minute, second, fraction, zone = wide.groups()
+    if (1 <= int(year) <= 9999 or not (1 <= int(month) <= 12 and 1 <= int(day) <= 31)
+            or int(hour) > 23 or int(minute) > 59 or int(second) > 59):
+        return 0.0  # within datetime's years, fromisoformat would have read it: not a timestamp
+    offset = 0 if zone == "Z" else (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60)
+    clock = int(hour) * 3600 + int(minute) * 60 + int(second) + (float(f"0.{fraction}") if fraction else 0.0)
+    return days_since_epoch(int(year), int(month), int(day)) * 86400 + clock - offset
+
+
+_WIDE = re.compile(r"([+-]?\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)")
 
 
 def _matched_steps(live: list[tuple[int, str]], taken: tuple[int, ...] = ()) -> str:

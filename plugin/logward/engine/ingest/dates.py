@@ -262,7 +262,8 @@ def _resolve(fields: dict, tz: tzinfo) -> datetime | int:
     month, day = fields.get("month", 1), fields.get("day", 1)
     if not 1 < year < 9999:
         clock = (fields.get("hour", 0) * 60 + fields.get("minute", 0)) * 60 + fields.get("second", 0)
-        local_millis = _days(year, month, day) * 86_400_000 + clock * 1000 + fields.get("fraction", 0) // 1_000_000
+        millis = clock * 1000 + fields.get("fraction", 0) // 1_000_000
+        local_millis = days_since_epoch(year, month, day) * 86_400_000 + millis
         if "offset" in fields:
             offset = _offset(fields["offset"]).utcoffset(None) or timedelta(0)
             return local_millis - int(offset.total_seconds()) * 1000
@@ -439,7 +440,7 @@ def _civil(days: int) -> tuple[int, int, int]:
     return yoe + era * 400 + (month <= 2), month, day
 
 
-def _days(year: int, month: int, day: int) -> int:
+def days_since_epoch(year: int, month: int, day: int) -> int:
     """The day number (0 is 1970-01-01) of a proleptic Gregorian date: _civil backwards."""
     y = year - (month <= 2)
     era = y // 400
