@@ -212,10 +212,12 @@ def test_a_json_pretty_entry_cut_short_loses_only_itself(tmp_path: Path, monkeyp
     assert "5 lines tagged logward_unknown_header (first at" in capsys.readouterr().err  # the blank one too
 
 
-@pytest.mark.parametrize("cut", ["starts inside an entry", "starts with a byte order mark"])
+@pytest.mark.parametrize("cut", ["starts inside an entry", "starts at an entry's end", "starts with a byte order mark"])
 def test_a_json_pretty_export_is_told_from_its_first_lines(tmp_path: Path, monkeypatch, capsys, cut: str):
     pretty = "".join(json.dumps(e, indent=8, separators=(",", " : ")) + "\n" for e in _journal_entries(9))
-    text = "\n".join(pretty.splitlines()[5:]) + "\n" if cut.startswith("starts inside") else "\ufeff" + pretty
+    lines = pretty.splitlines()
+    text = {"starts inside an entry": "\n".join(lines[5:]) + "\n",
+            "starts at an entry's end": "\n".join(lines[lines.index("}"):]) + "\n"}.get(cut, "\ufeff" + pretty)
     (tmp_path / "journal.json").write_text(text, encoding="utf-8")
     out = _stdout(monkeypatch)
     assert main(["replay", "--json", str(tmp_path / "journal.json")]) == 0

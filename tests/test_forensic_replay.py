@@ -429,6 +429,64 @@ def test_the_html_report_tells_shutdowns_as_the_summary_does(monkeypatch, tmp_pa
         assert "nobody Logward saw (the host went down at 2024-11-14 10:04:00, ending the logins of alice" in html
 
 
+_DOWN = "Mar  1 10:02:00 web systemd-logind[400]: System is rebooting."
+_BOB = ["Mar  1 10:00:30 web sshd[2000]: Accepted password for bob from 198.51.100.7 port 6000 ssh2",
+        "Mar  1 10:00:30 web sshd[2000]: pam_unix(sshd:session): session opened for user bob by (uid=0)"]
+
+
+def test_a_session_closed_while_the_host_went_down_stays_closed_when_it_proves_false(monkeypatch, tmp_path: Path):
+    """alice's root shell closes at 10:02:30; bob's login, closing at 10:10, proves the
+    shutdown false: alice's shell and login do not come back."""
+    lines = [*_ALICE_ROOT, *_BOB, _DOWN,
+             "Mar  1 10:02:30 web sudo[1100]: pam_unix(sudo:session): session closed for user root",
+             "Mar  1 10:02:30 web sshd[1000]: pam_unix(sshd:session): session closed for user alice",
+             f"Mar  1 10:03:00 {_EVIL}",
+             "Mar  1 10:10:00 web sshd[2000]: pam_unix(sshd:session): session closed for user bob",
+             f"Mar  1 11:00:00 {_EVIL.replace('evil', 'evil2')}"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "went down while its sessions went on" in summary
+    assert "(no root session open) created user evil " in summary and "alice: created user evil" not in summary
+    assert "(no root session open) created user evil2" in summary
+    evil2 = summary[summary.index("created user evil2"):]
+    assert "nobody Logward saw was logged in then" in evil2.splitlines()[1], evil2
+
+
+def test_under_a_false_shutdown_a_step_is_the_doing_of_every_holder_of_its_time(monkeypatch, tmp_path: Path):
+    """bob ran sudo useradd while alice's root shell, which the shutdown line had ended,
+    was open: both may have made evil."""
+    lines = [*_ALICE_ROOT, _DOWN,
+             "Mar  1 10:03:10 web sshd[2000]: Accepted password for bob from 198.51.100.7 port 6000 ssh2",
+             "Mar  1 10:03:20 web sudo:      bob : TTY=pts/1 ; PWD=/home/bob ; USER=root ; "
+             "COMMAND=/usr/sbin/useradd -o -u 0 evil",
+             "Mar  1 10:03:20 web sudo[2100]: pam_unix(sudo:session): session opened for user root by bob(uid=1001)",
+             f"Mar  1 10:03:20 {_EVIL}",
+             "Mar  1 10:03:20 web sudo[2100]: pam_unix(sudo:session): session closed for user root",
+             "Mar  1 10:04:00 web sudo[1100]: pam_unix(sudo:session): session closed for user root",
+             "Mar  1 10:05:00 web sshd[1000]: pam_unix(sshd:session): session closed for user alice"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "alice: created user evil (as root, ambiguous: root session of alice or bob)" in summary, summary
+    assert "bob: created user evil (as root, ambiguous: root session of alice or bob)" in summary, summary
+
+
+def test_a_pid_less_shell_closed_under_a_false_shutdown_held_root_until_then(monkeypatch, tmp_path: Path):
+    lines = [*(line.replace("sudo[1100]", "sudo") for line in _ALICE_ROOT), _DOWN, f"Mar  1 10:03:00 {_EVIL}",
+             "Mar  1 10:04:00 web sudo: pam_unix(sudo:session): session closed for user root",
+             "Mar  1 10:05:00 web sshd[1000]: pam_unix(sshd:session): session closed for user alice"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "alice: created user evil (as root) [rules 100507]" in summary, summary
+
+
+def test_every_shutdown_line_a_process_outlived_is_false(monkeypatch, tmp_path: Path):
+    lines = [*_ALICE_ROOT, _DOWN,
+             "Mar  1 10:02:30 web sshd[2000]: Accepted password for bob from 198.51.100.7 port 6000 ssh2",
+             "Mar  1 10:03:00 web systemd-logind[400]: System is rebooting.", f"Mar  1 10:04:00 {_EVIL}",
+             "Mar  1 10:06:00 web sudo[1100]: pam_unix(sudo:session): session closed for user root",
+             "Mar  1 10:07:00 web sshd[1000]: pam_unix(sshd:session): session closed for user alice"]
+    summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
+    assert "alice: created user evil (as root) [rules 100507]" in summary, summary
+    assert summary.count("the host is going down, said a line") == 2
+
+
 def test_a_pid_that_comes_round_after_a_real_reboot_does_not_undo_it(monkeypatch, tmp_path: Path):
     """After the reboot a new sshd process gets the old session's pid, and closes its own
     session: the old one stays ended."""

@@ -164,7 +164,7 @@ def numbered_lines(log: LogFile, broken: list[str], chunk: int) -> Iterator[tupl
         lines = _numbered(log, chunk)
         for number, line in lines:
             if line is not None and line.strip():
-                if line.strip() == "{" or _PRETTY_FIELD.match(line):  # journalctl -o json-pretty
+                if line.strip() in ("{", "}") or _PRETTY_FIELD.match(line):  # journalctl -o json-pretty
                     yield from _entries(chain([(number, line)], lines))
                     return
                 yield number, line

@@ -121,13 +121,16 @@ class Privilege:
         spans, self.unclosed[host] = end_open(self.unclosed.pop(host, []), t)
         return Ended([entry for entry in roots if entry[2] <= t], spans)
 
-    def resume(self, host: str, ended: Ended, t: float) -> None:
-        """The host did not go down at `t` after all: what its shutdown ended goes on."""
-        self.root_sessions[host] = sorted([*ended.roots, *self.root_sessions.get(host, [])], key=lambda e: e[2])
+    def resume(self, host: str, ended: Ended, t: float, closed: dict[int, float]) -> None:
+        """The host did not go down at `t` after all: what its shutdown ended goes on, but
+        for the sessions whose processes logged their close since (`closed`, by pid)."""
+        roots = [entry for entry in ended.roots if entry[0] is None or entry[0] not in closed]
+        self.root_sessions[host] = sorted([*roots, *self.root_sessions.get(host, [])], key=lambda e: e[2])
         for span in ended.spans:
             if span.ended == t:
-                span.ended = None
-                self.unclosed[host].append(span)
+                span.ended = closed.get(span.pid) if span.pid is not None else None
+                if span.ended is None:
+                    self.unclosed[host].append(span)
 
     def sudo_command(self, host: str, t: float, user: str, as_user: str) -> None:
         self.sudo_ran[host] = (t, user, as_user)
@@ -201,11 +204,9 @@ class Privilege:
             self.root_sessions[host] = [entry for entry in sessions if entry[0] is not None]
             self.unsure_closes[host] = 0
 
-    def root_holders(self, host: str, at: float | None = None) -> list[str]:
-        """Who may hold a root session on the host through su or sudo, oldest first (of
-        those opened by `at`: a shutdown proved false gives back sessions, and the steps
-        made meanwhile are asked about again)."""
-        return [user for _, user, opened in self.root_sessions.get(host, ()) if at is None or opened <= at]
+    def root_holders(self, host: str) -> list[str]:
+        """Who may hold a root session on the host through su or sudo, oldest first."""
+        return [user for _, user, _ in self.root_sessions.get(host, ())]
 
     def switch(self, host: str, pid: int | None, by: str | None, target: str, t: float, opened: bool) -> None:
         """A su (or sudo -u) to another user, or its end; su's own line and PAM's are one

@@ -95,11 +95,13 @@ class Down:
     logins: list[Login]
     pids: set[int]
     disproved: tuple[float, int] | None = None
-    # Account changes after it, as Story._record took them (its arguments, and the key and
-    # the steps it filed them under): whose they are is asked again if the shutdown proves
-    # false.
-    after: list[tuple[tuple[Any, str, Any, float, int, int], Any, list[dict]]] = field(default_factory=list)
-    lost_closes: list[float] = field(default_factory=list)  # root sessions' closes without a pid, after it
+    # Account changes after it, as Story._record took them (its arguments, the holders of
+    # root it found, and the key and steps it filed them under): if the shutdown proves
+    # false, the root sessions it ended were held then too, but for those closed before.
+    after: list[tuple[tuple[Any, str, Any, float, int, int], list[str], Any, list[dict]]] = field(
+        default_factory=list)
+    closed: dict[int, float] = field(default_factory=dict)  # the closes since of what it ended, by pid
+    lost_closes: list[float] = field(default_factory=list)  # root sessions' closes without a pid, since
 
 
 @dataclass
@@ -408,8 +410,9 @@ class Story:
     def _went_on(self, host: str, pid: Any, t: float, opened: bool) -> None:
         """A session line after shutdowns of the host. One closing a session that a shutdown
         ended, under the same pid (no session opened under it since), later than a host
-        takes to go down, proves that shutdown false: a line any local account can write in
-        plain syslog (and write twice). What it ended goes on."""
+        takes to go down, proves that shutdown false, and every shutdown line since (a line
+        any local account can write in plain syslog, twice too): what they ended goes on.
+        An earlier close is noted: the session it closes does not come back."""
         if pid is None:
             return
         for down in reversed(self.downs[host]):
@@ -418,25 +421,44 @@ class Story:
             if opened:
                 down.pids.discard(pid)  # a new process of that pid: after a reboot, pids come round
             elif pid in down.pids and t > down.time + SHUTDOWN_GRACE:
-                self._disprove(host, down, t, pid)
+                # The root sessions each ended held root under the ones after it too.
+                roots: list[tuple[int | None, str, float]] = []
+                closed: dict[int, float] = {}
+                for false in [d for d in self.downs[host] if d.disproved is None and down.time <= d.time < t]:
+                    roots += false.ended.roots
+                    closed |= false.closed
+                    self._disprove(host, false, t, pid, roots, closed)
                 return
+            elif pid in down.pids:
+                down.closed.setdefault(pid, t)
 
-    def _disprove(self, host: str, down: Down, t: float, pid: int) -> None:
+    def _disprove(self, host: str, down: Down, t: float, pid: int, roots: list[tuple[int | None, str, float]],
+                  closes: dict[int, float]) -> None:
+        """`roots`: the root sessions this shutdown and the false ones before it ended;
+        `closes`: their closes since, by pid."""
         down.disproved = (t, pid)
-        self.privilege.resume(host, down.ended, down.time)
+        unnamed = [entry for entry in roots if entry[0] is None]
+        lost = down.lost_closes[0] if down.lost_closes and len(unnamed) == 1 else None
+
+        def closed(entry: tuple[int | None, str, float]) -> float | None:
+            return closes.get(entry[0]) if entry[0] is not None else lost
+
+        for _, _, key, targets in down.after:  # taken back first: lines of one step are told again together
+            for steps in targets:
+                steps.pop(key, None)
+        for (user, what, step_pid, at, rule_id, level), holders, _, _ in down.after:
+            held = [e[1] for e in roots if e[2] <= at and (closed(e) or float("inf")) > at]
+            self._file(host, user, True, list(dict.fromkeys([*held, *holders])), what, step_pid, at, rule_id, level)
+        self.privilege.resume(host, down.ended, down.time, down.closed)
         for at in down.lost_closes:  # pid-less closes that found no session open then
             self.privilege.root_session(host, None, None, at, False)
         for login in down.logins:
             if login.ended == down.time:
-                login.ended = None
-                self.unclosed[host].append(login)
-                if login.pid is not None:
-                    self.sessions.setdefault((host, login.pid), login)
-        for _, key, targets in down.after:  # taken back first: lines of one step are told again together
-            for steps in targets:
-                steps.pop(key, None)
-        for (user, what, step_pid, at, rule_id, level), _, _ in down.after:
-            self._record(host, user, True, what, step_pid, at, rule_id, level)
+                login.ended = down.closed.get(login.pid) if login.pid is not None else None
+                if login.ended is None:
+                    self.unclosed[host].append(login)
+                    if login.pid is not None:
+                        self.sessions.setdefault((host, login.pid), login)
 
     def _believed_down(self, host: str, t: float) -> Down | None:
         """The host's last shutdown, if it came before `t` and nothing has proved it false."""
@@ -471,7 +493,7 @@ class Story:
     def root_users(self, host: str, at: float) -> list[str]:
         """Who may hold an open root session on the host, each once, oldest first: through
         su or sudo, or logged in as root (over SSH, or at a terminal)."""
-        users = self.privilege.root_holders(host, at)
+        users = self.privilege.root_holders(host)
         if (any(was_open(login, at) for login in self.logins.get((host, "root"), ()))
                 or self.privilege.at_a_terminal(host, "root", at)):
             users.append("root")
@@ -537,13 +559,22 @@ class Story:
 
     def _record(self, host: str, user: Any, account: bool, what: str, pid: Any, t: float, rule_id: int,
                 level: int) -> None:
-        """A step into the story of whoever made it."""
-        actors, unclaimed, base = [user] if user else [], False, what
+        """A step into the story of whoever made it: for an account change, whoever held
+        root then (the line names the account changed, not who changed it)."""
+        holders = self.root_users(host, t) if account else []
+        down = self._believed_down(host, t) if account else None
+        key, targets = self._file(host, user, account, holders, what, pid, t, rule_id, level)
+        if down is not None:  # whose it is is asked again if the shutdown proves false
+            down.after.append(((user, what, pid, t, rule_id, level), holders, key, targets))
+
+    def _file(self, host: str, user: Any, account: bool, holders: list[str], what: str, pid: Any, t: float,
+              rule_id: int, level: int) -> tuple[Any, list[dict]]:
+        """File the step under each of its actors' steps; the key and the steps used."""
+        actors, unclaimed = [user] if user else [], False
         if account:
-            # The line names the account changed, not who changed it: root did, in one of
-            # the root sessions open then. With several, each holder's story keeps it,
-            # marked, rather than only the latest's; with none, nobody's does.
-            actors = self.root_users(host, t)
+            # With several root sessions open, each holder's story keeps it, marked, rather
+            # than only the latest's; with none, nobody's does.
+            actors = holders
             if len(actors) == 1:
                 what += " (as root)" if actors != ["root"] else ""
             elif actors:
@@ -552,9 +583,6 @@ class Story:
                 unclaimed = level >= GRAVE  # nobody's story has it: told on its own
         key = (pid, what) if pid is not None else (t, what)  # su's PAM and own line: one step
         targets = [self.unclaimed[host]] if unclaimed else [self.steps[(host, actor)] for actor in actors]
-        down = self._believed_down(host, t) if account else None
-        if down is not None:  # whose it is is asked again if the shutdown proves false
-            down.after.append(((user, base, pid, t, rule_id, level), key, targets))
         shared: Step | None = None  # one step, in each holder's steps: a story tells it once
         for steps in targets:
             if shared is not None and key not in steps:
@@ -563,6 +591,7 @@ class Story:
             step.time = min(step.time, t)
             step.rules.add(rule_id)
             step.level = max(step.level, level)
+        return key, targets
 
     def _login(self, attack: Attack, user: str, alert: Alert) -> None:
         # The same login's other lines come from the same sshd process (PAM's session line
