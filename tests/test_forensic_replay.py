@@ -429,7 +429,6 @@ def test_the_html_report_tells_shutdowns_as_the_summary_does(monkeypatch, tmp_pa
         assert "nobody Logward saw (the host went down at 2024-11-14 10:04:00, ending the logins of alice" in html
 
 
-_DOWN = "Mar  1 10:02:00 web systemd-logind[400]: System is rebooting."
 _BOB = ["Mar  1 10:00:30 web sshd[2000]: Accepted password for bob from 198.51.100.7 port 6000 ssh2",
         "Mar  1 10:00:30 web sshd[2000]: pam_unix(sshd:session): session opened for user bob by (uid=0)"]
 
@@ -461,8 +460,7 @@ def test_under_a_false_shutdown_a_step_is_the_doing_of_every_holder_of_its_time(
              "Mar  1 10:03:20 web sudo[2100]: pam_unix(sudo:session): session opened for user root by bob(uid=1001)",
              f"Mar  1 10:03:20 {_EVIL}",
              "Mar  1 10:03:20 web sudo[2100]: pam_unix(sudo:session): session closed for user root",
-             "Mar  1 10:04:00 web sudo[1100]: pam_unix(sudo:session): session closed for user root",
-             "Mar  1 10:05:00 web sshd[1000]: pam_unix(sshd:session): session closed for user alice"]
+             *_ALICE_LEAVES]
     summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
     assert "alice: created user evil (as root, ambiguous: root session of alice or bob)" in summary, summary
     assert "bob: created user evil (as root, ambiguous: root session of alice or bob)" in summary, summary
@@ -508,12 +506,16 @@ _ALICE_ROOT = ["Mar  1 10:00:00 web sshd[1000]: Accepted password for alice from
                "Mar  1 10:01:00 web sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash",
                "Mar  1 10:01:00 web sudo[1100]: pam_unix(sudo:session): session opened for user root by "
                "alice(uid=1000)"]
+_DOWN = "Mar  1 10:02:00 web systemd-logind[400]: System is rebooting."
+# alice's root shell closes, then her login, later than a host takes to go down.
+_ALICE_LEAVES = ["Mar  1 10:04:00 web sudo[1100]: pam_unix(sudo:session): session closed for user root",
+                 "Mar  1 10:05:00 web sshd[1000]: pam_unix(sshd:session): session closed for user alice"]
 _EVIL = "web useradd[1200]: new user: name=evil, UID=0, GID=0, home=/root, shell=/bin/bash"
 
 
 def test_sessions_closing_while_the_host_goes_down_do_not_disprove_it(monkeypatch, tmp_path: Path):
     """systemd stops the sessions after logind's line: their closes come seconds later."""
-    lines = [*_ALICE_ROOT, "Mar  1 10:02:00 web systemd-logind[400]: System is rebooting.",
+    lines = [*_ALICE_ROOT, _DOWN,
              "Mar  1 10:02:02 web sudo[1100]: pam_unix(sudo:session): session closed for user root",
              "Mar  1 10:02:03 web sshd[1000]: pam_unix(sshd:session): session closed for user alice",
              f"Mar  1 10:30:00 {_EVIL}"]
@@ -523,24 +525,22 @@ def test_sessions_closing_while_the_host_goes_down_do_not_disprove_it(monkeypatc
 
 
 def test_a_shutdown_written_twice_is_still_disproved(monkeypatch, tmp_path: Path):
-    lines = [*_ALICE_ROOT, "Mar  1 10:02:00 web systemd-logind[400]: System is rebooting.",
+    lines = [*_ALICE_ROOT, _DOWN,
              "Mar  1 10:02:05 web systemd-logind[400]: System is rebooting.", f"Mar  1 10:03:00 {_EVIL}",
-             "Mar  1 10:04:00 web sudo[1100]: pam_unix(sudo:session): session closed for user root",
-             "Mar  1 10:05:00 web sshd[1000]: pam_unix(sshd:session): session closed for user alice"]
+             *_ALICE_LEAVES]
     summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
     assert "alice: created user evil (as root)" in summary, summary
 
 
 def test_steps_made_under_a_false_shutdown_are_the_holders_of_their_time(monkeypatch, tmp_path: Path):
     """bob gets root after evil was made: it is alice's alone."""
-    lines = [*_ALICE_ROOT, "Mar  1 10:02:00 web systemd-logind[400]: System is rebooting.",
+    lines = [*_ALICE_ROOT, _DOWN,
              f"Mar  1 10:03:00 {_EVIL}",
              "Mar  1 10:03:10 web sshd[2000]: Accepted password for bob from 198.51.100.7 port 6000 ssh2",
              "Mar  1 10:03:20 web sudo:      bob : TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/bin/bash",
              "Mar  1 10:03:20 web sudo[2100]: pam_unix(sudo:session): session opened for user root by bob(uid=1001)",
              "Mar  1 10:03:30 web usermod[2200]: add 'bob' to group 'sudo'",
-             "Mar  1 10:04:00 web sudo[1100]: pam_unix(sudo:session): session closed for user root",
-             "Mar  1 10:05:00 web sshd[1000]: pam_unix(sshd:session): session closed for user alice"]
+             *_ALICE_LEAVES]
     summary = "\n".join(_summary(monkeypatch, tmp_path, lines))
     assert "alice: created user evil (as root) [rules 100507]" in summary, summary
     # bob's change came while alice held root too: both may have made it.
@@ -551,7 +551,7 @@ def test_a_close_without_a_pid_under_a_false_shutdown_still_ends_its_session(mon
     """Debian's sudo names no pid: its close, which found no session while the host was
     taken for down, ends alice's root shell once the shutdown proves false."""
     lines = [*(line.replace("sudo[1100]", "sudo") for line in _ALICE_ROOT),
-             "Mar  1 10:02:00 web systemd-logind[400]: System is rebooting.",
+             _DOWN,
              "Mar  1 10:04:00 web sudo: pam_unix(sudo:session): session closed for user root",
              "Mar  1 10:05:00 web sshd[1000]: pam_unix(sshd:session): session closed for user alice",
              f"Mar  1 12:00:00 {_EVIL}"]

@@ -148,12 +148,11 @@ def _documents(engine: Engine, index: int, log: LogFile, lines: Iterator[tuple[i
     once; lines of the same time keep the order they were written in. A line with no time
     of its own (its header did not parse: @timestamp is when it was shipped, or read from
     stdin) takes the time of the line before it, so it stays where it was written."""
-    held: list[tuple[float, int, dict[str, Any]]] = []  # by time, then line number
+    held: list[tuple[float, int, int, str, dict[str, Any]]] = []  # by time, then line number
     time, name, created, zone = 0.0, log.name, log.shipped, log.zone
     for number, line in lines:
         if line is None:  # a live stream with nothing more yet: what it wrote is told now
-            for first, at, earliest in held:
-                yield first, index, at, name, earliest
+            yield from held
             held.clear()
             pause()
             continue
@@ -162,14 +161,12 @@ def _documents(engine: Engine, index: int, log: LogFile, lines: Iterator[tuple[i
         if own is not None:
             time = own
         if not held or time >= held[-1][0]:
-            held.append((time, number, doc))
+            held.append((time, index, number, name, doc))
         else:
-            insort(held, (time, number, doc))
+            insort(held, (time, index, number, name, doc))
         if len(held) > window:
-            first, at, earliest = held.pop(0)
-            yield first, index, at, name, earliest
-    for first, at, earliest in held:
-        yield first, index, at, name, earliest
+            yield held.pop(0)
+    yield from held
 
 
 def run(args: argparse.Namespace) -> int:

@@ -46,6 +46,18 @@ def end_open(spans: list[Any], t: float) -> tuple[list[Any], list[Any]]:
     return ended, later
 
 
+def resume_open(spans: list[Any], t: float, closed: dict[int, float]) -> list[Any]:
+    """end_open undone, for a shutdown at `t` that proved false: each session it ended is
+    open again (returned), or ended when its process logged its close (`closed`, by pid)."""
+    resumed = []
+    for span in spans:
+        if span.ended == t:
+            span.ended = closed.get(span.pid) if span.pid is not None else None
+            if span.ended is None:
+                resumed.append(span)
+    return resumed
+
+
 @dataclass
 class Ended:
     """What a host's shutdown ended: root sessions (as Privilege.root_sessions holds them),
@@ -126,11 +138,7 @@ class Privilege:
         for the sessions whose processes logged their close since (`closed`, by pid)."""
         roots = [entry for entry in ended.roots if entry[0] is None or entry[0] not in closed]
         self.root_sessions[host] = sorted([*roots, *self.root_sessions.get(host, [])], key=lambda e: e[2])
-        for span in ended.spans:
-            if span.ended == t:
-                span.ended = closed.get(span.pid) if span.pid is not None else None
-                if span.ended is None:
-                    self.unclosed[host].append(span)
+        self.unclosed[host] += resume_open(ended.spans, t, closed)
 
     def sudo_command(self, host: str, t: float, user: str, as_user: str) -> None:
         self.sudo_ran[host] = (t, user, as_user)

@@ -19,7 +19,7 @@ from ..engine.detect import Alert
 from ..engine.detect.detector import event_time
 from ..engine.lines import counted
 from ..rules.model import Rule
-from .privilege import SAME_STEP, SWITCHES, Ended, Privilege, Session, end_open, was_open
+from .privilege import SAME_STEP, SWITCHES, Ended, Privilege, Session, end_open, resume_open, was_open
 
 FAILED, BRUTE_FORCE, SUCCESS = "authentication_failed", "authentication_failures", "authentication_success"
 # A failure that proves the source holds a credential root accepts (sshd's ROOT LOGIN
@@ -452,13 +452,10 @@ class Story:
         self.privilege.resume(host, down.ended, down.time, down.closed)
         for at in down.lost_closes:  # pid-less closes that found no session open then
             self.privilege.root_session(host, None, None, at, False)
-        for login in down.logins:
-            if login.ended == down.time:
-                login.ended = down.closed.get(login.pid) if login.pid is not None else None
-                if login.ended is None:
-                    self.unclosed[host].append(login)
-                    if login.pid is not None:
-                        self.sessions.setdefault((host, login.pid), login)
+        for login in resume_open(down.logins, down.time, down.closed):
+            self.unclosed[host].append(login)
+            if login.pid is not None:
+                self.sessions.setdefault((host, login.pid), login)
 
     def _believed_down(self, host: str, t: float) -> Down | None:
         """The host's last shutdown, if it came before `t` and nothing has proved it false."""
