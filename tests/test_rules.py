@@ -13,7 +13,7 @@ from logward.content.detections import RuleSet, load_rules
 from logward.content.pipelines import Pipelines, load_pipelines
 from logward.engine import Engine
 from logward.engine.ingest import Ingest
-from logward.rules.model import EventRule, FirstSeenRule, FrequencyRule, SequenceRule
+from logward.rules.model import EventRule, FirstSeenRule, FrequencyRule, SequenceRule, parse_rule
 from tests.conftest import ROOT
 from tests.kibana.openapi import validate
 from tests.shared import SHARED
@@ -85,10 +85,29 @@ def test_correlations_alert_once_per_burst_and_key():
         body = rule_body(rule, RULES)
         suppression, interval = body["alert_suppression"], 60 * int(body["interval"].removesuffix("m"))
         lookback = int(body["from"].removeprefix("now-").removesuffix("s"))
-        assert suppression["group_by"] == list(rule.same), rule.id
+        # by host too, so the same source reaching a second host is alerted again
+        assert suppression["group_by"] == [*rule.same, *(["host.hostname"] if "host.hostname" not in rule.same else [])]
         assert lookback >= interval + window, rule.id  # a burst begun before the last run is seen whole
         assert suppression["duration"] == {"value": lookback, "unit": "s"}, rule.id
         assert "alert_suppression" not in rule_body(rule, RULES, Target(sequence_suppression=False))
+
+
+def test_a_correlation_keyed_on_three_fields_suppresses_by_them_alone():
+    """Kibana groups by at most 3 fields: the host is added only where there is room."""
+    base = {"id": 110001, "title": "t", "description": "d", "level": 10, "type": "frequency",
+            "events": {"groups": ["authentication_failed"]}, "count": 8, "timeframe": "120s",
+            "tests": [{"name": "n", "log": "x", "fires": 1}, {"name": "m", "log": "y", "fires": 0}]}
+    full = parse_rule({**base, "same": ["logward.source.origin", "user.name", "process.name"]}, "local/a.yml")
+    hosted = parse_rule({**base, "same": ["host.hostname", "user.name"]}, "local/b.yml")
+    assert rule_body(full, RULES)["alert_suppression"]["group_by"] == ["logward.source.origin", "user.name",
+                                                                       "process.name"]
+    assert rule_body(hosted, RULES)["alert_suppression"]["group_by"] == ["host.hostname", "user.name"]
+
+
+def test_rules_may_alert_as_often_as_kibana_lets_them():
+    """At the API's default of 100 alerts a run, a flood of one rule's matches would hide
+    the next match, and one source's sequences another's."""
+    assert all(rule_body(rule, RULES)["max_signals"] == 1000 for rule in RULES.rules)
 
 
 def test_first_seen_rules_look_back_past_the_transforms_lag():

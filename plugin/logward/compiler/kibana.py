@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..content.detections import RuleSet
+from ..rules.limits import KEY_FIELDS
 from ..rules.model import EventRule, FirstSeenRule, FrequencyRule, Rule, SequenceRule
 from . import pivots
 from .options import DEFAULT_TARGET, Target
@@ -18,6 +19,16 @@ from .queries import EQL, KQL, render
 from .transforms import ENTITY_LAG_SECONDS, FIRST_INGESTED, FIRST_SEEN, entity_index, transform_id
 
 MANAGED_TAG = "Logward"
+
+# Alerts a rule may make in one run: Kibana's own ceiling (xpack.alerting.rules.run.alerts.max
+# defaults to 1000), not the API's default of 100. The engine alerts on every match; at 100,
+# a local user writing 100 lines a rule matches in one interval would hide the next, and one
+# source's flood of sequences would hide another source's in the same run.
+MAX_SIGNALS = 1000
+# Correlations suppress repeats by their key and also by host, so a second host reached by
+# the same source is alerted on its own (a sequence across hosts has no one host: Kibana
+# groups those apart, by the key alone).
+SUPPRESS_ALSO_BY = "host.hostname"
 
 # OSSEC level -> (Elastic severity, risk score). Levels up to 6 are user errors and
 # low-relevance events, 7-9 need a look, 10-12 repeated errors and important events,
@@ -82,6 +93,13 @@ def _suppression(fields: tuple[str, ...], seconds: int) -> dict[str, Any]:
             "missing_fields_strategy": "suppress"}
 
 
+def suppression_fields(rule: FrequencyRule | SequenceRule) -> tuple[str, ...]:
+    """A correlation's key, and the host if the key lacks it and Kibana takes one more field."""
+    if SUPPRESS_ALSO_BY in rule.same or len(rule.same) >= KEY_FIELDS:
+        return rule.same
+    return (*rule.same, SUPPRESS_ALSO_BY)
+
+
 def _key_fields(rule: Rule) -> list[str]:
     fields = list(getattr(rule, "same", ()) or getattr(rule, "key", ()))
     return fields or ["source.ip", "user.name", "host.hostname"]
@@ -126,7 +144,7 @@ def rule_body(rule: Rule, rules: RuleSet, target: Target = DEFAULT_TARGET) -> di
         "references": list(rule.references),
         "author": ["Logward"],
         "license": "Apache-2.0",
-        "max_signals": 100,
+        "max_signals": MAX_SIGNALS,
         "investigation_fields": {"field_names": _key_fields(rule)},
         "meta": {"managed_by": "logward", "logward_rule": rule.id, "level": rule.level,
                  "ossec": list(rule.ossec), "source": rule.source},
@@ -149,11 +167,11 @@ def rule_body(rule: Rule, rules: RuleSet, target: Target = DEFAULT_TARGET) -> di
                     timestamp_override="event.ingested", timestamp_field="@timestamp")
         # EQL matches a sequence ending at every event after the count is reached (40
         # failures make 33 matches of 8), and consecutive runs both see the last minute and
-        # window of events. Suppressing by the key for the whole look-back keeps that to one
-        # alert per key, however the burst falls across runs; the engine, counting afresh
+        # window of events. Suppressing by the key (and host) for the whole look-back keeps that to one
+        # alert per key and host, however the burst falls across runs; the engine, counting afresh
         # after each alert, may give more (README, "Rules").
         if target.sequence_suppression:
-            body["alert_suppression"] = _suppression(rule.same, lookback)
+            body["alert_suppression"] = _suppression(suppression_fields(rule), lookback)
     elif isinstance(rule, FirstSeenRule):
         # An entity reaches its index up to ENTITY_LAG_SECONDS after its first event is
         # ingested, so runs overlap by that much; suppression keeps the overlap to one alert.
