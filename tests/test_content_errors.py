@@ -157,6 +157,7 @@ def test_cli_reports_content_errors_without_a_traceback(content: Path, capsys):
         ({"set": {"field": "a"}}, "[value] required property is missing"),
         ({"set": {"field": "a", "value": 1, "colour": "red"}}, "doesn't support"),
         ({"foreach": {"field": "a"}}, "not supported by the embedded engine"),
+        ({"gsub": {"field": "a", "pattern": "x\\Z", "replacement": ""}}, "write \\z"),
     ],
 )
 def test_pipeline_definition_errors_name_the_pipeline_and_processor(processor: dict, why: str):
@@ -164,6 +165,13 @@ def test_pipeline_definition_errors_name_the_pipeline_and_processor(processor: d
         Ingest({"logward-x": {"processors": [{"set": {"field": "ok", "value": 1}}, processor]}}, "logward-x")
     message = str(error.value)
     assert message.startswith("pipeline [logward-x]: ") and why in message, message
+
+
+def test_gsub_reads_javas_end_of_input():
+    """Java's \\z is Python's \\Z: the very end, not before a final newline."""
+    ingest = Ingest({"logward-x": {"processors": [
+        {"gsub": {"field": "m", "pattern": "(?<!\\n)\\n+\\z", "replacement": ""}}]}}, "logward-x")
+    assert [ingest.run({"m": m})["m"] for m in ("a\n\n", "a\nb", "a\\z", "a")] == ["a", "a\nb", "a\\z", "a"]
 
 
 def test_a_rule_file_named_yaml_is_a_rule_too(content: Path):

@@ -61,6 +61,15 @@ HOSTILE = [
     json.dumps({"__REALTIME_TIMESTAMP": "1731578400000000", "_HOSTNAME": "web-1", "SYSLOG_IDENTIFIER": "sudo",
                 "_COMM": "sudo", "_EXE": "/usr/bin/sudo", "_PID": "5",
                 "MESSAGE": "alice : TTY=pts/0 ; PWD=/ ; USER=x ; ENV= ; " * (1024 * 1024 // 44)}),
+    # Only the journal carries a newline in a message. At the end it is dropped, as syslog
+    # drops it; inside, no parsed program writes one, and the patterns would try every way
+    # of splitting the repeated words before failing at it (seconds a line).
+    json.dumps({"__REALTIME_TIMESTAMP": "1731578400000000", "_HOSTNAME": "web-1", "SYSLOG_IDENTIFIER": "useradd",
+                "_PID": "6", "MESSAGE": "new user: name=bob, UID=0, GID=0, " + "home=/home/bob, shell=/bin/sh, "
+                * 400 + "from=/dev/pts/0\n\n"}),
+    json.dumps({"__REALTIME_TIMESTAMP": "1731578400000000", "_HOSTNAME": "web-1", "SYSLOG_IDENTIFIER": "useradd",
+                "_PID": "7", "MESSAGE": "new user: name=bob, UID=0, GID=0, " + "home=/home/bob, shell=/bin/sh, "
+                * 400 + "\nfrom=/dev/pts/0"}),
 ]
 
 
@@ -115,6 +124,9 @@ def _check_hostile(docs: list[dict]) -> None:
     assert "logward_unknown_header" in tags[5]
     assert "logward_oversize" in tags[6] and docs[6]["error"]["message"].startswith("message longer than 16 KiB")
     assert len(docs[6]["message"]) > 1024 * 1000 and docs[6]["process"]["name"] == "sudo"  # kept whole
+    assert docs[7]["event"]["action"] == "user_created" and docs[7]["message"].endswith("from=/dev/pts/0")
+    assert "logward_unparsed" in tags[8] and docs[8]["error"]["message"].startswith("a message of several lines")
+    assert "\nfrom=/dev/pts/0" in docs[8]["message"] and "user" not in docs[8]
 
 
 def test_hostile_lines_are_kept_in_the_engine(ingest: Ingest):

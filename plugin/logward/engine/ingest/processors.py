@@ -353,7 +353,11 @@ def _java_regex(pattern: str) -> Any:
 
     if "(?<" in pattern.replace("(?<=", "").replace("(?<!", ""):
         raise PipelineDefinitionError("named groups in gsub/split patterns are not supported")
-    return re.compile(pattern)
+    # Java's \z (the very end) is Python's \Z; Java's \Z (before a final line break) has no
+    # twin, so it is refused rather than read as something else.
+    if re.search(r"(?<!\\)(?:\\\\)*\\Z", pattern):
+        raise PipelineDefinitionError(f"\\Z in gsub/split pattern {pattern!r} is not supported; write \\z")
+    return re.compile(re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", pattern))
 
 
 def _java_replacement(replacement: str) -> str:
