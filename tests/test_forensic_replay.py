@@ -1149,6 +1149,32 @@ def test_a_sudo_line_written_just_before_anothers_sudo_without_a_terminal_does_n
     assert not any(step.startswith("alice: created user toor") for step in told), told
 
 
+def test_a_su_from_a_root_shell_does_not_make_root_the_users_uid(monkeypatch, tmp_path):
+    """In a root shell PAM writes su's session as "by deploy(uid=0)": the uid is the
+    caller's, 0, not deploy's. deploy's later sudo without a terminal ("by (uid=1002)") is
+    still deploy's, so the UID 0 account is not put on alice, who held root meanwhile."""
+    lines = [*_accepted("09:00:00", "alice", "10.0.0.5", 1000), *_sudo_shell("09:00:10", "alice", 1000),
+             *_accepted("10:00:00", "deploy", "203.0.113.50", 2100),
+             "Mar  4 10:00:10 web-1 sudo[2140]:   deploy : TTY=pts/2 ; PWD=/home/deploy ; USER=root ; "
+             "COMMAND=/bin/bash",
+             "Mar  4 10:00:10 web-1 sudo[2140]: pam_unix(sudo:session): session opened for user root(uid=0) "
+             "by deploy(uid=1002)",
+             "Mar  4 10:00:20 web-1 su[2150]: (to nobody) deploy on pts/2",
+             "Mar  4 10:00:20 web-1 su[2150]: pam_unix(su:session): session opened for user nobody(uid=65534) "
+             "by deploy(uid=0)",
+             "Mar  4 10:00:21 web-1 su[2150]: pam_unix(su:session): session closed for user nobody",
+             "Mar  4 10:00:30 web-1 sudo[2140]: pam_unix(sudo:session): session closed for user root",
+             *_accepted("10:05:00", "deploy", "203.0.113.50", 2300),
+             "Mar  4 10:05:01 web-1 sudo:   deploy : TTY=unknown ; PWD=/home/deploy ; USER=root ; "
+             "COMMAND=/usr/sbin/useradd -o -u 0 backup2",
+             "Mar  4 10:05:01 web-1 sudo: pam_unix(sudo:session): session opened for user root(uid=0) by (uid=1002)",
+             "Mar  4 10:05:01 web-1 useradd[2310]: new user: name=backup2, UID=0, GID=0, home=/home/backup2, "
+             "shell=/bin/sh"]
+    told = _told(monkeypatch, tmp_path, lines)
+    assert "alice: created user backup2 (as root)" not in told, told
+    assert "alice: created user backup2 (as root, ambiguous: root session of alice or deploy)" in told, told
+
+
 def test_many_logins_that_each_su_to_one_account_keep_their_own_stories(monkeypatch, tmp_path):
     """Switches are looked up by who made them: each login's story has its own su to
     backup and nobody else's (ten thousand of these made the summary quadratic)."""

@@ -121,7 +121,10 @@ class Privilege:
         # The last command sudo ran on each host, as (when, who, as whom): PAM names no user
         # for a session sudo opens without a terminal ("by (uid=1002)": ssh host 'sudo ...').
         self.sudo_ran: dict[str, tuple[float, str, str]] = {}
-        self.uids: dict[tuple[str, str], str] = {}  # by host and user, as PAM gave them
+        # The uids each user's sessions were opened from, by host and user. PAM's "by
+        # alice(uid=N)" gives the opener's real uid, not alice's: 0 in a root shell, bob's
+        # after `su bob`. A uid of 0 says nothing of who alice is, and is not kept.
+        self.uids: dict[tuple[str, str], set[str]] = defaultdict(set)
         self.unclosed: dict[str, list[Switch | Session]] = defaultdict(list)  # since the host last went down
 
     def shutdown(self, host: str, t: float) -> Ended:
@@ -149,14 +152,15 @@ class Privilege:
         session, a switch to another user, or a session on the host itself. `uid`: the
         opener's, as PAM gives it ("by alice(uid=1001)")."""
         if by and uid:
-            self.uids[(host, by)] = uid
+            if uid != "0":
+                self.uids[(host, by)].add(uid)
         elif opened and not by and service in ("sudo", "sudo-i"):
             ran = self.sudo_ran.get(host)
             if ran is not None and ran[2] == target and abs(t - ran[0]) <= SAME_STEP:
-                # Not a user PAM has given another uid: a sudo line written by someone else
-                # just before would hand them the session.
+                # Not a user whose sessions PAM has seen opened only from other uids: a sudo
+                # line written by someone else just before would hand them the session.
                 known = self.uids.get((host, ran[1]))
-                by = ran[1] if known is None or uid is None or known == uid else None
+                by = ran[1] if not known or uid is None or uid in known else None
         if service in SWITCHES and target == "root":
             self.root_session(host, pid, by, t, opened)
         elif (service in SWITCHES or own_line) and target and target != "root":
