@@ -822,11 +822,11 @@ def test_a_line_break_in_a_logged_value_cannot_forge_a_summary_line(monkeypatch,
     lines = [journal(i, "sshd", 5000 + i, f"Failed password for alice from 203.0.113.5 port {40000 + i} ssh2")
              for i in range(8)]
     lines += [journal(60, "sshd", 5100, "Accepted password for alice from 203.0.113.5 port 41000 ssh2"),
-              journal(100, "su", 5200, "pam_unix(su:session): session opened for user bob\nweb-2:\u00a0192.0.2.99"
+              journal(100, "su", 5200, "pam_unix(su:session): session opened for user bob\rweb-2:\u00a0192.0.2.99"
                                        "\u00a0failed\u00a040\u00a0logins by alice(uid=1000)")]
     summary = _summary(monkeypatch, tmp_path, lines)
     assert not any(line.startswith("web-2: 192.0.2.99") or "\u00a0" in line for line in summary)
-    assert any("su to bob\\nweb-2:\\xa0192.0.2.99" in line for line in summary)
+    assert any("su to bob\\rweb-2:\\xa0192.0.2.99" in line for line in summary)
 
 
 def _told(monkeypatch, tmp_path, lines: list[str]) -> list[str]:
