@@ -1175,6 +1175,21 @@ def test_a_su_from_a_root_shell_does_not_make_root_the_users_uid(monkeypatch, tm
     assert "alice: created user backup2 (as root, ambiguous: root session of alice or deploy)" in told, told
 
 
+def test_su_to_a_second_uid_0_account_is_a_root_session(monkeypatch, tmp_path):
+    """toor, made with UID 0, is root by another name: what is done under it is the
+    login's, as root, until its close (which names only toor) ends it."""
+    lines = [*_accepted("10:00:00", "deploy", "203.0.113.50", 2100),
+             "Mar  4 10:01:00 web-1 su[2150]: (to toor) deploy on pts/2",
+             "Mar  4 10:01:00 web-1 su[2150]: pam_unix(su:session): session opened for user toor(uid=0) "
+             "by deploy(uid=1002)",
+             "Mar  4 10:02:00 web-1 usermod[2160]: add 'deploy' to group 'sudo'",
+             "Mar  4 10:03:00 web-1 su[2150]: pam_unix(su:session): session closed for user toor",
+             "Mar  4 10:04:00 web-1 usermod[2170]: add 'deploy' to group 'adm'"]
+    told = _told(monkeypatch, tmp_path, lines)
+    assert "deploy: added deploy to group sudo (as root)" in told, told
+    assert not any("group adm (as root" in step for step in told), told
+
+
 def test_many_logins_that_each_su_to_one_account_keep_their_own_stories(monkeypatch, tmp_path):
     """Switches are looked up by who made them: each login's story has its own su to
     backup and nobody else's (ten thousand of these made the summary quadratic)."""

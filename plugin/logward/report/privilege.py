@@ -147,10 +147,12 @@ class Privilege:
         self.sudo_ran[host] = (t, user, as_user)
 
     def session(self, host: str, service: str | None, by: str | None, target: str | None, pid: int | None,
-                t: float, opened: bool, own_line: bool = False, uid: str | None = None) -> None:
+                t: float, opened: bool, own_line: bool = False, uid: str | None = None,
+                target_uid: str | None = None) -> None:
         """A session opened or closed, as PAM logs it (or su's own line, `own_line`): a root
         session, a switch to another user, or a session on the host itself. `uid`: the
-        opener's, as PAM gives it ("by alice(uid=1001)")."""
+        opener's, as PAM gives it ("by alice(uid=1001)"); `target_uid`: the target's, which
+        makes a second UID 0 account (toor) root."""
         if by and uid:
             if uid != "0":
                 self.uids[(host, by)].add(uid)
@@ -161,6 +163,12 @@ class Privilege:
                 # line written by someone else just before would hand them the session.
                 known = self.uids.get((host, ran[1]))
                 by = ran[1] if not known or uid is None or uid in known else None
+        if service in SWITCHES and target != "root" and (
+                target_uid == "0" or (not opened and pid is not None and self._holds_root(host, pid))):
+            # Root by another name; its close names only the account, so the pid tells.
+            self.root_session(host, pid, by, t, opened)
+            if opened or not target:
+                return
         if service in SWITCHES and target == "root":
             self.root_session(host, pid, by, t, opened)
         elif (service in SWITCHES or own_line) and target and target != "root":
@@ -215,6 +223,9 @@ class Privilege:
         if len(unnamed) <= self.unsure_closes[host]:  # every one of them has ended
             self.root_sessions[host] = [entry for entry in sessions if entry[0] is not None]
             self.unsure_closes[host] = 0
+
+    def _holds_root(self, host: str, pid: int) -> bool:
+        return any(opened_by == pid for opened_by, _, _ in self.root_sessions.get(host, ()))
 
     def root_holders(self, host: str) -> list[str]:
         """Who may hold a root session on the host through su or sudo, oldest first."""

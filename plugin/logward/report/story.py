@@ -363,7 +363,8 @@ class Story:
                     login.ended = t
             else:
                 self.privilege.session(where, service, _get(doc, "user.name"), _get(doc, "user.target.name"), pid,
-                                       t, opened, own_line=action == "su_success", uid=_get(doc, "user.id"))
+                                       t, opened, own_line=action == "su_success", uid=_get(doc, "user.id"),
+                                       target_uid=_get(doc, "user.target.id"))
         wanted = [(alert, known) for alert in alerts
                   if (known := _GROUPS.get(alert.rule.id) or _groups(alert.rule))[1]]
         if wanted:  # the fields every alert of the line needs, read once
