@@ -1190,6 +1190,20 @@ def test_su_to_a_second_uid_0_account_is_a_root_session(monkeypatch, tmp_path):
     assert not any("group adm (as root" in step for step in told), told
 
 
+def test_su_in_tmux_is_the_root_session_of_who_su_s_own_line_names(monkeypatch, tmp_path):
+    """In tmux, screen or script there is no utmp entry: PAM writes "by (uid=1002)", no
+    name. su's own line of the same process names deploy."""
+    lines = [*_accepted("10:00:00", "deploy", "203.0.113.50", 2100),
+             "Mar  4 10:01:00 web-1 su[2150]: (to root) deploy on pts/3",
+             "Mar  4 10:01:00 web-1 su[2150]: pam_unix(su:session): session opened for user root(uid=0) by (uid=1002)",
+             "Mar  4 10:02:00 web-1 useradd[2160]: new user: name=backup2, UID=0, GID=0, home=/root, shell=/bin/sh",
+             "Mar  4 10:03:00 web-1 su[2150]: pam_unix(su:session): session closed for user root",
+             "Mar  4 10:04:00 web-1 useradd[2170]: new user: name=backup3, UID=0, GID=0, home=/root, shell=/bin/sh"]
+    told = _told(monkeypatch, tmp_path, lines)
+    assert "deploy: created user backup2 (as root)" in told, told
+    assert not any(step.startswith("deploy: created user backup3") for step in told), told
+
+
 def test_many_logins_that_each_su_to_one_account_keep_their_own_stories(monkeypatch, tmp_path):
     """Switches are looked up by who made them: each login's story has its own su to
     backup and nobody else's (ten thousand of these made the summary quadratic)."""

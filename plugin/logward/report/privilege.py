@@ -17,6 +17,7 @@ from typing import Any
 
 # Services that open a session as another user (PAM's service names).
 SWITCHES = ("sudo", "sudo-i", "su", "su-l", "runuser", "runuser-l")
+SU = ("su", "su-l")
 # Lines of one process about one thing (su's own line and PAM's) come within seconds; the
 # same pid later is another process.
 SAME_STEP = 5.0
@@ -125,6 +126,7 @@ class Privilege:
         # alice(uid=N)" gives the opener's real uid, not alice's: 0 in a root shell, bob's
         # after `su bob`. A uid of 0 says nothing of who alice is, and is not kept.
         self.uids: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self._su_by: dict[tuple[str, int], tuple[str, float]] = {}  # who su's own line named, by host and pid
         self.unclosed: dict[str, list[Switch | Session]] = defaultdict(list)  # since the host last went down
 
     def shutdown(self, host: str, t: float) -> Ended:
@@ -153,6 +155,13 @@ class Privilege:
         session, a switch to another user, or a session on the host itself. `uid`: the
         opener's, as PAM gives it ("by alice(uid=1001)"); `target_uid`: the target's, which
         makes a second UID 0 account (toor) root."""
+        if own_line and opened and by and pid is not None:
+            self._su_by[(host, pid)] = (by, t)
+        elif (opened and service in SU and pid is not None and (named := self._su_by.pop((host, pid), None))
+              and not by and 0 <= t - named[1] <= SAME_STEP):
+            # No login name (su in tmux, screen or script: no utmp entry): su's own line
+            # of the same process, just before, names who ran it.
+            by = named[0]
         if by and uid:
             if uid != "0":
                 self.uids[(host, by)].add(uid)
