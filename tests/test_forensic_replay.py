@@ -1204,6 +1204,23 @@ def test_su_in_tmux_is_the_root_session_of_who_su_s_own_line_names(monkeypatch, 
     assert not any(step.startswith("deploy: created user backup3") for step in told), told
 
 
+def test_a_display_managers_root_session_forged_in_the_journal_holds_no_root(monkeypatch, tmp_path):
+    """A root session at the screen holds root; logger's entry under lightdm's name is not one."""
+    def entry(seconds: int, ident: str, comm: str, pid: int, message: str) -> str:
+        return json.dumps({"__REALTIME_TIMESTAMP": str((1740909600 + seconds) * 1_000_000), "_HOSTNAME": "web-1",
+                           "SYSLOG_IDENTIFIER": ident, "_COMM": comm, "_PID": str(pid), "MESSAGE": message})
+    lines = [entry(0, "sshd", "sshd", 2100, "Accepted password for deploy from 203.0.113.50 port 40000 ssh2"),
+             entry(0, "sshd", "sshd", 2100,
+                   "pam_unix(sshd:session): session opened for user deploy(uid=1002) by (uid=0)"),
+             entry(30, "lightdm", "logger", 2190,
+                   "pam_unix(lightdm:session): session opened for user root(uid=0) by (uid=0)"),
+             entry(60, "sudo", "sudo", 2200, "deploy : TTY=pts/2 ; PWD=/home/deploy ; USER=root ; COMMAND=/bin/bash"),
+             entry(60, "sudo", "sudo", 2200,
+                   "pam_unix(sudo:session): session opened for user root(uid=0) by deploy(uid=1002)"),
+             entry(90, "useradd", "useradd", 2210, "new user: name=backup2, UID=0, GID=0, home=/root, shell=/bin/sh")]
+    assert "deploy: created user backup2 (as root)" in _told(monkeypatch, tmp_path, lines)
+
+
 def test_many_logins_that_each_su_to_one_account_keep_their_own_stories(monkeypatch, tmp_path):
     """Switches are looked up by who made them: each login's story has its own su to
     backup and nobody else's (ten thousand of these made the summary quadratic)."""
