@@ -1190,6 +1190,19 @@ def test_su_to_a_second_uid_0_account_is_a_root_session(monkeypatch, tmp_path):
     assert not any("group adm (as root" in step for step in told), told
 
 
+def test_a_one_shot_sudo_to_a_second_uid_0_account_without_a_pid_is_closed_by_its_name(monkeypatch, tmp_path):
+    """Debian's sudo logs no pid: the close of alice's one-shot `sudo -u toor id` names
+    toor, which PAM gave uid 0; it ends her root session, so bob's later change is his."""
+    lines = [*_accepted("10:00:00", "alice", "10.0.0.5", 2000), *_accepted("10:00:00", "bob", "10.0.0.6", 2010),
+             "Mar  4 10:01:00 web-1 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=toor ; COMMAND=/usr/bin/id",
+             "Mar  4 10:01:00 web-1 sudo: pam_unix(sudo:session): session opened for user toor(uid=0) "
+             "by alice(uid=1000)",
+             "Mar  4 10:01:00 web-1 sudo: pam_unix(sudo:session): session closed for user toor",
+             *_sudo_shell("10:30:00", "bob", 1001),
+             "Mar  4 10:30:01 web-1 useradd[2200]: new user: name=backdoor, UID=0, GID=0, home=/root, shell=/bin/sh"]
+    assert _told(monkeypatch, tmp_path, lines)[-1] == "bob: created user backdoor (as root)"
+
+
 def test_su_in_tmux_is_the_root_session_of_who_su_s_own_line_names(monkeypatch, tmp_path):
     """In tmux, screen or script there is no utmp entry: PAM writes "by (uid=1002)", no
     name. su's own line of the same process names deploy."""

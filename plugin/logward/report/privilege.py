@@ -127,6 +127,7 @@ class Privilege:
         # after `su bob`. A uid of 0 says nothing of who alice is, and is not kept.
         self.uids: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._su_by: dict[tuple[str, int], tuple[str, float]] = {}  # who su's own line named, by host and pid
+        self.root_names: dict[str, set[str]] = defaultdict(set)  # accounts other than root PAM gave uid 0, by host
         self.unclosed: dict[str, list[Switch | Session]] = defaultdict(list)  # since the host last went down
 
     def shutdown(self, host: str, t: float) -> Ended:
@@ -172,12 +173,10 @@ class Privilege:
                 # line written by someone else just before would hand them the session.
                 known = self.uids.get((host, ran[1]))
                 by = ran[1] if not known or uid is None or uid in known else None
-        if service in SWITCHES and target != "root" and (
-                target_uid == "0" or (not opened and pid is not None and self._holds_root(host, pid))):
-            # Root by another name; its close names only the account, so the pid tells.
+        if service in SWITCHES and target and target != "root" and self._root_by_uid(host, target, opened, target_uid):
             self.root_session(host, pid, by, t, opened)
-            if opened or not target:
-                return
+            if opened:
+                return  # (a close goes on to end the switch su's own line opened too)
         if service in SWITCHES and target == "root":
             self.root_session(host, pid, by, t, opened)
         elif (service in SWITCHES or own_line) and target and target != "root":
@@ -233,8 +232,12 @@ class Privilege:
             self.root_sessions[host] = [entry for entry in sessions if entry[0] is not None]
             self.unsure_closes[host] = 0
 
-    def _holds_root(self, host: str, pid: int) -> bool:
-        return any(opened_by == pid for opened_by, _, _ in self.root_sessions.get(host, ()))
+    def _root_by_uid(self, host: str, target: str, opened: bool, target_uid: str | None) -> bool:
+        """Whether a session for `target` is root's by another name (toor): PAM gives the
+        uid when the session opens; its close names only the account."""
+        if opened and target_uid == "0":
+            self.root_names[host].add(target)
+        return target in self.root_names.get(host, ())
 
     def root_holders(self, host: str) -> list[str]:
         """Who may hold a root session on the host through su or sudo, oldest first."""

@@ -225,6 +225,8 @@ def _describe(alert: Alert) -> str:
     target = _get(doc, "user.target.name") or _get(doc, "user.effective.name")
     if action == "sudo_command":
         return f"sudo as {target}: {_get(doc, 'system.auth.sudo.command')}"
+    if action in ("sudo_request_cut", "sudo_continued"):  # a line sudo cut: its fields are not read
+        return "sudo: a request logged over several lines, which may hide its run-as user"
     if action.startswith("sudo_"):
         error = _get(doc, "system.auth.sudo.error") or action
         return f"sudo refused ({error}): {_get(doc, 'system.auth.sudo.command')}"
