@@ -157,6 +157,8 @@ class Privilege:
         opener's, as PAM gives it ("by alice(uid=1001)"); `target_uid`: the target's, which
         makes a second UID 0 account (toor) root."""
         if own_line and opened and by and pid is not None:
+            if len(self._su_by) >= 4096:  # su's that PAM logs no session for (BSD) leave theirs
+                self._su_by = {key: named for key, named in self._su_by.items() if t - named[1] <= SAME_STEP}
             self._su_by[(host, pid)] = (by, t)
         elif (opened and service in SU and pid is not None and (named := self._su_by.pop((host, pid), None))
               and not by and 0 <= t - named[1] <= SAME_STEP):
