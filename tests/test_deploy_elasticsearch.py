@@ -224,6 +224,10 @@ def test_transform_changes_update_in_place_unless_the_entity_key_changes() -> No
     assert transform_change({**wanted, "source": {"index": ["other-*"]}}, running) == "update"
     rekeyed = {**wanted, "pivot": {"group_by": {"host.name": {"terms": {"field": "host.name"}}}}}
     assert transform_change(rekeyed, running) == "rebuild"
+    # A key left out, which containment alone would miss: the old transform holds both.
+    both = {**running, "pivot": {"group_by": {"host.name": {"terms": {"field": "host.name"}},
+                                              "user.name": {"terms": {"field": "user.name"}}}}}
+    assert transform_change(wanted, both) == "rebuild"
 
 
 def test_preflight_names_missing_privileges_and_an_expired_license(

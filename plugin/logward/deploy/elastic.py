@@ -214,7 +214,7 @@ class Elastic:
         if d.kind == "script":
             return current.get("source") == d.body["script"]["source"]
         if d.kind == "transform":
-            return contains(current, d.body) and current.get("_state") in ("started", "indexing")
+            return transform_change(d.body, current) == "start" and current.get("_state") in ("started", "indexing")
         return contains(current, d.body)
 
     # ---- changes ----
@@ -300,6 +300,11 @@ def transform_change(wanted: dict[str, Any], current: dict[str, Any] | None) -> 
     rebuild (the key or aggregations changed: the entity index is rebuilt from the events)."""
     if current is None:
         return "create"
+    # The pivot must group by and aggregate exactly what is wanted: containment alone would
+    # not see a key or an aggregation left out.
+    now, pivot = current.get("pivot") or {}, wanted.get("pivot") or {}
+    if any(set(now.get(part) or {}) != set(pivot.get(part) or {}) for part in ("group_by", "aggregations")):
+        return "rebuild"
     if contains(current, wanted):
         return "start"
     if all(k in TRANSFORM_UPDATABLE or contains(current.get(k), v) for k, v in wanted.items()):
