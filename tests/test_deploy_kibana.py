@@ -117,6 +117,19 @@ def test_a_rule_saved_in_kibanas_editor_is_still_logwards(kibana: KibanaStandIn,
     assert "logward-100102" not in kibana.rules()
 
 
+def test_a_rule_untagged_in_kibana_is_updated_not_created_again(kibana: KibanaStandIn,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Creating it again would be refused (its rule_id exists) on every run."""
+    deploy(capsys)
+    call(kibana, "PATCH", RULES, {"rule_id": "logward-100101", "tags": ["sshd", "tuned-by-soc"]},
+         headers={"Authorization": f"ApiKey {KEY}"})
+    plan = run(capsys, "plan")
+    assert "update    kibana rule logward-100101" in plan.out and "1 to update" in plan.out, plan.out
+    deploy(capsys)
+    assert "Logward" in kibana.rules()["logward-100101"]["tags"]
+    assert "nothing to change" in deploy(capsys)
+
+
 def test_destroy_removes_only_what_logward_installed(kibana: KibanaStandIn,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     deploy(capsys)

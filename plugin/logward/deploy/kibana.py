@@ -138,6 +138,13 @@ class Kibana:
         rules = {rule["rule_id"]: rule for rule in tagged
                  if MANAGED_TAG in rule.get("tags", ()) and rule.get("rule_id", "").startswith("logward-")}
         current: dict[tuple[str, str], Any] = {("rule", rule_id): body for rule_id, body in rules.items()}
+        # A wanted rule someone untagged in Kibana is still there under its rule_id: it is
+        # updated (tag and all), where creating it again would be refused on every run.
+        for d in wanted:
+            if d.kind == "rule" and d.id not in rules:
+                found = self.request("GET", RULES, f"reading rule {d.id}", query={"rule_id": d.id}, missing_ok=True)
+                if found:
+                    current[("rule", d.id)] = found
         objects = [d for d in wanted if d.kind == "saved_object"]
         if objects:
             keys = [dict(zip(("type", "id"), d.id.split("/", 1))) for d in objects]
@@ -162,8 +169,9 @@ class Kibana:
             page += 1
 
     def same(self, d: Desired, current: Any) -> bool:
-        if d.kind == "rule":
+        if d.kind == "rule":  # (and still tagged: untagged, destroy and the snapshot would not find it)
             return current.get("meta", {}).get("fingerprint") == d.body["meta"]["fingerprint"] and \
+                MANAGED_TAG in current.get("tags", ()) and \
                 all(contains(current.get(k), d.body[k]) for k in RULE_SUBSTANCE if k in d.body)
         return contains(current.get("attributes"), d.body["attributes"]) and \
             _refs(current.get("references", [])) == _refs(d.body["references"])
