@@ -53,3 +53,24 @@ def test_a_space_that_is_not_a_kibana_space_id_is_refused(space: str) -> None:
     with pytest.raises(DeployError, match="is not a Kibana space id"):
         load_settings({"space": space}, {})
     assert load_settings({"space": "soc_eu-1"}, {}).space == "soc_eu-1"
+
+
+def test_an_operator_hears_when_credentials_could_be_read_on_the_way() -> None:
+    secure = load_settings({}, {"ES_URL": "https://es:9200", "ES_API_KEY": "k", "KIBANA_URL": "https://kb:5601"})
+    assert secure.warnings == []
+    insecure = load_settings({"verify_certs": False}, {"ES_URL": "https://es:9200", "ES_API_KEY": "k"})
+    assert [w for w in insecure.warnings if "not verified" in w]
+    plain = load_settings({}, {"ES_URL": "http://es:9200", "KIBANA_URL": "http://kb:5601", "ES_API_KEY": "k"})
+    assert len([w for w in plain.warnings if "plain http" in w]) == 2
+    assert load_settings({}, {"ES_URL": "http://es:9200"}).warnings == []  # no credentials
+    assert load_settings({}, {"ES_URL": "http://127.0.0.1:9200", "ES_API_KEY": "k"}).warnings == []  # this machine
+
+
+def test_kibana_may_have_a_ca_of_its_own_and_takes_none_over_http() -> None:
+    from logward.deploy.kibana import Kibana
+
+    settings = load_settings({}, {"KIBANA_URL": "https://kb:5601", "ES_CA_CERT": "/etc/es-ca.pem",
+                                  "KIBANA_CA_CERT": "/etc/kb-ca.pem"})
+    assert settings.kibana_ca_cert == "/etc/kb-ca.pem" and settings.ca_cert == "/etc/es-ca.pem"
+    # Over http a CA would be an error of the HTTP library's (TLS options need https).
+    Kibana(load_settings({}, {"KIBANA_URL": "http://kb:5601", "ES_CA_CERT": "/etc/es-ca.pem"}))

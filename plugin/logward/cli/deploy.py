@@ -64,6 +64,7 @@ def add_parser(commands: Any, name: str) -> None:
         p.add_argument("--kibana-url", help="Kibana URL (env KIBANA_URL)")
         p.add_argument("--space", help="Kibana space (env KIBANA_SPACE; default: default)")
         p.add_argument("--ca-cert", help="CA certificate file for TLS (env ES_CA_CERT)")
+        p.add_argument("--kibana-ca-cert", help="Kibana's CA certificate file, if another (env KIBANA_CA_CERT)")
         p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
         p.add_argument("--config", metavar="FILE", help="YAML file of settings (lower precedence than env and flags)")
     p.add_argument("--index", help="comma-separated index patterns the rules search (default: logs-logward.auth-*)")
@@ -108,8 +109,8 @@ def _run(args: argparse.Namespace) -> int:
     from ..deploy.objects import Capabilities, Content, desired
     from ..deploy.plan import System, apply, make_plan, summary
 
-    flags = {name: getattr(args, name, None) for name in ("es_url", "kibana_url", "space", "ca_cert", "index",
-                                                          "nsm_index", "kibana_base_path")}
+    flags = {name: getattr(args, name, None) for name in ("es_url", "kibana_url", "space", "ca_cert", "kibana_ca_cert",
+                                                          "index", "nsm_index", "kibana_base_path")}
     if getattr(args, "insecure", False):
         flags["verify_certs"] = False
     # An export reaches no server: stack URLs and credentials in the environment are not its concern.
@@ -121,6 +122,8 @@ def _run(args: argparse.Namespace) -> int:
         say(f"wrote {counted(len(files), 'file')} to {args.dir}")
         return 0
 
+    for warning in settings.warnings:
+        print(f"logward {args.command}: warning: {warning}", file=sys.stderr)
     systems: list[System] = []
     caps = Capabilities()
     if settings.es_url:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from elasticsearch import ApiError, Elasticsearch, SerializationError, TransportError
 
@@ -47,12 +48,13 @@ class Elastic:
     def __init__(self, settings: Settings) -> None:
         if not settings.es_url:
             raise DeployError("no Elasticsearch URL: set ES_URL or pass --es-url")
-        options: dict[str, Any] = {"request_timeout": 60, "max_retries": 2, "retry_on_timeout": True,
-                                   "verify_certs": settings.verify_certs}
-        if settings.ca_cert:
-            options["ca_certs"] = settings.ca_cert
-        if not settings.verify_certs:
-            options["ssl_show_warn"] = False
+        options: dict[str, Any] = {"request_timeout": 60, "max_retries": 2, "retry_on_timeout": True}
+        if urlsplit(settings.es_url).scheme == "https":  # (TLS options on http are an error)
+            options["verify_certs"] = settings.verify_certs
+            if settings.ca_cert:
+                options["ca_certs"] = settings.ca_cert
+            if not settings.verify_certs:
+                options["ssl_show_warn"] = False  # warned once, by the command
         if settings.es_api_key:
             options["api_key"] = settings.es_api_key
         elif settings.es_username:

@@ -45,9 +45,12 @@ class Kibana:
             raise DeployError("no Kibana URL: set KIBANA_URL or pass --kibana-url")
         url = urlsplit(settings.kibana_url)
         scheme = url.scheme or "http"
+        tls: dict[str, Any] = {}
+        if scheme == "https":
+            tls = {"verify_certs": settings.verify_certs, "ssl_show_warn": settings.verify_certs,
+                   "ca_certs": settings.kibana_ca_cert or settings.ca_cert}
         node = NodeConfig(scheme, url.hostname or "localhost", url.port or (443 if scheme == "https" else 5601),
-                          path_prefix=url.path.rstrip("/"), request_timeout=60, verify_certs=settings.verify_certs,
-                          ca_certs=settings.ca_cert, ssl_show_warn=settings.verify_certs)
+                          path_prefix=url.path.rstrip("/"), request_timeout=60, **tls)
         self.transport = Transport([node], max_retries=2, retry_on_timeout=True)
         self.url = redact(settings.kibana_url)
         self.space = settings.space

@@ -1,13 +1,15 @@
 """Where to deploy and how to authenticate: flags, then environment, then a config file.
 
 Environment: ES_URL, KIBANA_URL, ES_API_KEY, ES_USERNAME, ES_PASSWORD, ES_CA_CERT,
-KIBANA_SPACE (and KIBANA_API_KEY, KIBANA_USERNAME, KIBANA_PASSWORD when Kibana's
-credentials differ). TLS certificates are verified unless --insecure is given. Secrets are
-kept out of every message and of repr().
+KIBANA_SPACE (and KIBANA_API_KEY, KIBANA_USERNAME, KIBANA_PASSWORD, KIBANA_CA_CERT when
+Kibana's differ). TLS certificates are verified unless --insecure is given, and `warnings`
+says when they are not, or when credentials would go over plain http. Secrets are kept out
+of every message and of repr().
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -27,6 +29,7 @@ _ENV = {
     "es_url": "ES_URL", "kibana_url": "KIBANA_URL", "es_api_key": "ES_API_KEY", "es_username": "ES_USERNAME",
     "es_password": "ES_PASSWORD", "ca_cert": "ES_CA_CERT", "space": "KIBANA_SPACE",
     "kibana_api_key": "KIBANA_API_KEY", "kibana_username": "KIBANA_USERNAME", "kibana_password": "KIBANA_PASSWORD",
+    "kibana_ca_cert": "KIBANA_CA_CERT",
 }
 
 
@@ -41,6 +44,7 @@ class Settings:
     kibana_username: str | None = None
     kibana_password: str | None = field(default=None, repr=False)
     ca_cert: str | None = None
+    kibana_ca_cert: str | None = None  # else ca_cert: one CA often signs both
     verify_certs: bool = True
     space: str = "default"
     kibana_base_path: str | None = None  # Kibana's server.basePath; else KIBANA_URL's path
@@ -59,6 +63,21 @@ class Settings:
         else:
             base_path = urlsplit(self.kibana_url).path.rstrip("/") if self.kibana_url else ""
         return Target(index=self.index, nsm_index=self.nsm_index, space=self.space, base_path=base_path)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What about this connection an operator must hear: credentials readable on the way."""
+        out = []
+        if not self.verify_certs:
+            out.append("TLS certificates are not verified (--insecure or verify_certs: false): whoever sits "
+                       "between here and the stack can read the credentials and change what is deployed")
+        es_credentials = self.es_api_key or self.es_username
+        kibana_credentials = any(self.kibana_credentials()[:2])
+        for name, url, sends in (("ES_URL", self.es_url, es_credentials), ("KIBANA_URL", self.kibana_url,
+                                                                            kibana_credentials)):
+            if url and sends and urlsplit(url).scheme == "http" and not _loopback(urlsplit(url).hostname):
+                out.append(f"{name} is plain http: the credentials go over the network unencrypted")
+        return out
 
     def kibana_credentials(self) -> tuple[str | None, str | None, str | None]:
         """Kibana's own credentials if given, else Elasticsearch's (the usual setup)."""
@@ -98,6 +117,14 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] = os.envi
         raise DeployError(f"KIBANA_SPACE (or --space) {space!r} is not a Kibana space id: its URL identifier, "
                           "of lowercase letters, digits, '_' and '-' (a space named 'My SOC' is 'my-soc')")
     return Settings(**values)
+
+
+def _loopback(host: str | None) -> bool:
+    """A host on this machine, which credentials reach without crossing a network."""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
 
 
 def _is_url(text: str) -> bool:
