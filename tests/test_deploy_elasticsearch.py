@@ -253,3 +253,40 @@ def test_a_failed_transform_is_force_stopped_before_it_starts_again() -> None:
     assert transform_restart("failed") == ["force stop", "start"]
     assert transform_restart("stopped") == transform_restart(None) == ["start"]
     assert transform_restart("started") == transform_restart("indexing") == []
+
+
+def test_the_data_stream_keeps_the_stacks_lifecycle_and_ecs_mappings_where_the_stack_has_them() -> None:
+    """Logward's template outranks the stack's logs-*-* one (to set the pipeline), so it
+    composes the stack's parts itself: without them the stream never rolls over and a
+    shipper's host.ip is text. The 7.10 test node has none of them."""
+    from logward.deploy.objects import Capabilities, Content, desired
+    from logward.deploy.settings import load_settings
+
+    def template(version: tuple[int, ...]) -> dict:
+        objects = desired(Content.load(ROOT), load_settings({}, {}), Capabilities(version=version))
+        return next(d.body for d in objects if d.kind == "index_template")
+
+    current = template((8, 15, 0))
+    assert current["composed_of"] == ["logs@mappings", "logs@settings", "ecs@mappings", "logward-auth@mappings",
+                                      "logward-auth@settings", "logs-logward.auth@custom"]
+    assert current["ignore_missing_component_templates"] == ["logs-logward.auth@custom"]
+    old = template((7, 10, 2))
+    assert old["composed_of"] == ["logward-auth@mappings", "logward-auth@settings"]
+    assert "ignore_missing_component_templates" not in old
+
+
+def test_a_data_stream_a_shipper_made_before_the_deploy_gets_logwards_pipeline(
+        es: Adapter, node: test_node.Node, capsys: pytest.CaptureFixture[str]) -> None:
+    """A shipper started first makes the stream from the stack's template (or none): its
+    events would be stored raw. The deploy says so and sets the pipeline."""
+    assert run(capsys, "destroy", "--yes").rc == 0
+    stream = "logs-logward.auth-default"
+    node.request("DELETE", f"/{stream}?ignore_unavailable=true")
+    node.request("PUT", f"/{stream}/_doc/early?refresh=true", {"message": "an early line"})
+    plan = run(capsys, "plan")
+    assert f"update    elasticsearch data stream {stream}" in plan.out, plan.out
+    assert run(capsys, "deploy").rc == 0
+    node.request("PUT", f"/{stream}/_doc/1?refresh=true", {"message": SSHD})
+    assert node.request("GET", f"/{stream}/_doc/1")["_source"]["source"]["ip"] == "203.0.113.9"
+    assert "nothing to change" in run(capsys, "deploy").out
+    assert node.request("GET", f"/{stream}/_doc/early")["_source"] == {"message": "an early line"}  # kept

@@ -44,7 +44,11 @@ def requests(objects: list[Desired]) -> list[dict[str, Any]]:
                         "ok_statuses": [409]})  # 409: already started
             continue
         elif d.kind == "data_stream":
-            out.append({"method": "PUT", "path": path, "label": d.label})
+            out.append({"method": "PUT", "path": path, "label": d.label, "create_only": True})
+            # One made before (by a shipper started first) gets Logward's pipeline too.
+            out.append({"method": "PUT", "path": f"/{d.id}/_settings", "body": d.body,
+                        "label": f"default pipeline of {d.label}"})
+            continue
         else:
             out.append({"method": "PUT", "path": path, "body": d.body, "label": d.label})
         if d.create_only:

@@ -35,6 +35,14 @@ NSM_VIEW = "logward-zeek"
 DATA_STREAM = "logs-logward.auth"
 MAPPINGS = "logward-auth@mappings"
 SETTINGS = "logward-auth@settings"
+# The stack's own parts of a logs-*-* data stream (Elasticsearch 8.13 and later): the logs
+# lifecycle policy and settings, the data_stream.* fields, ECS's dynamic mappings. Logward's
+# template, which must win over the stack's logs-*-* to set the pipeline, composes them, so
+# the data stream still rolls over and a shipper's own fields (host.ip, agent.*) still get
+# their ECS types; Logward's own parts come after and win. The @custom one is the user's.
+STACK_PARTS = ("logs@mappings", "logs@settings", "ecs@mappings")
+STACK_PARTS_SINCE = (8, 13)
+CUSTOM_PART = f"{DATA_STREAM}@custom"
 # Objects are created in this order (and deleted in the reverse): whatever is referred to
 # exists before what refers to it, so a deploy that stops halfway leaves a usable state.
 ORDER = ("script", "custom_pipeline", "pipeline", "component_template", "index_template", "data_stream",
@@ -152,12 +160,18 @@ def elasticsearch_objects(content: Content, caps: Capabilities, target: Target) 
         "version": version,
         "_meta": _meta(),
     }
+    if caps.version >= STACK_PARTS_SINCE:
+        template["composed_of"] = [*STACK_PARTS, MAPPINGS, SETTINGS, CUSTOM_PART]
+        template["ignore_missing_component_templates"] = [CUSTOM_PART]
     if caps.data_streams:
         template["data_stream"] = {}
     out.append(Desired("elasticsearch", "index_template", DATA_STREAM, template))
     # Created once so that transforms have a source from the start; it holds data, so it is
-    # never updated or deleted.
-    out.append(Desired("elasticsearch", "data_stream", DATA_STREAM_NAME, {}, create_only=True))
+    # never deleted. One a shipper made before the first deploy has another default pipeline
+    # (the stack's, or none): only that setting of it is put right, as its mappings come
+    # with its next backing index.
+    out.append(Desired("elasticsearch", "data_stream", DATA_STREAM_NAME,
+                       {"index.default_pipeline": content.pipelines.entry}, create_only=True))
     if caps.transforms:
         out += [
             Desired("elasticsearch", "transform", transform_id(rule), transform_body(rule, content.rules, target))
