@@ -141,11 +141,17 @@ class Elastic:
         return notes
 
     def _check_privileges(self) -> None:
-        cluster = ["manage_pipeline", "manage_index_templates", "cluster:admin/script/put"]
+        """Every privilege a deploy uses, so that one that passes preflight does not stop
+        half way: monitor reads the stored scripts (in the cluster state); the stream's
+        settings are read and its default pipeline set; a transform reads its source's
+        metadata and manages its entity index."""
+        cluster = ["manage_pipeline", "manage_index_templates", "cluster:admin/script/put", "monitor"]
         if self.caps.transforms:
             cluster.append("manage_transform")
-        indices = [{"names": ["logs-logward.auth-*"], "privileges": ["read", "create_index"]},
-                   {"names": ["logward-fts-*"], "privileges": ["read", "index", "create_index", "delete_index"]}]
+        indices = [{"names": ["logs-logward.auth-*"], "privileges": ["read", "view_index_metadata", "create_index",
+                                                                     "manage"]},
+                   {"names": ["logward-fts-*"], "privileges": ["read", "index", "create_index", "delete_index",
+                                                               "manage", "view_index_metadata"]}]
         answer = self._get("checking privileges", lambda: self.client.security.has_privileges(
             cluster=cluster, index=indices))
         if answer.get("has_all_requested", True):
