@@ -70,7 +70,7 @@ def test_plan_writes_nothing_and_deploy_installs_everything(
     assert deploy.rc == 0, deploy.text
     assert "[1/" in deploy.out and "deploy: " in deploy.out
     sshd = node.request("GET", "/_ingest/pipeline/logward-sshd")["logward-sshd"]
-    assert "[managed by Logward]" in sshd["description"] and isinstance(sshd["version"], int)
+    assert "[managed by Logward: logward-sshd]" in sshd["description"] and isinstance(sshd["version"], int)
     assert node.request("GET", "/_ingest/pipeline/logward@custom")["logward@custom"]["processors"] == []
     settings = node.request("GET", "/_component_template/logward-auth@settings")
     assert settings["component_templates"][0]["component_template"]["template"]["settings"]["index"][
@@ -129,9 +129,12 @@ def test_stale_managed_objects_go_and_the_users_stay(deployed: Adapter, node: te
     node.request("PUT", "/_ingest/pipeline/logward-retired",
                  {"description": "an old one [managed by Logward]", "processors": []})
     node.request("PUT", "/_ingest/pipeline/logward-mine", {"description": "a user's", "processors": []})
+    # A copy of a deployed pipeline (Kibana's "Clone" keeps the description) is the user's.
+    sshd = node.request("GET", "/_ingest/pipeline/logward-sshd")["logward-sshd"]
+    node.request("PUT", "/_ingest/pipeline/logward-sshd-copy", sshd)
     plan = run(capsys, "plan")
     assert "delete    elasticsearch pipeline logward-retired" in plan.out
-    assert "logward-mine" not in plan.out
+    assert "logward-mine" not in plan.out and "logward-sshd-copy" not in plan.out
     assert run(capsys, "deploy").rc == 0
     with pytest.raises(RuntimeError, match="404"):
         node.request("GET", "/_ingest/pipeline/logward-retired")
@@ -145,8 +148,10 @@ def test_stale_managed_objects_go_and_the_users_stay(deployed: Adapter, node: te
         with pytest.raises(RuntimeError, match="404"):
             node.request("GET", gone)
     assert node.request("GET", "/_ingest/pipeline/logward-mine")
+    assert node.request("GET", "/_ingest/pipeline/logward-sshd-copy")
     assert node.request("GET", "/_ingest/pipeline/logward@custom")
     node.request("DELETE", "/_ingest/pipeline/logward-mine")
+    node.request("DELETE", "/_ingest/pipeline/logward-sshd-copy")
 
 
 def test_a_rejected_body_names_the_object_and_a_rerun_finishes(

@@ -52,5 +52,5 @@ def transform_body(rule: FirstSeenRule, rules: RuleSet, target: Target) -> dict[
             },
         },
         "settings": {"max_page_search_size": 500},
-        "_meta": {"managed_by": "logward", "rule": rule.id},
+        "_meta": {"managed_by": "logward", "rule": rule.id, "logward_id": transform_id(rule)},
     }

@@ -8,6 +8,7 @@ server's reason, without credentials. A server that answers, but not as Elastics
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -173,7 +174,7 @@ class Elastic:
                     found[(d.kind, d.id)] = {"stream": stream, "default_pipelines": self.default_pipelines(d.id)}
         wanted_keys = {(d.kind, d.id) for d in wanted}
         return Snapshot({k: v for k, v in found.items() if k in wanted_keys},
-                        {k for k, v in found.items() if _marked(k[0], v)})
+                        {k for k, v in found.items() if _marked(k[0], k[1], v)})
 
     def inventory(self) -> dict[tuple[str, str], Any]:
         """(kind, id) -> body of every object under Logward's names."""
@@ -303,15 +304,26 @@ class Elastic:
         self.client.transform.delete_transform(transform_id=id, force=True)
 
 
-def _marked(kind: str, body: Any) -> bool:
-    """Whether an object carries Logward's marker, and so is Logward's to update or delete."""
+def _marked(kind: str, id: str, body: Any) -> bool:
+    """Whether an object carries Logward's marker under its own id, and so is Logward's to
+    update or delete. (A copy, made in Kibana or by hand, carries the marker under another
+    id; objects deployed before the marker named its id are taken by the marker alone.)"""
     if kind == "script":
         return str(body.get("source", "")).startswith(f"// {MARKER}")
+    meta = body.get("_meta") if isinstance(body.get("_meta"), dict) else {}
+    if "logward_id" in meta:
+        return meta["logward_id"] == id and meta.get("managed_by") == MANAGED
     if kind == "pipeline":
-        return MARKER in body.get("description", "") or body.get("_meta", {}).get("managed_by") == MANAGED
+        named = _NAMED.search(str(body.get("description", "")))
+        if named:
+            return named.group(1) in (None, id)
+        return meta.get("managed_by") == MANAGED
     if kind in ("component_template", "index_template", "transform"):
-        return body.get("_meta", {}).get("managed_by") == MANAGED
+        return meta.get("managed_by") == MANAGED
     return False  # the custom pipeline and the data stream are the user's
+
+
+_NAMED = re.compile(re.escape(MARKER[:-1]) + r"(?:: ([^\]]+))?\]")
 
 
 def transform_change(wanted: dict[str, Any], current: dict[str, Any] | None) -> str:

@@ -30,7 +30,7 @@ from .compare import fingerprint
 from .settings import Settings
 
 MANAGED = "logward"  # _meta.managed_by, and the tag on Kibana rules is "Logward"
-MARKER = "[managed by Logward]"  # in descriptions, where there is no _meta
+MARKER = "[managed by Logward]"  # in descriptions, where there is no _meta (and in scripts)
 NSM_VIEW = "logward-zeek"
 DATA_STREAM = "logs-logward.auth"
 MAPPINGS = "logward-auth@mappings"
@@ -105,8 +105,15 @@ class Content:
         return int(digest[:7], 16)
 
 
-def _meta() -> dict[str, Any]:
-    return {"managed_by": MANAGED, "logward_version": __version__}
+def _meta(id: str) -> dict[str, Any]:
+    """The marker, with the object's own id: a copy made in Kibana or by hand carries the
+    marker too, under another id, and is not Logward's to update or delete."""
+    return {"managed_by": MANAGED, "logward_version": __version__, "logward_id": id}
+
+
+def described(description: str, id: str) -> str:
+    """A pipeline's description with the marker and its own id, for clusters without _meta."""
+    return f"{description} {MARKER[:-1]}: {id}]"
 
 
 def mappings(catalog: dict[str, Field], caps: Capabilities) -> dict[str, Any]:
@@ -141,24 +148,24 @@ def elasticsearch_objects(content: Content, caps: Capabilities, target: Target) 
             out.append(Desired("elasticsearch", "custom_pipeline", name, copy.deepcopy(body), create_only=True))
             continue
         deployed = copy.deepcopy(body)
-        deployed["description"] = f"{deployed.get('description', name).strip()} {MARKER}"
+        deployed["description"] = described(deployed.get("description", name).strip(), name)
         deployed["version"] = version
         if caps.pipeline_meta:
-            deployed["_meta"] = _meta()
+            deployed["_meta"] = _meta(name)
         out.append(Desired("elasticsearch", "pipeline", name, deployed))
     # The entry pipeline last: the pipelines it calls are in place before documents use it.
     out.sort(key=lambda d: d.kind == "pipeline" and d.id == content.pipelines.entry)
     out.append(Desired("elasticsearch", "component_template", MAPPINGS, {
-        "template": {"mappings": mappings(content.fields, caps)}, "version": version, "_meta": _meta()}))
+        "template": {"mappings": mappings(content.fields, caps)}, "version": version, "_meta": _meta(MAPPINGS)}))
     out.append(Desired("elasticsearch", "component_template", SETTINGS, {
         "template": {"settings": {"index": {"default_pipeline": content.pipelines.entry}}},
-        "version": version, "_meta": _meta()}))
+        "version": version, "_meta": _meta(SETTINGS)}))
     template: dict[str, Any] = {
         "index_patterns": [f"{DATA_STREAM}-*"],
         "composed_of": [MAPPINGS, SETTINGS],
         "priority": 200,  # above the stack's own logs-*-* template
         "version": version,
-        "_meta": _meta(),
+        "_meta": _meta(DATA_STREAM),
     }
     if caps.version >= STACK_PARTS_SINCE:
         template["composed_of"] = [*STACK_PARTS, MAPPINGS, SETTINGS, CUSTOM_PART]
