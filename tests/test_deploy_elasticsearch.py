@@ -295,3 +295,19 @@ def test_a_data_stream_a_shipper_made_before_the_deploy_gets_logwards_pipeline(
     assert node.request("GET", f"/{stream}/_doc/1")["_source"]["source"]["ip"] == "203.0.113.9"
     assert "nothing to change" in run(capsys, "deploy").out
     assert node.request("GET", f"/{stream}/_doc/early")["_source"] == {"message": "an early line"}  # kept
+
+
+def test_the_plan_says_when_a_transform_is_rebuilt_or_started_again() -> None:
+    from logward.deploy.elastic import Elastic
+    from logward.deploy.objects import Desired
+    from logward.deploy.settings import load_settings
+
+    elastic = Elastic(load_settings({}, {"ES_URL": "http://127.0.0.1:9"}))  # no call is made
+    wanted = {"description": "d", "dest": {"index": "logward-fts-100120"}, "frequency": "1m",
+              "pivot": {"group_by": {"user.name": {"terms": {"field": "user.name"}}}}}
+    d = Desired("elasticsearch", "transform", "logward-fts-100120", wanted)
+    rekeyed = {**wanted, "pivot": {"group_by": {"host.name": {"terms": {"field": "host.name"}}}}, "_state": "started"}
+    assert "logward-fts-100120 is deleted and refilled" in elastic.note(d, rekeyed)
+    assert elastic.note(d, {**wanted, "_state": "stopped"}) == "it is stopped: started"
+    assert elastic.note(d, {**wanted, "_state": "failed"}) == "it failed: force-stopped and started"
+    assert elastic.note(d, {**wanted, "frequency": "5m", "_state": "started"}) == ""

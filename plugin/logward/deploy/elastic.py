@@ -235,6 +235,18 @@ class Elastic:
             return transform_change(d.body, current) == "start" and current.get("_state") in ("started", "indexing")
         return contains(current, d.body)
 
+    def note(self, d: Desired, current: Any) -> str:
+        """What an update of a transform does besides writing it: an operator must see that
+        first-seen history is rebuilt, or a transform they stopped started again."""
+        if d.kind != "transform":
+            return ""
+        change, state = transform_change(d.body, current), current.get("_state")
+        if change == "rebuild":
+            return (f"rebuilt: its entity index {d.body['dest']['index']} is deleted and refilled from the "
+                    "events still kept")
+        return {"failed": "it failed: force-stopped and started"}.get(state or "", "" if state in (
+            "started", "indexing") else f"it is {state or 'not running'}: started")
+
     # ---- changes ----
 
     def write(self, d: Desired, current: Any | None) -> None:

@@ -179,6 +179,9 @@ class Kibana:
         return contains(current.get("attributes"), d.body["attributes"]) and \
             _refs(current.get("references", [])) == _refs(d.body["references"])
 
+    def note(self, d: Desired, current: Any) -> str:
+        return ""
+
     # ---- changes ----
 
     def write(self, d: Desired, current: Any | None) -> None:

@@ -29,6 +29,7 @@ class System(Protocol):
     def same(self, d: Desired, current: Any) -> bool: ...
     def write(self, d: Desired, current: Any | None) -> None: ...
     def delete(self, kind: str, id: str) -> None: ...
+    def note(self, d: Desired, current: Any) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,11 @@ class Step:
     id: str
     desired: Desired | None = None
     current: Any = None
+    note: str = ""  # what else an update does, when it is more than a write (a rebuild)
 
     @property
     def label(self) -> str:
-        return f"{self.kind.replace('_', ' ')} {self.id}"
+        return f"{self.kind.replace('_', ' ')} {self.id}" + (f" ({self.note})" if self.note else "")
 
     @property
     def changes(self) -> bool:
@@ -60,7 +62,8 @@ def make_plan(wanted: list[Desired], systems: list[System], prune: bool = True) 
         for d in mine:
             current = state.current.get((d.kind, d.id))
             action = "create" if current is None else "unchanged" if system.same(d, current) else "update"
-            writes.append(Step(action, d.system, d.kind, d.id, d, current))
+            note = system.note(d, current) if action == "update" else ""
+            writes.append(Step(action, d.system, d.kind, d.id, d, current, note))
         if prune:
             keep = {(d.kind, d.id) for d in mine}
             deletes += [Step("delete", system.system, kind, id) for kind, id in sorted(state.managed - keep)]
