@@ -274,7 +274,8 @@ def test_the_data_stream_keeps_the_stacks_lifecycle_and_ecs_mappings_where_the_s
     current = template((8, 15, 0))
     assert current["composed_of"] == ["logs@mappings", "logs@settings", "ecs@mappings", "logward-auth@mappings",
                                       "logward-auth@settings", "logs-logward.auth@custom"]
-    assert current["ignore_missing_component_templates"] == ["logs-logward.auth@custom"]
+    assert current["ignore_missing_component_templates"] == ["logs@mappings", "logs@settings", "ecs@mappings",
+                                                             "logs-logward.auth@custom"]
     old = template((7, 10, 2))
     assert old["composed_of"] == ["logward-auth@mappings", "logward-auth@settings"]
     assert "ignore_missing_component_templates" not in old

@@ -63,6 +63,8 @@ def test_an_operator_hears_when_credentials_could_be_read_on_the_way() -> None:
     plain = load_settings({}, {"ES_URL": "http://es:9200", "KIBANA_URL": "http://kb:5601", "ES_API_KEY": "k"})
     assert len([w for w in plain.warnings if "plain http" in w]) == 2
     assert load_settings({}, {"ES_URL": "http://es:9200"}).warnings == []  # no credentials
+    assert load_settings({}, {"ES_URL": "http://elastic:secret@es:9200"}).warnings  # in the URL
+    assert load_settings({"verify_certs": False}, {"ES_URL": "http://es:9200"}).warnings == []  # no TLS at all
     assert load_settings({}, {"ES_URL": "http://127.0.0.1:9200", "ES_API_KEY": "k"}).warnings == []  # this machine
 
 

@@ -143,16 +143,17 @@ class Elastic:
 
     def _check_privileges(self) -> None:
         """Every privilege a deploy uses, so that one that passes preflight does not stop
-        half way: monitor reads the stored scripts (in the cluster state); the stream's
-        settings are read and its default pipeline set; a transform reads its source's
-        metadata and manages its entity index."""
-        cluster = ["manage_pipeline", "manage_index_templates", "cluster:admin/script/put", "monitor"]
+        half way: monitor reads the stored scripts (in the cluster state), the stream's
+        settings are read, a transform reads its source's metadata. (Setting the default
+        pipeline of a stream a shipper made first needs `manage` on it, which is not
+        asked of every deploy: the rare deploy that needs it says so if refused.)"""
+        cluster = ["manage_pipeline", "manage_index_templates", "cluster:admin/script/put",
+                   "cluster:admin/script/delete", "monitor"]
         if self.caps.transforms:
             cluster.append("manage_transform")
-        indices = [{"names": ["logs-logward.auth-*"], "privileges": ["read", "view_index_metadata", "create_index",
-                                                                     "manage"]},
+        indices = [{"names": ["logs-logward.auth-*"], "privileges": ["read", "view_index_metadata", "create_index"]},
                    {"names": ["logward-fts-*"], "privileges": ["read", "index", "create_index", "delete_index",
-                                                               "manage", "view_index_metadata"]}]
+                                                               "view_index_metadata"]}]
         answer = self._get("checking privileges", lambda: self.client.security.has_privileges(
             cluster=cluster, index=indices))
         if answer.get("has_all_requested", True):

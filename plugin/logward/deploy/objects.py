@@ -169,7 +169,9 @@ def elasticsearch_objects(content: Content, caps: Capabilities, target: Target) 
     }
     if caps.version >= STACK_PARTS_SINCE:
         template["composed_of"] = [*STACK_PARTS, MAPPINGS, SETTINGS, CUSTOM_PART]
-        template["ignore_missing_component_templates"] = [CUSTOM_PART]
+        # (All may be missing: a cluster with stack.templates.enabled: false has none of the
+        # stack's.)
+        template["ignore_missing_component_templates"] = [*STACK_PARTS, CUSTOM_PART]
     if caps.data_streams:
         template["data_stream"] = {}
     out.append(Desired("elasticsearch", "index_template", DATA_STREAM, template))

@@ -68,14 +68,16 @@ class Settings:
     def warnings(self) -> list[str]:
         """What about this connection an operator must hear: credentials readable on the way."""
         out = []
-        if not self.verify_certs:
+        urls = [url for url in (self.es_url, self.kibana_url) if url]
+        if not self.verify_certs and any(urlsplit(url).scheme == "https" for url in urls):
             out.append("TLS certificates are not verified (--insecure or verify_certs: false): whoever sits "
                        "between here and the stack can read the credentials and change what is deployed")
         es_credentials = self.es_api_key or self.es_username
         kibana_credentials = any(self.kibana_credentials()[:2])
         for name, url, sends in (("ES_URL", self.es_url, es_credentials), ("KIBANA_URL", self.kibana_url,
                                                                             kibana_credentials)):
-            if url and sends and urlsplit(url).scheme == "http" and not _loopback(urlsplit(url).hostname):
+            parts = urlsplit(url) if url else None
+            if parts and (sends or parts.username) and parts.scheme == "http" and not _loopback(parts.hostname):
                 out.append(f"{name} is plain http: the credentials go over the network unencrypted")
         return out
 
