@@ -1203,6 +1203,17 @@ def test_a_one_shot_sudo_to_a_second_uid_0_account_without_a_pid_is_closed_by_it
     assert _told(monkeypatch, tmp_path, lines)[-1] == "bob: created user backdoor (as root)"
 
 
+def test_a_long_command_is_told_in_one_short_line(monkeypatch, tmp_path):
+    command = "/usr/bin/true " + "x " * 400
+    lines = [*_accepted("10:00:00", "deploy", "203.0.113.50", 2100),
+             f"Mar  4 10:01:00 web-1 sudo:   deploy : TTY=pts/2 ; PWD=/home/deploy ; USER=root ; COMMAND={command}",
+             "Mar  4 10:01:01 web-1 sudo: pam_unix(sudo:session): session opened for user root(uid=0) "
+             "by deploy(uid=1002)",
+             "Mar  4 10:02:00 web-1 useradd[2200]: new user: name=backup2, UID=0, GID=0, home=/root, shell=/bin/sh"]
+    told = _told(monkeypatch, tmp_path, lines)
+    assert told[0] == f"deploy: sudo as root: {command[:200]}... ({len(command)} characters)", told
+
+
 def test_su_in_tmux_is_the_root_session_of_who_su_s_own_line_names(monkeypatch, tmp_path):
     """In tmux, screen or script there is no utmp entry: PAM writes "by (uid=1002)", no
     name. su's own line of the same process names deploy."""

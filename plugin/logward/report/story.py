@@ -220,16 +220,25 @@ def counted_source(doc: dict[str, Any]) -> str | None:
     return counted or source.get("address") or source.get("ip")
 
 
+# A step is one line: a command longer than this (one made to fill a line, say) is cut.
+COMMAND_SHOWN = 200
+
+
+def _command(doc: dict[str, Any]) -> str:
+    command = str(_get(doc, "system.auth.sudo.command"))
+    return command if len(command) <= COMMAND_SHOWN else f"{command[:COMMAND_SHOWN]}... ({len(command)} characters)"
+
+
 def _describe(alert: Alert) -> str:
     doc, action = alert.event, _get(alert.event, "event.action") or ""
     target = _get(doc, "user.target.name") or _get(doc, "user.effective.name")
     if action == "sudo_command":
-        return f"sudo as {target}: {_get(doc, 'system.auth.sudo.command')}"
+        return f"sudo as {target}: {_command(doc)}"
     if action in ("sudo_request_cut", "sudo_continued"):  # a line sudo cut: its fields are not read
         return "sudo: a request logged over several lines, which may hide its run-as user"
     if action.startswith("sudo_"):
         error = _get(doc, "system.auth.sudo.error") or action
-        return f"sudo refused ({error}): {_get(doc, 'system.auth.sudo.command')}"
+        return f"sudo refused ({error}): {_command(doc)}"
     if action.startswith("su_") or _get(doc, "logward.pam.service") in ("su", "su-l"):
         outcome = "su to" if _get(doc, "event.outcome") == "success" else "failed su to"
         return f"{outcome} {target}"
