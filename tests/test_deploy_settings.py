@@ -68,11 +68,29 @@ def test_an_operator_hears_when_credentials_could_be_read_on_the_way() -> None:
     assert load_settings({}, {"ES_URL": "http://127.0.0.1:9200", "ES_API_KEY": "k"}).warnings == []  # this machine
 
 
-def test_kibana_may_have_a_ca_of_its_own_and_takes_none_over_http() -> None:
+def test_kibana_may_have_a_ca_of_its_own_and_takes_none_over_http(tmp_path: Path) -> None:
     from logward.deploy.kibana import Kibana
 
-    settings = load_settings({}, {"KIBANA_URL": "https://kb:5601", "ES_CA_CERT": "/etc/es-ca.pem",
-                                  "KIBANA_CA_CERT": "/etc/kb-ca.pem"})
-    assert settings.kibana_ca_cert == "/etc/kb-ca.pem" and settings.ca_cert == "/etc/es-ca.pem"
+    es_ca, kb_ca = tmp_path / "es-ca.pem", tmp_path / "kb-ca.pem"
+    es_ca.write_text("x")
+    kb_ca.write_text("x")
+    settings = load_settings({}, {"KIBANA_URL": "https://kb:5601", "ES_CA_CERT": str(es_ca),
+                                  "KIBANA_CA_CERT": str(kb_ca)})
+    assert settings.kibana_ca_cert == str(kb_ca) and settings.ca_cert == str(es_ca)
     # Over http a CA would be an error of the HTTP library's (TLS options need https).
-    Kibana(load_settings({}, {"KIBANA_URL": "http://kb:5601", "ES_CA_CERT": "/etc/es-ca.pem"}))
+    Kibana(load_settings({}, {"KIBANA_URL": "http://kb:5601", "ES_CA_CERT": str(es_ca)}))
+
+
+@pytest.mark.parametrize(("line", "expected"), [("es_url: 123", "a string"), ('verify_certs: "false"', "true or false"),
+                                                ("index: 5", "a string or a list")])
+def test_a_config_value_of_the_wrong_type_is_named(tmp_path: Path, line: str, expected: str) -> None:
+    config = tmp_path / "c.yml"
+    config.write_text(line + "\n")
+    with pytest.raises(ContentError, match=expected) as error:
+        load_settings({}, {}, config)
+    assert str(config) in str(error.value) and line.split(":")[0] in str(error.value)
+
+
+def test_a_ca_file_that_is_not_there_is_named_before_any_connection(tmp_path: Path) -> None:
+    with pytest.raises(DeployError, match=r"ES_CA_CERT .*nope\.pem.*no such file"):
+        load_settings({}, {"ES_URL": "https://es:9200", "ES_CA_CERT": str(tmp_path / "nope.pem")})

@@ -99,6 +99,11 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] = os.envi
         unknown = set(data) - {f.name for f in fields(Settings)}
         if unknown:
             raise ContentError(f"{config}: unknown settings {sorted(unknown)}")
+        for name, value in data.items():
+            if not _typed(name, value):
+                raise ContentError(f"{config}: setting {name!r} is {value!r}, not "
+                                   + ("true or false" if name == "verify_certs" else
+                                      "a string or a list of strings" if name in _LISTS else "a string"))
         values.update(data)
     for name, variable in _ENV.items():
         if environ.get(variable):
@@ -118,7 +123,25 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] = os.envi
     if space is not None and not (isinstance(space, str) and _SPACE_ID.fullmatch(space)):
         raise DeployError(f"KIBANA_SPACE (or --space) {space!r} is not a Kibana space id: its URL identifier, "
                           "of lowercase letters, digits, '_' and '-' (a space named 'My SOC' is 'my-soc')")
+    for name in ("ca_cert", "kibana_ca_cert"):  # named now: a missing one reads as an unreachable server later
+        if values.get(name) and not os.access(values[name], os.R_OK):
+            flag = "--" + name.replace("_", "-")
+            raise DeployError(f"{_ENV[name]} (or {flag}) {values[name]!r}: no such file, or not readable")
     return Settings(**values)
+
+
+_LISTS = ("index", "nsm_index")
+
+
+def _typed(name: str, value: Any) -> bool:
+    """Whether a config file's value has its setting's type (YAML reads `123` as a number)."""
+    if value is None:
+        return True
+    if name == "verify_certs":
+        return isinstance(value, bool)
+    if name in _LISTS:
+        return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+    return isinstance(value, str)
 
 
 def _loopback(host: str | None) -> bool:
