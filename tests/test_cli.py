@@ -573,3 +573,18 @@ def test_content_may_come_after_the_command(command: list[str], tmp_path: Path, 
     assert main([*command, "--content", str(tmp_path / "nothing")]) == 2
     assert "not a Logward content folder" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_file_given_twice_is_read_once(tmp_path, capsys):
+    """auth.log auth.log* names the live file twice: its failures must not count twice
+    (five failures are no brute force)."""
+    from logward.cli import main
+
+    log = tmp_path / "auth.log"
+    log.write_text("".join(f"Mar  2 10:00:0{i} web-1 sshd[1{i}]: Failed password for root from 203.0.113.5 port "
+                           f"4000{i} ssh2\n" for i in range(5)))
+    assert main(["replay", "--json", "--reference-time", "2025-01-01T00:00:00Z", str(log), str(log),
+                 str(tmp_path / "." / "auth.log")]) == 0
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["rule"]["id"] for line in out.splitlines()] == ["100102"] * 5
+    assert err.count("again: read once") == 2

@@ -77,7 +77,8 @@ def open_all(files: list[str], reference: str | None, zones: dict[str, str | Non
     a form not read, stops the replay before it prints anything."""
     _descriptors(len(files))
     logs = []
-    for name in in_time_order(files):
+    seen: dict[tuple[int, int], str] = {}  # regular files by device and inode: read twice, each
+    for name in in_time_order(files):       # failure would count twice (auth.log auth.log*)
         if name == "-":
             logs.append(LogFile("<stdin>", _decompressed("<stdin>", sys.stdin.buffer), reference, zones[name],
                                 _live(sys.stdin)))
@@ -87,7 +88,13 @@ def open_all(files: list[str], reference: str | None, zones: dict[str, str | Non
             handle = opened.enter_context(path.open("rb"))
         except OSError as e:
             raise SystemExit(f"logward replay: cannot read {printable(name)}: {e.strerror}") from None
-        shipped = reference or iso_time(os.stat(path).st_mtime)
+        status = os.fstat(handle.fileno())
+        if stat.S_ISREG(status.st_mode):
+            first = seen.setdefault((status.st_dev, status.st_ino), name)
+            if first != name or any(log.name == name for log in logs):
+                print(f"logward replay: {printable(name)} is {printable(first)} again: read once", file=sys.stderr)
+                continue
+        shipped = reference or iso_time(status.st_mtime)
         logs.append(LogFile(name, _decompressed(name, handle), shipped, zones[name], _live(handle)))
     return logs
 
