@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ..content.paths import rule_folders
 from ..engine import PROBLEM_TAGS, Engine, own_time
@@ -123,6 +123,12 @@ class Summary:
         return "\n".join(out) + "\n"
 
 
+def _bad_option(message: str) -> NoReturn:
+    """As argparse ends on a bad option: the message, and exit status 2."""
+    print(f"logward replay: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def _zones(given: list[tuple[str | None, str]], files: list[str]) -> dict[str, str | None]:
     """Each file's zone: its own (FILE=ZONE), else the one given for all, else None (UTC).
     Said twice, or for a file not replayed, is refused: one of them would be ignored."""
@@ -130,10 +136,10 @@ def _zones(given: list[tuple[str | None, str]], files: list[str]) -> dict[str, s
     for name, zone in given:
         if name in said and said[name] != zone:
             whose = f"for {printable(name)}" if name else "for all files"
-            raise SystemExit(f"logward replay: --timezone given twice {whose} ({said[name]}, {zone})")
+            _bad_option(f"--timezone given twice {whose} ({said[name]}, {zone})")
         if name is not None and name not in files:
-            raise SystemExit(f"logward replay: --timezone {printable(name)}={zone}: {printable(name)} is not one of "
-                             "the files replayed (name it as it is given)")
+            _bad_option(f"--timezone {printable(name)}={zone}: {printable(name)} is not one of the files replayed "
+                        "(name it as it is given)")
         said[name] = zone
     return {name: said.get(name, said.get(None)) for name in files}
 
