@@ -775,9 +775,9 @@ class Story:
         own: whoever prints a line escapes it whole, so such a value cannot forge a line."""
         attacks = self.attacked()
         untold = self.untold(attacks)
-        if not attacks and not untold:
-            return ["== Summary ==", "No source brute-forced a host."]
         out = ["== Summary: who attacked, whether they got in, and what they did next (times in UTC) =="]
+        if not attacks and not untold:
+            return [*out, "No source brute-forced a host."]
         if not attacks:
             out.append("No source brute-forced a host.")
         for a in attacks:
