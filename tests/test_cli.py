@@ -590,3 +590,13 @@ def test_a_file_given_twice_is_read_once(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert [json.loads(line)["rule"]["id"] for line in out.splitlines()] == ["100102"] * 5
     assert err.count("again: read once") == 2
+
+
+def test_a_mistyped_option_is_told_by_its_commands_own_usage(tmp_path, capsys):
+    from logward.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["replay", "--jsn", str(tmp_path / "auth.log")])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert "usage: logward replay" in err and "logward replay: error: unrecognized arguments: --jsn" in err

@@ -27,7 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands.choices[name].add_argument("--content", metavar="DIR", dest="content_after", help=content)
         commands.choices[name].add_argument("--rules", metavar="DIR", action="append", dest="rules_after",
                                             default=[], help=rules)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command's own parser, with its usage (`logward replay --jsn`)
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.content_after and args.content and args.content_after != args.content:
         parser.error(f"--content is given twice: {args.content} and {args.content_after}")
     args.content = args.content_after or args.content
