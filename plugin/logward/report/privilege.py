@@ -156,14 +156,31 @@ class Privilege:
         session, a switch to another user, or a session on the host itself. `uid`: the
         opener's, as PAM gives it ("by alice(uid=1001)"); `target_uid`: the target's, which
         makes a second UID 0 account (toor) root."""
+        by = self._opener(host, service, by, target, pid, t, opened, own_line, uid)
+        if service in SWITCHES and target and target != "root" and self._root_by_uid(host, target, opened, target_uid):
+            # Root by another name (toor). Its close goes on to end the switch su's own line
+            # opened too.
+            self.root_session(host, pid, by, t, opened)
+            if opened:
+                return
+        if service in SWITCHES and target == "root":
+            self.root_session(host, pid, by, t, opened)
+        elif (service in SWITCHES or own_line) and target and target != "root":
+            self.switch(host, pid, by, target, t, opened)
+        elif service not in NOT_LOCAL and not own_line:
+            self._local(host, target or by, service, pid, t, opened)
+
+    def _opener(self, host: str, service: str | None, by: str | None, target: str | None, pid: int | None,
+                t: float, opened: bool, own_line: bool, uid: str | None) -> str | None:
+        """Who opened the session. Where PAM names no one, su's own line of the process
+        (su in tmux, screen or script: no utmp entry), or sudo's own line of that moment
+        (sudo without a terminal) does. Keeps the uids PAM opens each user's sessions from."""
         if own_line and opened and by and pid is not None:
             if len(self._su_by) >= 4096:  # su's that PAM logs no session for (BSD) leave theirs
                 self._su_by = {key: named for key, named in self._su_by.items() if t - named[1] <= SAME_STEP}
             self._su_by[(host, pid)] = (by, t)
         elif (opened and service in SU and pid is not None and (named := self._su_by.pop((host, pid), None))
               and not by and 0 <= t - named[1] <= SAME_STEP):
-            # No login name (su in tmux, screen or script: no utmp entry): su's own line
-            # of the same process, just before, names who ran it.
             by = named[0]
         if by and uid:
             if uid != "0":
@@ -175,16 +192,7 @@ class Privilege:
                 # line written by someone else just before would hand them the session.
                 known = self.uids.get((host, ran[1]))
                 by = ran[1] if not known or uid is None or uid in known else None
-        if service in SWITCHES and target and target != "root" and self._root_by_uid(host, target, opened, target_uid):
-            self.root_session(host, pid, by, t, opened)
-            if opened:
-                return  # (a close goes on to end the switch su's own line opened too)
-        if service in SWITCHES and target == "root":
-            self.root_session(host, pid, by, t, opened)
-        elif (service in SWITCHES or own_line) and target and target != "root":
-            self.switch(host, pid, by, target, t, opened)
-        elif service not in NOT_LOCAL and not own_line:
-            self._local(host, target or by, service, pid, t, opened)
+        return by
 
     def _local(self, host: str, user: str | None, service: str, pid: int | None, t: float, opened: bool) -> None:
         if not user:
