@@ -180,12 +180,17 @@ def test_a_rule_file_named_yaml_is_a_rule_too(content: Path):
     assert 100101 in load_rules(content).by_id
 
 
-def test_a_broken_pipeline_is_one_line_from_the_cli(content: Path, capsys):
+def test_a_broken_pipeline_is_one_line_from_the_cli_naming_its_file(content: Path, capsys, monkeypatch):
+    import io
+    import sys
+
     path = content / "pipelines" / "sshd" / "pipeline.yml"
     path.write_text(path.read_text().replace("if: ctx.message != null\n", "if: ctx.message.x != null\n", 1))
-    assert main(["--content", str(content), "test"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("logward: pipeline [logward-sshd]: ") and "Traceback" not in err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("x\n"))
+    for command in ("test", "logtest"):
+        assert main(["--content", str(content), command]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"logward: {path}: pipeline [logward-sshd]: ") and "Traceback" not in err, command
 
 
 @pytest.mark.parametrize(("text", "where"), [
@@ -328,3 +333,4 @@ def test_a_bad_attack_entry_is_a_content_error_for_every_command(content: Path, 
     err = capsys.readouterr().err
     assert f"detections/_attack.yml: {why}" in err and "Traceback" not in err, err
     assert not (tmp_path / "out").exists()
+

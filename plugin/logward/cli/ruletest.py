@@ -14,7 +14,7 @@ from typing import Any
 from ..content.detections import RuleSet, load_rules
 from ..content.paths import content_root, rule_folders
 from ..content.pipelines import Pipelines, load_pipelines
-from ..engine import PROBLEM_TAGS, Engine
+from ..engine import PROBLEM_TAGS, Engine, compile_ingest
 from ..engine.ingest import Ingest
 from ..engine.lines import counted
 from ..rules.model import Rule, TestCase
@@ -101,7 +101,7 @@ def run_case(pipelines: Pipelines, rules: RuleSet, rule: Rule, case: TestCase,
 
 
 def run_all(pipelines: Pipelines, rules: RuleSet, only: list[int] | None = None) -> list[CaseResult]:
-    ingest = Ingest(pipelines.bodies, pipelines.entry)
+    ingest = compile_ingest(pipelines)
     return [
         run_case(pipelines, rules, rule, case, ingest)
         for rule in rules.rules

@@ -15,7 +15,7 @@ from ..content.paths import content_root
 from ..content.pipelines import Pipelines, load_pipelines
 from .detect import Alert, Detector
 from .detect.detector import event_time
-from .ingest import Ingest, ProcessorError
+from .ingest import Ingest, PipelineDefinitionError, ProcessorError
 
 ENGINE_ERROR_TAG = "logward_engine_error"
 # The tags of a line Logward could not read whole: it is kept, and replay, its report and
@@ -38,13 +38,25 @@ def own_time(doc: dict[str, Any]) -> float | None:
     return event_time(doc) or None
 
 
+def compile_ingest(pipelines: Pipelines) -> Ingest:
+    """The content's pipelines compiled; an error names the pipeline's file, which its
+    author edits, as well as the pipeline and the processor."""
+    try:
+        return Ingest(pipelines.bodies, pipelines.entry)
+    except PipelineDefinitionError as e:
+        folder = pipelines.folders.get(e.pipeline or "")
+        if folder is None:
+            raise
+        raise PipelineDefinitionError(f"{folder / 'pipeline.yml'}: {e}", e.pipeline) from None
+
+
 class Engine:
     def __init__(self, pipelines: Pipelines, rules: RuleSet, first_seen: dict[int, set[tuple]] | None = None,
                  ingest: Ingest | None = None, keep_ignored: bool = False):
         self.pipelines = pipelines
         self.rules = rules
         # Compiled pipelines hold no state between documents, so engines may share them.
-        self.ingest = ingest or Ingest(pipelines.bodies, pipelines.entry)
+        self.ingest = ingest or compile_ingest(pipelines)
         # keep_ignored: what level-0 rules matched on the last line, in `ignored` (they raise no alert).
         self.detector = Detector(rules, first_seen, keep_ignored)
 

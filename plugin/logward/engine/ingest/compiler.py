@@ -574,14 +574,14 @@ class _Generic(_Compiler):
     def pipeline_function(self, fn: str, name: str, body: dict[str, Any]) -> None:
         unknown = body.keys() - {"description", "processors", "on_failure", "version", "_meta"}
         if unknown:
-            raise PipelineDefinitionError(f"pipeline [{name}]: unknown keys {sorted(unknown)}")
+            raise PipelineDefinitionError(f"pipeline [{name}]: unknown keys {sorted(unknown)}", name)
         self.lines.append(f"def {fn}(doc, meta):")
         self.depth = 1
         self.w("pass  # an empty pipeline does nothing")
         try:
             self.region(name, body)
         except PipelineDefinitionError as e:
-            raise PipelineDefinitionError(f"pipeline [{name}]: {e}") from None
+            raise PipelineDefinitionError(f"pipeline [{name}]: {e}", name) from None
 
     def region(self, name: str, body: dict[str, Any]) -> None:
         """The pipeline's processors; a failure runs its `on_failure`, which ends the pipeline."""

@@ -22,5 +22,10 @@ class PipelineDefinitionError(ValueError):
     """A pipeline uses something the embedded engine cannot run the way Elasticsearch does.
 
     Raised when pipelines are compiled, never per document, and names the pipeline and
-    the processor so the author can find it.
+    the processor so the author can find it (`pipeline`: its name, where known, so the
+    content loader can name its file too).
     """
+
+    def __init__(self, message: str, pipeline: str | None = None):
+        super().__init__(message)
+        self.pipeline = pipeline
