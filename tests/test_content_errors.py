@@ -157,6 +157,7 @@ def test_cli_reports_content_errors_without_a_traceback(content: Path, capsys):
         ({"set": {"field": "a"}}, "[value] required property is missing"),
         ({"set": {"field": "a", "value": 1, "colour": "red"}}, "doesn't support"),
         ({"foreach": {"field": "a"}}, "not supported by the embedded engine"),
+        ({"grokk": {"field": "a"}}, "type [grokk] is no Elasticsearch processor"),
         ({"gsub": {"field": "a", "pattern": "x\\Z", "replacement": ""}}, "write \\z"),
     ],
 )

@@ -39,6 +39,13 @@ PipelineFn = Callable[[dict, dict], None]
 
 # Top-level keys Elasticsearch keeps in ingest metadata rather than in _source.
 _METADATA = {"_index", "_id", "_routing", "_version", "_version_type", "_type", "_if_seq_no", "_if_primary_term"}
+# Elasticsearch's ingest processors (8.x and 9.x), so a misspelt one is told as such.
+ELASTICSEARCH_PROCESSORS = frozenset({
+    "append", "attachment", "bytes", "circle", "community_id", "convert", "csv", "date", "date_index_name",
+    "dissect", "dot_expander", "drop", "enrich", "fail", "fingerprint", "foreach", "geo_grid", "geoip", "grok",
+    "gsub", "html_strip", "inference", "ip_location", "join", "json", "kv", "lowercase", "network_direction",
+    "pipeline", "redact", "registered_domain", "remove", "rename", "reroute", "script", "set", "set_security_user",
+    "sort", "split", "terminate", "trim", "uppercase", "uri_parts", "urldecode", "user_agent"})
 # A capture that can be only this many literal texts or fewer splits its pattern further.
 _SPLIT_LITERALS = 8
 # The locals that hold field values: grok captures (c0, c1, ...) and the compiler's own.
@@ -424,7 +431,9 @@ class _Compiler:
             raise PipelineDefinitionError(f"processor #{index} must be a map with exactly one processor type")
         ((kind, config),) = processor.items()
         if kind not in EMITTERS:
-            raise PipelineDefinitionError(f"processor #{index}: type [{kind}] is not supported by the embedded engine")
+            why = "is not supported by the embedded engine" if kind in ELASTICSEARCH_PROCESSORS else \
+                "is no Elasticsearch processor"
+            raise PipelineDefinitionError(f"processor #{index}: type [{kind}] {why}")
         config = config or {}
         emit = Emit(self, pipeline, kind, config.get("tag"))
         label = f"{kind}" + (f" [{emit.tag}]" if emit.tag else f" #{index}")
