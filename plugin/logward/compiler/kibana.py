@@ -167,9 +167,9 @@ def rule_body(rule: Rule, rules: RuleSet, target: Target = DEFAULT_TARGET) -> di
                     timestamp_override="event.ingested", timestamp_field="@timestamp")
         # EQL matches a sequence ending at every event after the count is reached (40
         # failures make 33 matches of 8), and consecutive runs both see the last minute and
-        # window of events. Suppressing by the key (and host) for the whole look-back keeps that to one
-        # alert per key and host, however the burst falls across runs; the engine, counting afresh
-        # after each alert, may give more (README, "Rules").
+        # window of events. Suppressing by the key (and host) for the whole look-back keeps
+        # that to one alert per key and host, however the burst falls across runs; the
+        # engine, counting afresh after each alert, may give more (README, "Rules").
         if target.sequence_suppression:
             body["alert_suppression"] = _suppression(suppression_fields(rule), lookback)
     elif isinstance(rule, FirstSeenRule):

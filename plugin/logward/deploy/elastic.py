@@ -8,7 +8,6 @@ server's reason, without credentials. A server that answers, but not as Elastics
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,7 +18,7 @@ from elasticsearch import ApiError, Elasticsearch, SerializationError, Transport
 from ..content.pipelines import CUSTOM
 from .compare import contains
 from .errors import DeployError, excerpt, redact
-from .objects import MANAGED, MARKER, Capabilities, Desired
+from .objects import MANAGED, MARKER, Capabilities, Desired, described_id
 from .settings import Settings
 from .state import Snapshot
 
@@ -36,6 +35,7 @@ PATHS = {
     "transform": "/_transform/{id}",
 }
 # What a transform's _update may change; a change to anything else means a rebuild.
+RUNNING = ("started", "indexing")  # a transform's states that need no start
 TRANSFORM_UPDATABLE = {"description", "dest", "frequency", "_meta", "retention_policy", "settings", "source", "sync"}
 
 
@@ -233,7 +233,7 @@ class Elastic:
         if d.kind == "script":
             return current.get("source") == d.body["script"]["source"]
         if d.kind == "transform":
-            return transform_change(d.body, current) == "start" and current.get("_state") in ("started", "indexing")
+            return transform_change(d.body, current) == "start" and current.get("_state") in RUNNING
         return contains(current, d.body)
 
     def note(self, d: Desired, current: Any) -> str:
@@ -241,12 +241,14 @@ class Elastic:
         first-seen history is rebuilt, or a transform they stopped started again."""
         if d.kind != "transform":
             return ""
-        change, state = transform_change(d.body, current), current.get("_state")
-        if change == "rebuild":
+        if transform_change(d.body, current) == "rebuild":
             return (f"rebuilt: its entity index {d.body['dest']['index']} is deleted and refilled from the "
                     "events still kept")
-        return {"failed": "it failed: force-stopped and started"}.get(state or "", "" if state in (
-            "started", "indexing") else f"it is {state or 'not running'}: started")
+        state = current.get("_state")
+        steps = transform_restart(state)
+        if "force stop" in steps:
+            return "it failed: force-stopped and started"
+        return f"it is {state or 'not running'}: started" if steps else ""
 
     # ---- changes ----
 
@@ -327,16 +329,13 @@ def _marked(kind: str, id: str, body: Any) -> bool:
     if "logward_id" in meta:
         return meta["logward_id"] == id and meta.get("managed_by") == MANAGED
     if kind == "pipeline":
-        named = _NAMED.search(str(body.get("description", "")))
-        if named:
-            return named.group(1) in (None, id)
+        named = described_id(str(body.get("description", "")))
+        if named is not None:
+            return named in ("", id)
         return meta.get("managed_by") == MANAGED
     if kind in ("component_template", "index_template", "transform"):
         return meta.get("managed_by") == MANAGED
     return False  # the custom pipeline and the data stream are the user's
-
-
-_NAMED = re.compile(re.escape(MARKER[:-1]) + r"(?:: ([^\]]+))?\]")
 
 
 def transform_change(wanted: dict[str, Any], current: dict[str, Any] | None) -> str:
@@ -359,7 +358,7 @@ def transform_change(wanted: dict[str, Any], current: dict[str, Any] | None) -> 
 def transform_restart(state: str | None) -> list[str]:
     """What gets a transform in this state running: nothing when it runs; a failed one
     refuses to start until force-stopped."""
-    if state in ("started", "indexing"):
+    if state in RUNNING:
         return []
     return ["force stop", "start"] if state == "failed" else ["start"]
 

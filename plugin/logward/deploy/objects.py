@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,16 @@ def _meta(id: str) -> dict[str, Any]:
 def described(description: str, id: str) -> str:
     """A pipeline's description with the marker and its own id, for clusters without _meta."""
     return f"{description} {MARKER[:-1]}: {id}]"
+
+
+def described_id(description: str) -> str | None:
+    """The id a description's marker names: "" for the marker of releases before it named
+    one, None for no marker."""
+    found = _DESCRIBED.search(description)
+    return None if found is None else found.group(1) or ""
+
+
+_DESCRIBED = re.compile(re.escape(MARKER[:-1]) + r"(?:: ([^\]]+))?\]")
 
 
 def mappings(catalog: dict[str, Field], caps: Capabilities) -> dict[str, Any]:
